@@ -1,0 +1,73 @@
+"""Entry point of the ``voicebot`` command.
+
+Subcommands live in their own modules and are imported only when used, so ``voicebot check`` does not
+pay for livekit or asyncpg imports. Any :class:`~voicebot.errors.VoicebotError` is printed as a clear
+message with exit status 1; a user mistake never shows a traceback.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from typing import Any
+
+import click
+
+from voicebot import __version__
+from voicebot.errors import VoicebotError
+
+# name -> (module, attribute, one-line help)
+COMMANDS: dict[str, tuple[str, str, str]] = {
+    "check": ("voicebot.cli.scenario_cmds", "check", "Validate scenario files and directories."),
+    "schema": ("voicebot.cli.scenario_cmds", "schema", "Print the JSON Schema of the scenario format."),
+    "graph": ("voicebot.cli.scenario_cmds", "graph", "Print a Mermaid state diagram of a scenario."),
+    "chat": ("voicebot.cli.chat", "chat", "Talk to a scenario in the terminal (or script it via stdin)."),
+    "test": ("voicebot.cli.scenario_tests", "test", "Run scenario test files; print coverage."),
+    "demo": ("voicebot.cli.demo", "demo", "Run the end-to-end demo on embedded defaults."),
+}
+
+
+class LazyGroup(click.Group):
+    """A click group whose subcommands are imported on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        spec = COMMANDS.get(cmd_name)
+        if spec is None:
+            return None
+        module = importlib.import_module(spec[0])
+        command = getattr(module, spec[1])
+        assert isinstance(command, click.Command)
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, COMMANDS[name][2]) for name in self.list_commands(ctx)]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="voicebot")
+def cli() -> None:
+    """voicebot: telephony voice bots driven by YAML scenarios."""
+
+
+def main(argv: list[str] | None = None) -> Any:
+    """Run the CLI; VoicebotError becomes a message on stderr and exit status 1."""
+    try:
+        return cli.main(args=argv, prog_name="voicebot", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        sys.exit(130)
+    except VoicebotError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        sys.exit(130)

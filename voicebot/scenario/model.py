@@ -1,0 +1,398 @@
+"""The scenario language as typed, frozen models (pydantic v2).
+
+One YAML file describes one bot. The models here are the single source of truth for the format: the
+loader validates against them, ``voicebot schema`` prints their JSON Schema, and docs/scenarios.md
+documents each field. Cross-references (a transition naming an unknown state, a template naming an
+unknown slot...) are checked by :mod:`voicebot.scenario.checks`, not here.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+__all__ = [
+    "BUILTIN_INTENTS",
+    "EVENTS",
+    "SLOT_TYPES",
+    "BotMeta",
+    "DateSlot",
+    "DateTimeSlot",
+    "EmailSlot",
+    "EnumSlot",
+    "GlobalHandler",
+    "KnowledgeSpec",
+    "Language",
+    "LlmSettings",
+    "LlmTurn",
+    "NumberSlot",
+    "OutcomeRule",
+    "PhoneSlot",
+    "Providers",
+    "Scenario",
+    "ScenarioSettings",
+    "Slot",
+    "State",
+    "SttSettings",
+    "Text",
+    "TextSlot",
+    "TimeSlot",
+    "Transition",
+    "TtsSettings",
+    "YesNoSlot",
+]
+
+Language = Literal["en", "ru"]
+"""Languages the offline NLU understands and templates may be written in."""
+
+Text = str | dict[Language, str]
+"""A spoken template: one string, or one string per language (``{en: ..., ru: ...}``)."""
+
+Examples = list[str] | dict[Language, list[str]]
+
+NAME_PATTERN = r"^[a-z][a-z0-9_]*$"
+Name = Annotated[str, Field(pattern=NAME_PATTERN, max_length=64)]
+
+BUILTIN_INTENTS = ("yes", "no", "repeat", "help", "human", "cancel")
+"""Intents every scenario knows with default examples in every language; a scenario may add examples."""
+
+EVENTS = ("no_input", "retries_exhausted", "no_answer", "dtmf")
+"""Events a transition may fire on (``event: ...``)."""
+
+SLOT_TYPES = ("text", "enum", "number", "date", "time", "datetime", "phone", "email", "yes_no")
+
+HHMM = Annotated[str, Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+# --------------------------------------------------------------------------- bot metadata
+
+
+class SttSettings(_Model):
+    """Speech-to-text provider settings."""
+
+    provider: Literal["deepgram"] = "deepgram"
+    model: str = "nova-3"
+
+
+class TtsSettings(_Model):
+    """Text-to-speech provider settings."""
+
+    provider: Literal["cartesia"] = "cartesia"
+    model: str = "sonic-2"
+    voice: str | None = Field(default=None, description="Provider voice id; the provider default if unset.")
+    speed: float | None = Field(default=None, ge=0.5, le=2.0)
+
+
+class LlmSettings(_Model):
+    """LLM provider settings; used only by states that ask for it (llm turns, classification)."""
+
+    provider: Literal["openai"] = "openai"
+    model: str = "gpt-4o-mini"
+    temperature: float = Field(default=0.3, ge=0.0, le=2.0)
+
+
+class Providers(_Model):
+    stt: SttSettings = SttSettings()
+    tts: TtsSettings = TtsSettings()
+    llm: LlmSettings = LlmSettings()
+
+
+class BotMeta(_Model):
+    """Who the bot is."""
+
+    id: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]*$", max_length=64)]
+    name: str = Field(min_length=1, max_length=200)
+    language: Language
+    greeting: Text = Field(description="Said first, before the start state.")
+    timezone: str = Field(default="UTC", description="IANA zone used for relative dates ('tomorrow').")
+    region: str = Field(
+        default="US",
+        pattern=r"^[A-Z]{2}$",
+        description="Default region for phone numbers written without a country code (ISO 3166 alpha-2).",
+    )
+    providers: Providers = Providers()
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r} (use an IANA name such as 'Europe/Moscow')") from None
+        return value
+
+
+class ScenarioSettings(_Model):
+    """Turn-taking knobs shared by every state (a state may override some)."""
+
+    no_input_seconds: float = Field(default=8.0, gt=0, le=120, description="Silence before a no_input event.")
+    max_retries: int = Field(
+        default=2, ge=0, le=10, description="Reprompts after input that is not understood, before retries_exhausted."
+    )
+    max_no_input: int = Field(default=2, ge=0, le=10, description="Silence reprompts before the call is ended.")
+    intent_threshold: float = Field(default=0.6, gt=0, le=1, description="Minimum offline intent score.")
+    corrections: bool = Field(default=True, description="Let the caller correct a filled slot ('no, I said Tuesday').")
+    no_input_message: Text | None = Field(default=None, description="Said on silence; built-in default if unset.")
+    reprompt_message: Text | None = Field(
+        default=None, description="Said when input is not understood; built-in default if unset."
+    )
+    goodbye_message: Text | None = Field(
+        default=None, description="Said before hanging up after too much silence; built-in default if unset."
+    )
+
+
+# --------------------------------------------------------------------------- slots
+
+
+class _SlotBase(_Model):
+    prompt: Text | None = Field(default=None, description="Asked when the slot is missing.")
+    reprompt: Text | None = Field(default=None, description="Asked again when the answer was not understood.")
+    invalid: Text | None = Field(default=None, description="Said when a value fails validation ({value} available).")
+    confirm: bool = Field(default=False, description="Read the value back and wait for yes/no before keeping it.")
+    default_from: Literal["caller_number", "dialed_number"] | None = Field(
+        default=None, description="Pre-fill from the call (e.g. the caller's number)."
+    )
+    required: bool = True
+
+
+class TextSlot(_SlotBase):
+    type: Literal["text"]
+    min_length: int = Field(default=1, ge=0)
+    max_length: int = Field(default=200, ge=1)
+    pattern: str | None = Field(default=None, description="Regular expression the whole value must match.")
+
+    @field_validator("pattern")
+    @classmethod
+    def _compiles(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                re.compile(value)
+            except re.error as exc:
+                raise ValueError(f"invalid regular expression: {exc}") from None
+        return value
+
+
+class EnumSlot(_SlotBase):
+    type: Literal["enum"]
+    values: dict[str, list[str]] | list[str] = Field(
+        description="Allowed values; a mapping gives each canonical value its synonyms."
+    )
+
+    @field_validator("values")
+    @classmethod
+    def _not_empty(cls, value: dict[str, list[str]] | list[str]) -> dict[str, list[str]] | list[str]:
+        if not value:
+            raise ValueError("an enum slot needs at least one value")
+        return value
+
+    def synonyms(self) -> dict[str, list[str]]:
+        """Canonical value -> phrases that mean it (the canonical value itself included)."""
+        if isinstance(self.values, list):
+            return {v: [v] for v in self.values}
+        return {k: [k, *v] for k, v in self.values.items()}
+
+
+class NumberSlot(_SlotBase):
+    type: Literal["number"]
+    min: float | None = None
+    max: float | None = None
+    integer: bool = False
+
+
+class DateSlot(_SlotBase):
+    type: Literal["date"]
+    not_in_past: bool = False
+    not_in_future: bool = False
+    max_days_ahead: int | None = Field(default=None, ge=0)
+
+
+class TimeSlot(_SlotBase):
+    type: Literal["time"]
+    earliest: HHMM | None = None
+    latest: HHMM | None = None
+
+
+class DateTimeSlot(_SlotBase):
+    type: Literal["datetime"]
+    not_in_past: bool = False
+    max_days_ahead: int | None = Field(default=None, ge=0)
+    earliest: HHMM | None = None
+    latest: HHMM | None = None
+
+
+class PhoneSlot(_SlotBase):
+    type: Literal["phone"]
+    region: str | None = Field(default=None, pattern=r"^[A-Z]{2}$", description="Overrides bot.region.")
+
+
+class EmailSlot(_SlotBase):
+    type: Literal["email"]
+
+
+class YesNoSlot(_SlotBase):
+    type: Literal["yes_no"]
+
+
+Slot = Annotated[
+    TextSlot | EnumSlot | NumberSlot | DateSlot | TimeSlot | DateTimeSlot | PhoneSlot | EmailSlot | YesNoSlot,
+    Field(discriminator="type"),
+]
+
+
+# --------------------------------------------------------------------------- intents
+
+
+class Intent(_Model):
+    examples: Examples = Field(default_factory=list, description="Example phrases, matched offline.")
+    patterns: list[str] = Field(default_factory=list, description="Regular expressions (case-insensitive).")
+
+    @field_validator("patterns")
+    @classmethod
+    def _compile(cls, value: list[str]) -> list[str]:
+        for pattern in value:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"invalid regular expression {pattern!r}: {exc}") from None
+        return value
+
+
+# --------------------------------------------------------------------------- states
+
+
+class Transition(_Model):
+    """One way out of a state. A state's transitions are tried in the order written."""
+
+    to: Name
+    intent: Name | None = Field(default=None, description="Fires when the caller's utterance has this intent.")
+    when: str | None = Field(default=None, description="Fires when this condition over slots holds.")
+    event: Literal["no_input", "retries_exhausted", "no_answer"] | None = None
+    dtmf: Annotated[str, Field(pattern=r"^[0-9*#]+$")] | None = None
+    fallback: bool = Field(default=False, description="Catch-all: the caller was not understood, retries ran out.")
+    say: Text | None = Field(default=None, description="Said while taking the transition.")
+
+    @model_validator(mode="after")
+    def _one_trigger(self) -> Transition:
+        triggers = [
+            name
+            for name, value in (
+                ("intent", self.intent),
+                ("when", self.when),
+                ("event", self.event),
+                ("dtmf", self.dtmf),
+                ("fallback", self.fallback or None),
+            )
+            if value is not None
+        ]
+        if len(triggers) != 1:
+            raise ValueError(
+                "a transition needs exactly one of intent, when, event, dtmf, fallback"
+                + (f" (found {', '.join(triggers)})" if triggers else "")
+            )
+        return self
+
+    @property
+    def trigger_kind(self) -> str:
+        for name in ("intent", "when", "event", "dtmf"):
+            if getattr(self, name) is not None:
+                return name
+        return "fallback"
+
+
+class KnowledgeSpec(_Model):
+    """Answer the caller's last question from the bot's knowledge base."""
+
+    top_k: int = Field(default=3, ge=1, le=20)
+    min_score: float = Field(default=0.35, ge=0, le=1, description="Below this best score there is no answer.")
+    max_sentences: int = Field(default=2, ge=1, le=10, description="Offline extractive answer length.")
+
+
+class LlmTurn(_Model):
+    """A free-form LLM turn; the state machine stays authoritative over where the call goes."""
+
+    instructions: str = Field(min_length=1)
+    max_turns: int = Field(default=5, ge=1, le=50, description="After this many LLM replies, retries_exhausted.")
+    offline_reply: Text | None = Field(default=None, description="Said instead when no LLM is configured.")
+
+
+class State(_Model):
+    say: Text | None = Field(default=None, description="Said on entering the state.")
+    collect: list[Name] = Field(default_factory=list, description="Slots to collect, in any order.")
+    knowledge: KnowledgeSpec | None = None
+    llm: LlmTurn | None = None
+    transitions: list[Transition] = Field(default_factory=list)
+    next: Name | None = Field(default=None, description="Go here right after speaking, without waiting.")
+    return_: bool = Field(
+        default=False,
+        alias="return",
+        description="After speaking, go back to the state the conversation came from.",
+    )
+    outcome: Name | None = Field(default=None, description="Sets the call's outcome on entry.")
+    transfer: Annotated[str, Field(pattern=r"^\+[1-9]\d{6,14}$")] | None = Field(
+        default=None, description="Transfer the call to this E.164 number (ends the bot's part)."
+    )
+    end: bool = Field(default=False, description="Hang up after speaking.")
+    reprompt: Text | None = Field(default=None, description="Said when input is not understood here.")
+    no_input: Text | None = Field(default=None, description="Said on silence here.")
+    max_retries: int | None = Field(default=None, ge=0, le=10)
+
+    @property
+    def terminal(self) -> bool:
+        return self.end or self.transfer is not None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> State:
+        if self.end and self.transfer is not None:
+            raise ValueError("a state cannot both end the call and transfer it")
+        if self.knowledge is not None and self.llm is not None:
+            raise ValueError("a state answers from knowledge or from the LLM, not both")
+        if self.next is not None and self.return_:
+            raise ValueError("use either next or return, not both")
+        return self
+
+
+class GlobalHandler(_Model):
+    """A handler that applies in every state (after the state's own transitions)."""
+
+    intent: Name
+    do: Literal["repeat", "say", "goto"] = "goto"
+    say: Text | None = None
+    to: Name | None = None
+
+    @model_validator(mode="after")
+    def _complete(self) -> GlobalHandler:
+        if self.do == "goto" and self.to is None:
+            raise ValueError("a goto handler needs 'to'")
+        if self.do == "say" and self.say is None:
+            raise ValueError("a say handler needs 'say'")
+        return self
+
+
+class OutcomeRule(_Model):
+    """The first rule whose condition holds when the call ends decides the outcome."""
+
+    outcome: Name
+    when: str = Field(description="Condition over slots, the final state and how the call ended.")
+    confidence: float = Field(default=1.0, ge=0, le=1)
+
+
+class Scenario(_Model):
+    """A whole bot."""
+
+    version: Literal[1] = 1
+    bot: BotMeta
+    settings: ScenarioSettings = ScenarioSettings()
+    slots: dict[Name, Slot] = Field(default_factory=dict)
+    intents: dict[Name, Intent] = Field(default_factory=dict)
+    global_: list[GlobalHandler] = Field(default_factory=list, alias="global")
+    start: Name
+    states: dict[Name, State]
+    outcomes: list[OutcomeRule] = Field(default_factory=list)

@@ -1,0 +1,109 @@
+"""Typed, frozen settings, built once from the environment by the composition root.
+
+Nothing here runs at import time: call :func:`Settings.from_env` (the CLI does, once per command).
+Every variable is documented in docs/operations.md.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from voicebot.errors import ConfigError
+
+__all__ = ["Settings"]
+
+
+def _int(env: Mapping[str, str], name: str, default: int, *, minimum: int = 0) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r} is not an integer") from None
+    if value < minimum:
+        raise ConfigError(f"{name}={value} must be at least {minimum}")
+    return value
+
+
+def _float(env: Mapping[str, str], name: str, default: float, *, minimum: float = 0.0) -> float:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r} is not a number") from None
+    if value < minimum:
+        raise ConfigError(f"{name}={value} must be at least {minimum}")
+    return value
+
+
+def _opt(env: Mapping[str, str], name: str) -> str | None:
+    raw = env.get(name, "").strip()
+    return raw or None
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Everything configurable about one voicebot process."""
+
+    data_dir: Path = field(default_factory=lambda: Path.home() / ".voicebot")
+    database_url: str | None = None
+    db_pool_min: int = 1
+    db_pool_max: int = 4
+    log_level: str = "info"
+    log_format: str = "console"
+    metrics_port: int = 0
+    qdrant_url: str | None = None
+    qdrant_api_key: str | None = None
+    openai_api_key: str | None = None
+    openai_base_url: str | None = None
+    deepgram_api_key: str | None = None
+    cartesia_api_key: str | None = None
+    livekit_url: str | None = None
+    livekit_api_key: str | None = None
+    livekit_api_secret: str | None = None
+    recorder_buffer_max: int = 10_000
+    recorder_flush_interval: float = 0.05
+
+    def __post_init__(self) -> None:
+        if self.db_pool_min > self.db_pool_max:
+            raise ConfigError(
+                f"VOICEBOT_DB_POOL_MIN={self.db_pool_min} is greater than VOICEBOT_DB_POOL_MAX={self.db_pool_max}"
+            )
+        if self.log_format not in ("console", "json"):
+            raise ConfigError(f"VOICEBOT_LOG_FORMAT={self.log_format!r} must be 'console' or 'json'")
+        if self.log_level not in ("debug", "info", "warning", "error"):
+            raise ConfigError(
+                f"VOICEBOT_LOG_LEVEL={self.log_level!r} must be one of debug, info, warning, error"
+            )
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        """Build settings from ``env`` (default: the process environment); raises ConfigError."""
+        env = os.environ if env is None else env
+        data_dir = _opt(env, "VOICEBOT_DATA_DIR")
+        return cls(
+            data_dir=Path(data_dir).expanduser() if data_dir else Path.home() / ".voicebot",
+            database_url=_opt(env, "DATABASE_URL"),
+            db_pool_min=_int(env, "VOICEBOT_DB_POOL_MIN", 1),
+            db_pool_max=_int(env, "VOICEBOT_DB_POOL_MAX", 4, minimum=1),
+            log_level=(_opt(env, "VOICEBOT_LOG_LEVEL") or "info").lower(),
+            log_format=(_opt(env, "VOICEBOT_LOG_FORMAT") or "console").lower(),
+            metrics_port=_int(env, "VOICEBOT_METRICS_PORT", 0),
+            qdrant_url=_opt(env, "QDRANT_URL"),
+            qdrant_api_key=_opt(env, "QDRANT_API_KEY"),
+            openai_api_key=_opt(env, "OPENAI_API_KEY"),
+            openai_base_url=_opt(env, "OPENAI_BASE_URL"),
+            deepgram_api_key=_opt(env, "DEEPGRAM_API_KEY"),
+            cartesia_api_key=_opt(env, "CARTESIA_API_KEY"),
+            livekit_url=_opt(env, "LIVEKIT_URL"),
+            livekit_api_key=_opt(env, "LIVEKIT_API_KEY"),
+            livekit_api_secret=_opt(env, "LIVEKIT_API_SECRET"),
+            recorder_buffer_max=_int(env, "VOICEBOT_RECORDER_BUFFER_MAX", 10_000, minimum=1),
+            recorder_flush_interval=_float(env, "VOICEBOT_RECORDER_FLUSH_INTERVAL", 0.05),
+        )
