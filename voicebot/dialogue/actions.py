@@ -1,0 +1,148 @@
+"""What the engine asks the runtime to do, as typed frozen actions.
+
+Speech and call control (Say, Listen, Transfer, EndCall) go to the caller; Record* and CallFinished go to
+the recorder; LookupKnowledge, GenerateReply and Understand are requests the conversation driver fulfils
+and answers with an event.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from voicebot.dialogue.ports import LlmMessage
+
+__all__ = [
+    "Action",
+    "CallFinished",
+    "EndCall",
+    "GenerateReply",
+    "Listen",
+    "LookupKnowledge",
+    "RecordSlot",
+    "RecordTransition",
+    "Say",
+    "SetOutcome",
+    "Transfer",
+    "Understand",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Say:
+    """Speak this text. ``source`` says where it came from: template, builtin, knowledge or llm."""
+
+    text: str
+    source: Literal["template", "builtin", "knowledge", "llm"] = "template"
+    chunks: tuple[str, ...] = ()
+    type: Literal["say"] = "say"
+
+
+@dataclass(frozen=True, slots=True)
+class Listen:
+    """The bot now waits for the caller; send NoInput after ``no_input_seconds`` of silence."""
+
+    no_input_seconds: float
+    type: Literal["listen"] = "listen"
+
+
+@dataclass(frozen=True, slots=True)
+class Transfer:
+    """Transfer the call to a human at ``number`` (E.164); the bot's part of the call ends."""
+
+    number: str
+    type: Literal["transfer"] = "transfer"
+
+
+@dataclass(frozen=True, slots=True)
+class EndCall:
+    """Hang up after the pending speech has been played."""
+
+    reason: str
+    type: Literal["end_call"] = "end_call"
+
+
+@dataclass(frozen=True, slots=True)
+class LookupKnowledge:
+    """Retrieve passages for ``query`` from the bot's knowledge and answer with KnowledgeResult."""
+
+    query: str
+    top_k: int
+    min_score: float
+    max_sentences: int
+    type: Literal["lookup_knowledge"] = "lookup_knowledge"
+
+
+@dataclass(frozen=True, slots=True)
+class GenerateReply:
+    """Ask the LLM for a free-form reply; answer with LlmReplied."""
+
+    messages: tuple[LlmMessage, ...]
+    type: Literal["generate_reply"] = "generate_reply"
+
+
+@dataclass(frozen=True, slots=True)
+class Understand:
+    """Ask the LLM which intent / slot values ``text`` expresses; answer with Understood."""
+
+    text: str
+    intents: tuple[str, ...]
+    slots: Mapping[str, str]
+    context: str = ""
+    type: Literal["understand"] = "understand"
+
+
+@dataclass(frozen=True, slots=True)
+class RecordSlot:
+    name: str
+    value: Any
+    confidence: float
+    method: str
+    validated: bool
+    turn: int
+    type: Literal["record_slot"] = "record_slot"
+
+
+@dataclass(frozen=True, slots=True)
+class RecordTransition:
+    source: str | None
+    dest: str
+    trigger: str
+    data: Mapping[str, Any] = field(default_factory=dict)
+    turn: int = 0
+    type: Literal["record_transition"] = "record_transition"
+
+
+@dataclass(frozen=True, slots=True)
+class SetOutcome:
+    outcome: str
+    type: Literal["set_outcome"] = "set_outcome"
+
+
+@dataclass(frozen=True, slots=True)
+class CallFinished:
+    """The call is over: its outcome as decided by the scenario's rules, with the evidence."""
+
+    outcome: str
+    confidence: float
+    rule: str
+    end_reason: str
+    final_state: str
+    slots: Mapping[str, Any]
+    type: Literal["call_finished"] = "call_finished"
+
+
+Action = (
+    Say
+    | Listen
+    | Transfer
+    | EndCall
+    | LookupKnowledge
+    | GenerateReply
+    | Understand
+    | RecordSlot
+    | RecordTransition
+    | SetOutcome
+    | CallFinished
+)

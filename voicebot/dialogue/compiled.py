@@ -1,0 +1,204 @@
+"""A scenario compiled once for every call that runs it.
+
+Compiling parses every template and condition, builds the offline NLU (intent matcher, slot extractor)
+and the pytransitions machine. Starting a call only creates a :class:`~voicebot.dialogue.state.CallState`;
+nothing here is rebuilt per call.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from transitions import Machine
+
+from voicebot.dialogue.nlu import IntentMatcher, SlotExtractor
+from voicebot.dialogue.templates import Template, parse_template
+from voicebot.scenario.expressions import Condition, compile_condition
+from voicebot.scenario.model import (
+    GlobalHandler,
+    Scenario,
+    Slot,
+    State,
+    Text,
+    Transition,
+)
+
+__all__ = ["CompiledScenario", "CompiledText", "CompiledTransition", "compile_scenario"]
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledText:
+    """A per-language template, parsed."""
+
+    variants: dict[str, Template]
+    default: str
+
+    def template(self, lang: str) -> Template:
+        return self.variants.get(lang) or self.variants.get(self.default) or next(iter(self.variants.values()))
+
+
+def _text(text: Text | None, default_lang: str) -> CompiledText | None:
+    if text is None:
+        return None
+    if isinstance(text, str):
+        return CompiledText({default_lang: parse_template(text)}, default_lang)
+    return CompiledText({lang: parse_template(value) for lang, value in text.items()}, default_lang)
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledTransition:
+    trigger: str
+    spec: Transition
+    condition: Condition | None
+    say: CompiledText | None
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledGlobal:
+    trigger: str | None
+    spec: GlobalHandler
+    say: CompiledText | None
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledState:
+    name: str
+    spec: State
+    say: CompiledText | None
+    reprompt: CompiledText | None
+    no_input: CompiledText | None
+    transitions: tuple[CompiledTransition, ...]
+    next_trigger: str | None
+    intents: frozenset[str]
+    waiting: bool
+    llm_offline: CompiledText | None
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledSlot:
+    name: str
+    spec: Slot
+    prompt: CompiledText | None
+    reprompt: CompiledText | None
+    invalid: CompiledText | None
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledOutcome:
+    outcome: str
+    condition: Condition
+    confidence: float
+
+
+@dataclass(frozen=True)
+class CompiledScenario:
+    """Everything the engine needs, shared read-only by all calls of one scenario."""
+
+    scenario: Scenario
+    lang: str
+    tz: ZoneInfo
+    machine: Machine
+    states: dict[str, CompiledState]
+    slots: dict[str, CompiledSlot]
+    global_handlers: tuple[CompiledGlobal, ...]
+    global_intents: frozenset[str]
+    outcomes: tuple[CompiledOutcome, ...]
+    greeting: CompiledText
+    intents: IntentMatcher
+    extractor: SlotExtractor
+    messages: dict[str, CompiledText | None]
+
+    def fire(self, trigger: str, model: object) -> None:
+        """Move ``model`` along ``trigger`` through the pytransitions machine."""
+        self.machine.events[trigger].trigger(model)
+
+    def jump(self, dest: str, model: object) -> None:
+        """Set the state directly (returning to where the conversation was has no static edge)."""
+        self.machine.set_state(dest, model=model)
+
+
+def _is_waiting(state: State) -> bool:
+    return not (state.terminal or state.next is not None or state.return_ or state.knowledge is not None)
+
+
+def compile_scenario(scenario: Scenario) -> CompiledScenario:
+    """Compile a validated scenario (see :func:`voicebot.scenario.load_file`). Raises ValueError on bad input."""
+    lang = scenario.bot.language
+    machine = Machine(
+        model=None,
+        states=list(scenario.states),
+        initial=scenario.start,
+        auto_transitions=False,
+        ignore_invalid_triggers=False,
+    )
+    states: dict[str, CompiledState] = {}
+    for name, state in scenario.states.items():
+        compiled_transitions: list[CompiledTransition] = []
+        for index, transition in enumerate(state.transitions):
+            trigger = f"{name}#{index}"
+            machine.add_transition(trigger, source=name, dest=transition.to)
+            condition = compile_condition(transition.when) if transition.when is not None else None
+            compiled_transitions.append(
+                CompiledTransition(trigger, transition, condition, _text(transition.say, lang))
+            )
+        next_trigger = None
+        if state.next is not None:
+            next_trigger = f"{name}#next"
+            machine.add_transition(next_trigger, source=name, dest=state.next)
+        states[name] = CompiledState(
+            name=name,
+            spec=state,
+            say=_text(state.say, lang),
+            reprompt=_text(state.reprompt, lang),
+            no_input=_text(state.no_input, lang),
+            transitions=tuple(compiled_transitions),
+            next_trigger=next_trigger,
+            intents=frozenset(t.intent for t in state.transitions if t.intent is not None),
+            waiting=_is_waiting(state),
+            llm_offline=_text(state.llm.offline_reply, lang) if state.llm is not None else None,
+        )
+    handlers: list[CompiledGlobal] = []
+    for index, handler in enumerate(scenario.global_):
+        trigger = None
+        if handler.do == "goto" and handler.to is not None:
+            trigger = f"global#{index}"
+            machine.add_transition(trigger, source="*", dest=handler.to)
+        handlers.append(CompiledGlobal(trigger, handler, _text(handler.say, lang)))
+
+    slots = {
+        name: CompiledSlot(name, slot, _text(slot.prompt, lang), _text(slot.reprompt, lang), _text(slot.invalid, lang))
+        for name, slot in scenario.slots.items()
+    }
+    intent_specs: dict[str, tuple[list[str], list[str]]] = {}
+    for name, intent in scenario.intents.items():
+        examples = intent.examples
+        if isinstance(examples, dict):
+            examples = list(examples.get(lang, [])) or [e for group in examples.values() for e in group]
+        intent_specs[name] = (list(examples), list(intent.patterns))
+    settings = scenario.settings
+    greeting = _text(scenario.bot.greeting, lang)
+    assert greeting is not None
+    return CompiledScenario(
+        scenario=scenario,
+        lang=lang,
+        tz=ZoneInfo(scenario.bot.timezone),
+        machine=machine,
+        states=states,
+        slots=slots,
+        global_handlers=tuple(handlers),
+        global_intents=frozenset(h.intent for h in scenario.global_),
+        outcomes=tuple(
+            CompiledOutcome(rule.outcome, compile_condition(rule.when), rule.confidence)
+            for rule in scenario.outcomes
+        ),
+        greeting=greeting,
+        intents=IntentMatcher(intent_specs, lang=lang),
+        extractor=SlotExtractor(dict(scenario.slots), lang=lang, region=scenario.bot.region),
+        messages={
+            "no_input": _text(settings.no_input_message, lang),
+            "reprompt": _text(settings.reprompt_message, lang),
+            "goodbye_no_input": _text(settings.goodbye_message, lang),
+        },
+    )
+

@@ -1,0 +1,168 @@
+"""Conversation: drives one call through the engine and fulfils its requests.
+
+The engine is pure; some of its actions are requests (look up knowledge, ask the LLM). The driver
+performs them through the injected ports and feeds the answers back as events, so callers of the driver
+(the terminal chat, scenario tests, the LiveKit bridge) only see speech, call control and records.
+The driver does no I/O itself; the ports it is given may.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import structlog
+
+from voicebot.dialogue.actions import Action, GenerateReply, LookupKnowledge, Understand
+from voicebot.dialogue.engine import Engine
+from voicebot.dialogue.events import Event, KnowledgeResult, LlmReplied, Understood
+from voicebot.dialogue.ports import LLM, LlmMessage, Passage, Retriever
+from voicebot.dialogue.state import CallContext, CallState
+from voicebot.errors import VoicebotError
+
+__all__ = ["Answerer", "Conversation", "TurnResult"]
+
+log = structlog.get_logger("voicebot.dialogue")
+
+Answerer = Callable[[str, Sequence[Passage], int, str], str]
+"""(question, passages, max_sentences, lang) -> the spoken answer, extractive and offline."""
+
+KNOWLEDGE_SYSTEM_PROMPT = (
+    "You answer a caller on the phone using only the passages below. Answer in one or two short spoken "
+    "sentences in the caller's language. If the passages do not contain the answer, reply exactly: NO_ANSWER."
+)
+
+
+@dataclass(slots=True)
+class TurnResult:
+    """The actions for the runtime, and where the time went."""
+
+    actions: list[Action]
+    engine_ms: float = 0.0
+    llm_ms: float = 0.0
+    knowledge_ms: float = 0.0
+    chunks: list[str] = field(default_factory=list)
+
+
+class Conversation:
+    """One call of one bot."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        context: CallContext,
+        *,
+        bot_id: str,
+        retriever: Retriever | None = None,
+        llm: LLM | None = None,
+        answerer: Answerer | None = None,
+    ) -> None:
+        self.engine = engine
+        self.context = context
+        self.bot_id = bot_id
+        self._retriever = retriever
+        self._llm = llm
+        self._answerer = answerer
+        self._call: CallState | None = None
+
+    @property
+    def call(self) -> CallState:
+        if self._call is None:
+            raise RuntimeError("the conversation has not started")
+        return self._call
+
+    @property
+    def ended(self) -> bool:
+        return self._call is not None and self._call.ended
+
+    async def start(self) -> TurnResult:
+        started = time.perf_counter()
+        self._call, actions = self.engine.start(self.context)
+        result = TurnResult([], engine_ms=(time.perf_counter() - started) * 1000)
+        await self._resolve(actions, result)
+        return result
+
+    async def send(self, event: Event) -> TurnResult:
+        started = time.perf_counter()
+        actions = self.engine.handle(self.call, event)
+        result = TurnResult([], engine_ms=(time.perf_counter() - started) * 1000)
+        await self._resolve(actions, result)
+        return result
+
+    async def _resolve(self, actions: list[Action], result: TurnResult) -> None:
+        queue: deque[Action] = deque(actions)
+        while queue:
+            action = queue.popleft()
+            if isinstance(action, LookupKnowledge):
+                event: Event = await self._lookup(action, result)
+            elif isinstance(action, GenerateReply):
+                event = LlmReplied(await self._reply(action.messages, result))
+            elif isinstance(action, Understand):
+                event = await self._understand(action, result)
+            else:
+                result.actions.append(action)
+                continue
+            started = time.perf_counter()
+            more = self.engine.handle(self.call, event)
+            result.engine_ms += (time.perf_counter() - started) * 1000
+            queue.extendleft(reversed(more))
+
+    async def _lookup(self, action: LookupKnowledge, result: TurnResult) -> KnowledgeResult:
+        if self._retriever is None or not action.query:
+            return KnowledgeResult((), None)
+        started = time.perf_counter()
+        try:
+            passages = tuple(await self._retriever.retrieve(self.bot_id, action.query, top_k=action.top_k))
+        except VoicebotError as exc:
+            log.warning("knowledge_lookup_failed", error=str(exc), bot_id=self.bot_id)
+            passages = ()
+        result.knowledge_ms += (time.perf_counter() - started) * 1000
+        good = [p for p in passages if p.score >= action.min_score]
+        if not good:
+            return KnowledgeResult(passages, None)
+        result.chunks.extend(p.chunk_id for p in good)
+        lang = self.engine.compiled.lang
+        answer: str | None = None
+        if self._llm is not None:
+            context = "\n\n".join(f"[{i + 1}] {p.text}" for i, p in enumerate(good))
+            reply = await self._reply(
+                (
+                    LlmMessage("system", f"{KNOWLEDGE_SYSTEM_PROMPT}\n\n{context}"),
+                    LlmMessage("user", action.query),
+                ),
+                result,
+            )
+            answer = None if reply is None or "NO_ANSWER" in reply else reply
+        elif self._answerer is not None:
+            answer = self._answerer(action.query, good, action.max_sentences, lang) or None
+        else:
+            answer = good[0].text
+        return KnowledgeResult(tuple(good), answer)
+
+    async def _reply(self, messages: Sequence[LlmMessage], result: TurnResult) -> str | None:
+        if self._llm is None:
+            return None
+        started = time.perf_counter()
+        try:
+            return await self._llm.reply(messages)
+        except VoicebotError as exc:
+            log.warning("llm_reply_failed", error=str(exc), bot_id=self.bot_id)
+            return None
+        finally:
+            result.llm_ms += (time.perf_counter() - started) * 1000
+
+    async def _understand(self, action: Understand, result: TurnResult) -> Understood:
+        if self._llm is None:
+            return Understood(None, {})
+        started = time.perf_counter()
+        try:
+            intent = await self._llm.classify(action.text, action.intents, context=action.context)
+            slots = await self._llm.extract(action.text, action.slots, context=action.context) if action.slots else {}
+        except VoicebotError as exc:
+            log.warning("llm_understand_failed", error=str(exc), bot_id=self.bot_id)
+            return Understood(None, {})
+        finally:
+            result.llm_ms += (time.perf_counter() - started) * 1000
+        return Understood(intent, dict(slots))

@@ -1,0 +1,433 @@
+"""The dialogue engine: one call's logic, events in, actions out. Pure: no I/O, no clocks but the injected one.
+
+How one caller turn is processed (documented for scenario writers in docs/scenarios.md):
+
+1. Empty, garbage or absurdly long input is "not understood" (a reprompt, never an exception).
+2. The utterance is classified against the intents relevant here: the state's intent transitions,
+   the global handlers, and yes/no while a read-back waits for confirmation.
+3. A pending read-back confirmation is answered first (yes keeps the value, no asks again,
+   a new value is read back again).
+4. Slot values are extracted for every open slot of the scenario (answers out of order are kept) and,
+   with a correction cue ("no, I said Tuesday"), for filled ones too. A correction wins over the
+   state's transitions: the bot acknowledges it and repeats the current state.
+5. The state's transitions are tried in the order written (intent, when, dtmf, event).
+6. Then the global handlers (repeat, help, human, cancel...).
+7. If slots were filled, the bot asks for the next missing one.
+8. An LLM state replies through the LLM; with an LLM configured, the LLM is asked to understand.
+9. Otherwise: a reprompt; after ``max_retries`` the ``retries_exhausted`` event, then the fallback.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from voicebot.dialogue import filling
+from voicebot.dialogue.actions import (
+    Action,
+    CallFinished,
+    EndCall,
+    GenerateReply,
+    Listen,
+    LookupKnowledge,
+    RecordTransition,
+    Say,
+    SetOutcome,
+    Transfer,
+    Understand,
+)
+from voicebot.dialogue.compiled import CompiledScenario, CompiledState
+from voicebot.dialogue.events import (
+    Dtmf,
+    Event,
+    Hangup,
+    KnowledgeResult,
+    LlmReplied,
+    NoInput,
+    Understood,
+    Utterance,
+)
+from voicebot.dialogue.messages import builtin
+from voicebot.dialogue.nlu import is_garbage
+from voicebot.dialogue.outcome import condition_env, decide_outcome
+from voicebot.dialogue.ports import LlmMessage
+from voicebot.dialogue.state import CallContext, CallState
+from voicebot.dialogue.turn import Turn
+
+__all__ = ["Engine"]
+
+MAX_HOPS = 32
+"""Automatic moves (next, conditions, returns) allowed in one turn before the engine stops and listens."""
+
+
+class Engine:
+    """Runs calls of one compiled scenario. Holds no per-call state; share it between calls."""
+
+    def __init__(
+        self,
+        compiled: CompiledScenario,
+        *,
+        clock: Callable[[], datetime] | None = None,
+        llm_enabled: bool = False,
+    ) -> None:
+        self.compiled = compiled
+        self.llm_enabled = llm_enabled
+        self._clock = clock or (lambda: datetime.now(compiled.tz))
+        self._relevant_cache: dict[str, frozenset[str]] = {}
+
+    # ------------------------------------------------------------------ public surface
+
+    def start(self, context: CallContext) -> tuple[CallState, list[Action]]:
+        """Begin a call: the greeting, then the start state."""
+        c = self.compiled
+        call = CallState(context=context, state=c.scenario.start)
+        t = Turn(call, c, self._clock())
+        filling.prefill_from_call(t)
+        t.say_text(c.greeting)
+        t.out.append(RecordTransition(None, call.state, "start", {}, 0))
+        self._enter(t)
+        return call, t.finish()
+
+    def handle(self, call: CallState, event: Event) -> list[Action]:
+        """Process one event; returns what the runtime should do. Never raises on caller input."""
+        if call.ended:
+            return []
+        t = Turn(call, self.compiled, self._clock())
+        if isinstance(event, Utterance):
+            self._on_utterance(t, event.text)
+        elif isinstance(event, Dtmf):
+            self._on_dtmf(t, event.digits)
+        elif isinstance(event, NoInput):
+            self._on_no_input(t)
+        elif isinstance(event, Hangup):
+            self._finish(t, event.reason)
+        elif isinstance(event, KnowledgeResult):
+            self._on_knowledge(t, event)
+        elif isinstance(event, LlmReplied):
+            self._on_llm_reply(t, event.text)
+        elif isinstance(event, Understood):
+            self._on_understood(t, event)
+        return t.finish()
+
+    # ------------------------------------------------------------------ caller input
+
+    def _on_utterance(self, t: Turn, text: str) -> None:
+        call = t.call
+        text = " ".join(text.split())
+        call.turn += 1
+        call.no_input = 0
+        if is_garbage(text):
+            self._not_understood(t)
+            return
+        call.history.append(("caller", text))
+        call.last_utterance = text
+        if not t.state.waiting:
+            return
+        intent = self._intent(t, text)
+        if call.pending_confirm is not None and filling.answer_confirmation(t, text, intent):
+            self._progress(t)
+            return
+        change = filling.extract(t, text, intent)
+        if change.corrected:
+            self._reenter(t)
+            return
+        if self._try_transitions(t, intent=intent):
+            return
+        if intent is not None and self._global(t, intent):
+            return
+        if change.any:
+            self._progress(t)
+            return
+        if t.state.spec.llm is not None:
+            self._llm_turn(t)
+            return
+        if self.llm_enabled and self._needs_understanding(t):
+            call.pending_utterance = text
+            t.out.append(Understand(text, tuple(sorted(self._relevant(t.state))), filling.describe_open(t)))
+            return
+        self._not_understood(t)
+
+    def _on_understood(self, t: Turn, event: Understood) -> None:
+        text, t.call.pending_utterance = t.call.pending_utterance, None
+        if text is None:
+            return
+        intent = event.intent if event.intent in self._relevant(t.state) else None
+        change = filling.apply_proposed(t, event.slots)
+        if self._try_transitions(t, intent=intent):
+            return
+        if intent is not None and self._global(t, intent):
+            return
+        if change.any:
+            self._progress(t)
+            return
+        self._not_understood(t)
+
+    def _on_dtmf(self, t: Turn, digits: str) -> None:
+        if self._try_transitions(t, dtmf=digits):
+            return
+        if t.call.asked is not None:
+            self._on_utterance(t, digits)
+            return
+        self._not_understood(t)
+
+    def _on_no_input(self, t: Turn) -> None:
+        call = t.call
+        call.no_input += 1
+        if self._try_transitions(t, event="no_input"):
+            return
+        if call.no_input > self.compiled.scenario.settings.max_no_input:
+            t.say_text(self.compiled.messages["goodbye_no_input"], key="goodbye_no_input")
+            t.out.append(EndCall("no_input"))
+            self._finish(t, "no_input")
+            return
+        st = t.state
+        t.say_text(st.no_input or self.compiled.messages["no_input"], key="no_input")
+        self._ask(t)
+
+    def _not_understood(self, t: Turn) -> None:
+        call, st = t.call, t.state
+        call.retries += 1
+        limit = st.spec.max_retries if st.spec.max_retries is not None else self.compiled.scenario.settings.max_retries
+        if call.retries > limit:
+            if self._try_transitions(t, event="retries_exhausted"):
+                return
+            for tr in st.transitions:
+                if tr.spec.fallback:
+                    t.say_text(tr.say)
+                    self._go(t, tr.spec.to, tr.trigger, "fallback", {"retries": call.retries})
+                    return
+        slot = self.compiled.slots.get(call.asked) if call.asked else None
+        if slot is not None and slot.reprompt is not None and call.pending_confirm is None:
+            t.say_text(slot.reprompt)
+            t.listen()
+        elif st.reprompt is not None:
+            t.say_text(st.reprompt)
+            t.listen()
+        else:
+            t.say_text(self.compiled.messages["reprompt"], key="reprompt")
+            self._ask(t)
+
+    # ------------------------------------------------------------------ routing
+
+    def _intent(self, t: Turn, text: str) -> str | None:
+        relevant = self._relevant(t.state)
+        if t.call.pending_confirm is not None:
+            relevant = relevant | {"yes", "no"}
+        threshold = self.compiled.scenario.settings.intent_threshold
+        for match in self.compiled.intents.match(text):
+            if match.score < threshold:
+                break
+            if match.name in relevant:
+                return match.name
+        return None
+
+    def _relevant(self, st: CompiledState) -> frozenset[str]:
+        cached = self._relevant_cache.get(st.name)
+        if cached is None:
+            cached = st.intents | self.compiled.global_intents
+            self._relevant_cache[st.name] = cached
+        return cached
+
+    def _needs_understanding(self, t: Turn) -> bool:
+        return bool(t.state.intents) or t.call.asked is not None
+
+    def _try_transitions(
+        self, t: Turn, *, intent: str | None = None, event: str | None = None, dtmf: str | None = None
+    ) -> bool:
+        """Fire the first transition of the current state that matches, in the order written."""
+        call = t.call
+        env: dict[str, object] | None = None
+        for tr in t.state.transitions:
+            spec = tr.spec
+            if spec.intent is not None:
+                fired = intent == spec.intent
+            elif tr.condition is not None:
+                if call.pending_confirm is not None:
+                    continue
+                if env is None:
+                    env = condition_env(call, self.compiled.lang)
+                fired = tr.condition.evaluate(env, filled=call.slots.__contains__, visited=call.visited.__contains__)
+            elif spec.event is not None:
+                fired = event == spec.event
+            elif spec.dtmf is not None:
+                fired = dtmf == spec.dtmf
+            else:
+                continue
+            if fired:
+                t.say_text(tr.say)
+                data = {spec.trigger_kind: getattr(spec, spec.trigger_kind)}
+                self._go(t, spec.to, tr.trigger, spec.trigger_kind, data)
+                return True
+        return False
+
+    def _global(self, t: Turn, intent: str) -> bool:
+        for handler in self.compiled.global_handlers:
+            spec = handler.spec
+            if spec.intent != intent:
+                continue
+            if spec.do == "repeat":
+                t.repeat()
+                t.listen()
+            elif spec.do == "say":
+                t.say_text(handler.say)
+                self._ask(t)
+            elif handler.trigger is not None and spec.to is not None:
+                self._go(t, spec.to, handler.trigger, "global", {"intent": intent})
+            return True
+        return False
+
+    def _go(self, t: Turn, dest: str, trigger: str | None, kind: str, data: dict[str, object]) -> None:
+        call = t.call
+        source = call.state
+        if t.state.waiting:
+            call.resume_point = source
+        if trigger is not None:
+            self.compiled.fire(trigger, call)
+        else:
+            self.compiled.jump(dest, call)
+        t.out.append(RecordTransition(source, dest, kind, data, call.turn))
+        t.hops += 1
+        if t.hops > MAX_HOPS:
+            t.listen()
+            return
+        self._enter(t)
+
+    # ------------------------------------------------------------------ states
+
+    def _enter(self, t: Turn) -> None:
+        call, st = t.call, t.state
+        call.visited.add(st.name)
+        call.retries = 0
+        call.no_input = 0
+        call.asked = None
+        call.llm_turns = 0
+        spec = st.spec
+        if spec.outcome is not None:
+            call.outcome = spec.outcome
+            t.out.append(SetOutcome(spec.outcome))
+        t.say_text(st.say)
+        if spec.knowledge is not None:
+            k = spec.knowledge
+            t.out.append(LookupKnowledge(call.last_utterance, k.top_k, k.min_score, k.max_sentences))
+            return
+        if spec.llm is not None and call.last_utterance:
+            self._llm_turn(t)
+            return
+        self._after_speaking(t)
+
+    def _after_speaking(self, t: Turn) -> None:
+        call, st = t.call, t.state
+        spec = st.spec
+        if spec.transfer is not None:
+            call.transferred_to = spec.transfer
+            t.out.append(Transfer(spec.transfer))
+            self._finish(t, "transferred")
+        elif spec.end:
+            t.out.append(EndCall("completed"))
+            self._finish(t, "completed")
+        elif st.next_trigger is not None and spec.next is not None:
+            self._go(t, spec.next, st.next_trigger, "next", {})
+        elif spec.return_:
+            self._resume(t)
+        elif not self._try_transitions(t):
+            self._ask(t)
+
+    def _resume(self, t: Turn) -> None:
+        call = t.call
+        dest = call.resume_point or self.compiled.scenario.start
+        source = call.state
+        self.compiled.jump(dest, call)
+        t.out.append(RecordTransition(source, dest, "return", {}, call.turn))
+        call.visited.add(dest)
+        call.retries = 0
+        if not self._try_transitions(t):
+            self._ask(t, resume=True)
+
+    def _reenter(self, t: Turn) -> None:
+        """After a correction: say the current state again with the new values."""
+        if t.state.spec.collect:
+            self._progress(t)
+            return
+        t.say_text(t.state.say)
+        self._ask(t)
+
+    def _progress(self, t: Turn) -> None:
+        if not self._try_transitions(t):
+            self._ask(t)
+
+    def _ask(self, t: Turn, *, resume: bool = False) -> None:
+        """Ask for what the state still needs (a read-back, then the first missing slot) and listen."""
+        call, st = t.call, t.state
+        if call.pending_confirm is not None:
+            filling.ask_confirmation(t)
+        else:
+            missing = filling.first_missing(t)
+            call.asked = missing
+            if missing is not None:
+                t.say_text(self.compiled.slots[missing].prompt)
+            elif resume or not t.said_this_turn():
+                t.say_text(st.say)
+        t.listen()
+
+    # ------------------------------------------------------------------ knowledge and LLM
+
+    def _on_knowledge(self, t: Turn, result: KnowledgeResult) -> None:
+        st = t.state
+        spec = st.spec.knowledge
+        if spec is None:
+            return
+        best = max((p.score for p in result.passages), default=0.0)
+        if result.answer and best >= spec.min_score:
+            t.say(result.answer, "knowledge", tuple(p.chunk_id for p in result.passages))
+            self._after_speaking(t)
+            return
+        if self._try_transitions(t, event="no_answer"):
+            return
+        self._after_speaking(t)
+
+    def _llm_turn(self, t: Turn) -> None:
+        call, spec = t.call, t.state.spec.llm
+        if spec is None:
+            return
+        if not self.llm_enabled:
+            t.say_text(t.state.llm_offline, key="llm_unavailable")
+            t.listen()
+            return
+        system = spec.instructions + filling.slot_context(t)
+        messages = [LlmMessage("system", system)]
+        messages += [LlmMessage("user" if role == "caller" else "assistant", text) for role, text in call.history[-12:]]
+        t.out.append(GenerateReply(tuple(messages)))
+
+    def _on_llm_reply(self, t: Turn, text: str | None) -> None:
+        call, spec = t.call, t.state.spec.llm
+        if spec is None:
+            return
+        if not text:
+            t.say(builtin("llm_unavailable", self.compiled.lang), "builtin")
+        else:
+            t.say(text, "llm")
+        call.llm_turns += 1
+        if call.llm_turns >= spec.max_turns and self._try_transitions(t, event="retries_exhausted"):
+            return
+        t.listen()
+
+    # ------------------------------------------------------------------ the end
+
+    def _finish(self, t: Turn, reason: str) -> None:
+        call = t.call
+        if call.ended:
+            return
+        call.ended = True
+        call.end_reason = reason
+        decision = decide_outcome(self.compiled, call, reason)
+        t.out.append(
+            CallFinished(
+                outcome=decision.outcome,
+                confidence=decision.confidence,
+                rule=decision.rule,
+                end_reason=reason,
+                final_state=call.state,
+                slots=dict(call.slots),
+            )
+        )
+

@@ -1,0 +1,180 @@
+"""Slot filling: extraction from an utterance, validation, read-back confirmation and corrections.
+
+Every value, from the offline NLU or proposed by an LLM, goes through the same gate
+(:func:`_accept`): it is validated against the slot's rules before it is kept, and rejected values are
+recorded with ``validated=False`` so extraction accuracy can be measured.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from voicebot.dialogue.actions import RecordSlot
+from voicebot.dialogue.nlu import is_correction, speak, to_json, validate
+from voicebot.dialogue.state import PendingConfirm
+from voicebot.dialogue.turn import Turn
+from voicebot.scenario.model import EnumSlot
+
+__all__ = [
+    "Change",
+    "answer_confirmation",
+    "apply_proposed",
+    "ask_confirmation",
+    "describe_open",
+    "extract",
+    "first_missing",
+    "prefill_from_call",
+    "slot_context",
+]
+
+
+@dataclass(slots=True)
+class Change:
+    """What one utterance did to the slots."""
+
+    filled: list[str] = field(default_factory=list)
+    corrected: list[str] = field(default_factory=list)
+    invalid: list[str] = field(default_factory=list)
+    pending: bool = False
+
+    @property
+    def any(self) -> bool:
+        return bool(self.filled or self.corrected or self.invalid or self.pending)
+
+
+def prefill_from_call(t: Turn) -> None:
+    """Fill slots whose default comes from the call (e.g. the caller's number)."""
+    context = t.call.context
+    for name, slot in t.compiled.slots.items():
+        source = slot.spec.default_from
+        raw = {"caller_number": context.caller_number, "dialed_number": context.dialed_number}.get(source or "")
+        if not raw:
+            continue
+        found = t.compiled.extractor.extract(raw, candidates=(name,), asked=name, now=t.now).get(name)
+        if found is not None and validate(slot.spec, found.value, now=t.now) is None:
+            t.call.slots[name] = found.value
+            t.out.append(RecordSlot(name, to_json(found.value), 1.0, "call", True, 0))
+
+
+def extract(t: Turn, text: str, intent: str | None) -> Change:
+    """Fill open slots from ``text``; with a correction cue, overwrite filled ones."""
+    call, compiled = t.call, t.compiled
+    found = compiled.extractor.extract(text, candidates=tuple(compiled.slots), asked=call.asked, now=t.now)
+    change = Change()
+    if not found:
+        return change
+    cue: bool | None = None
+    for name, extraction in found.items():
+        known = name in call.slots
+        if known:
+            if call.slots[name] == extraction.value or not compiled.scenario.settings.corrections:
+                continue
+            if cue is None:
+                cue = intent == "no" or is_correction(text, compiled.lang)
+            if not cue:
+                continue
+        _accept(t, name, extraction.value, extraction.confidence, extraction.method, change, corrected=known)
+    return change
+
+
+def apply_proposed(t: Turn, proposed: Mapping[str, Any]) -> Change:
+    """Values an LLM proposed: re-parsed by the offline NLU and validated like any other."""
+    call, compiled = t.call, t.compiled
+    change = Change()
+    for name, raw in proposed.items():
+        if name not in compiled.slots or name in call.slots or raw is None:
+            continue
+        found = compiled.extractor.extract(str(raw), candidates=(name,), asked=name, now=t.now).get(name)
+        if found is not None:
+            _accept(t, name, found.value, min(found.confidence, 0.9), "llm", change, corrected=False)
+    return change
+
+
+def _accept(
+    t: Turn, name: str, value: Any, confidence: float, method: str, change: Change, *, corrected: bool
+) -> None:
+    call = t.call
+    slot = t.compiled.slots[name]
+    spoken = speak(slot.spec, value, lang=t.lang, now=t.now)
+    if validate(slot.spec, value, now=t.now) is not None:
+        t.out.append(RecordSlot(name, to_json(value), confidence, method, False, call.turn))
+        if slot.invalid is not None:
+            t.say(slot.invalid.template(t.lang).render(lambda key: spoken if key == "value" else t.spoken(key)))
+        else:
+            t.say_text(None, key="invalid", value=spoken)
+        change.invalid.append(name)
+        return
+    if slot.spec.confirm and slot.spec.type != "yes_no" and call.pending_confirm is None:
+        call.pending_confirm = PendingConfirm(name, value, confidence, method)
+        change.pending = True
+        return
+    call.slots[name] = value
+    t.out.append(RecordSlot(name, to_json(value), confidence, method, True, call.turn))
+    if corrected:
+        change.corrected.append(name)
+        t.say_text(None, key="ack_correction", value=spoken)
+    else:
+        change.filled.append(name)
+
+
+def answer_confirmation(t: Turn, text: str, intent: str | None) -> bool:
+    """Handle the caller's answer to a read-back; False when the utterance was not an answer to it."""
+    call = t.call
+    pending = call.pending_confirm
+    if pending is None:
+        return False
+    found = t.compiled.extractor.extract(text, candidates=(pending.slot,), asked=pending.slot, now=t.now)
+    new = found.get(pending.slot)
+    if new is not None and new.value != pending.value:
+        call.pending_confirm = None
+        _accept(t, pending.slot, new.value, new.confidence, new.method, Change(), corrected=False)
+        return True
+    if intent == "yes":
+        call.pending_confirm = None
+        call.slots[pending.slot] = pending.value
+        t.out.append(RecordSlot(pending.slot, to_json(pending.value), 1.0, pending.method, True, call.turn))
+        return True
+    if intent == "no":
+        call.pending_confirm = None
+        return True
+    return False
+
+
+def ask_confirmation(t: Turn) -> None:
+    pending = t.call.pending_confirm
+    if pending is None:
+        return
+    spoken = speak(t.compiled.slots[pending.slot].spec, pending.value, lang=t.lang, now=t.now)
+    t.say_text(None, key="confirm_again" if t.call.retries else "confirm_slot", value=spoken)
+
+
+def first_missing(t: Turn) -> str | None:
+    """The first slot the current state collects that is still empty."""
+    slots = t.call.slots
+    for name in t.state.spec.collect:
+        if name not in slots and t.compiled.slots[name].spec.required:
+            return name
+    return None
+
+
+def describe_open(t: Turn) -> dict[str, str]:
+    """Open slots described for an LLM: name -> type (and allowed values for enums)."""
+    described: dict[str, str] = {}
+    for name, slot in t.compiled.slots.items():
+        if name in t.call.slots:
+            continue
+        spec = slot.spec
+        described[name] = (
+            f"one of: {', '.join(spec.synonyms())}" if isinstance(spec, EnumSlot) else spec.type
+        )
+    return described
+
+
+def slot_context(t: Turn) -> str:
+    """Known slot values, appended to an LLM state's instructions."""
+    if not t.call.slots:
+        return ""
+    known = "; ".join(f"{name}={to_json(value)}" for name, value in t.call.slots.items())
+    return f"\n\nKnown details of this call: {known}."

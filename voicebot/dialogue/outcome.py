@@ -1,0 +1,58 @@
+"""Deciding a call's outcome from the scenario's rules when the call ends."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from voicebot.dialogue.compiled import CompiledScenario
+from voicebot.dialogue.nlu import to_json
+from voicebot.dialogue.state import CallState
+
+__all__ = ["DEFAULT_OUTCOMES", "Decision", "condition_env", "decide_outcome"]
+
+DEFAULT_OUTCOMES = {
+    "caller_hangup": "hangup",
+    "no_input": "no_input",
+    "transferred": "transferred",
+    "completed": "completed",
+    "error": "error",
+    "dropped": "dropped",
+}
+"""The outcome of a call that no state set and no rule matched, by how the call ended."""
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    outcome: str
+    confidence: float
+    rule: str
+
+
+def condition_env(call: CallState, lang: str, **extra: Any) -> dict[str, Any]:
+    """The names a condition sees: every slot (JSON form; unfilled slots are None) and call facts."""
+    env: dict[str, Any] = {name: to_json(value) for name, value in call.slots.items()}
+    env.update(state=call.state, lang=lang, retries=call.retries)
+    env.update(extra)
+    return env
+
+
+def decide_outcome(compiled: CompiledScenario, call: CallState, end_reason: str) -> Decision:
+    """The outcome: the one a state set, else the first matching rule, else a default by end reason.
+
+    A state's ``outcome`` is an explicit statement by the scenario writer and wins (confidence 1.0).
+    Rules are tried in the order written; a rule's confidence is the one it declares.
+    """
+    if call.outcome is not None:
+        return Decision(call.outcome, 1.0, f"state:{call.state}")
+    env = condition_env(
+        call,
+        compiled.lang,
+        end_reason=end_reason,
+        transferred=call.transferred_to is not None,
+        outcome=call.outcome,
+    )
+    for index, rule in enumerate(compiled.outcomes):
+        if rule.condition.evaluate(env, filled=call.slots.__contains__, visited=call.visited.__contains__):
+            return Decision(rule.outcome, rule.confidence, f"rule[{index}]: {rule.condition.source}")
+    return Decision(DEFAULT_OUTCOMES.get(end_reason, end_reason), 0.5, f"default:{end_reason}")

@@ -1,0 +1,62 @@
+"""CallState: everything one call remembers. One per call; the compiled scenario is shared."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = ["CallContext", "CallState", "PendingConfirm"]
+
+
+@dataclass(frozen=True, slots=True)
+class CallContext:
+    """Facts about the call known when it starts."""
+
+    call_id: str = ""
+    caller_number: str | None = None
+    dialed_number: str | None = None
+    direction: str = "inbound"
+
+
+@dataclass(slots=True)
+class PendingConfirm:
+    """A slot value read back to the caller, waiting for yes or no."""
+
+    slot: str
+    value: Any
+    confidence: float
+    method: str
+
+
+@dataclass(slots=True)
+class CallState:
+    """The mutable state of one call. ``state`` is the pytransitions model attribute."""
+
+    context: CallContext
+    state: str
+    slots: dict[str, Any] = field(default_factory=dict)
+    retries: int = 0
+    no_input: int = 0
+    llm_turns: int = 0
+    turn: int = 0
+    visited: set[str] = field(default_factory=set)
+    resume_point: str | None = None
+    asked: str | None = None
+    pending_confirm: PendingConfirm | None = None
+    pending_utterance: str | None = None
+    last_utterance: str = ""
+    last_said: list[str] = field(default_factory=list)
+    history: list[tuple[str, str]] = field(default_factory=list)
+    outcome: str | None = None
+    transferred_to: str | None = None
+    ended: bool = False
+    end_reason: str | None = None
+
+    def checkpoint(self) -> dict[str, Any]:
+        """The part of the state worth persisting after each turn (JSON-compatible but for slot values)."""
+        return {
+            "state": self.state,
+            "slots": dict(self.slots),
+            "retries": {"not_understood": self.retries, "no_input": self.no_input},
+            "turn": self.turn,
+        }
