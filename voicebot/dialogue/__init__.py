@@ -1,1 +1,1 @@
-"""voicebot.dialogue."""
+"""The dialogue engine (public surface restored once the NLU lands)."""

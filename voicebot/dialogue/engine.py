@@ -9,11 +9,13 @@ How one caller turn is processed (documented for scenario writers in docs/scenar
    a new value is read back again).
 4. Slot values are extracted for every open slot of the scenario (answers out of order are kept) and,
    with a correction cue ("no, I said Tuesday"), for filled ones too. A correction wins over the
-   state's transitions: the bot acknowledges it and repeats the current state.
+   state's transitions: the bot acknowledges it and repeats the current state (from an ``edit`` state it
+   returns to the state it came from).
 5. The state's transitions are tried in the order written (intent, when, dtmf, event).
 6. Then the global handlers (repeat, help, human, cancel...).
 7. If slots were filled, the bot asks for the next missing one.
-8. An LLM state replies through the LLM; with an LLM configured, the LLM is asked to understand.
+8. An LLM state replies through the LLM; an ``event: utterance`` transition takes anything else;
+   with an LLM configured, the LLM is asked to understand.
 9. Otherwise: a reprompt; after ``max_retries`` the ``retries_exhausted`` event, then the fallback.
 """
 
@@ -127,9 +129,12 @@ class Engine:
         if call.pending_confirm is not None and filling.answer_confirmation(t, text, intent):
             self._progress(t)
             return
-        change = filling.extract(t, text, intent)
+        change = filling.extract(t, text, intent, edit=t.state.spec.edit)
         if change.corrected:
-            self._reenter(t)
+            if t.state.spec.edit:
+                self._resume(t)
+            else:
+                self._reenter(t)
             return
         if self._try_transitions(t, intent=intent):
             return
@@ -140,6 +145,8 @@ class Engine:
             return
         if t.state.spec.llm is not None:
             self._llm_turn(t)
+            return
+        if self._try_transitions(t, event="utterance"):
             return
         if self.llm_enabled and self._needs_understanding(t):
             call.pending_utterance = text

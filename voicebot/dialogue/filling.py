@@ -58,8 +58,8 @@ def prefill_from_call(t: Turn) -> None:
             t.out.append(RecordSlot(name, to_json(found.value), 1.0, "call", True, 0))
 
 
-def extract(t: Turn, text: str, intent: str | None) -> Change:
-    """Fill open slots from ``text``; with a correction cue, overwrite filled ones."""
+def extract(t: Turn, text: str, intent: str | None, *, edit: bool = False) -> Change:
+    """Fill open slots from ``text``; with a correction cue (or in an edit state), overwrite filled ones."""
     call, compiled = t.call, t.compiled
     found = compiled.extractor.extract(text, candidates=tuple(compiled.slots), asked=call.asked, now=t.now)
     change = Change()
@@ -72,7 +72,7 @@ def extract(t: Turn, text: str, intent: str | None) -> Change:
             if call.slots[name] == extraction.value or not compiled.scenario.settings.corrections:
                 continue
             if cue is None:
-                cue = intent == "no" or is_correction(text, compiled.lang)
+                cue = edit or intent == "no" or is_correction(text, compiled.lang)
             if not cue:
                 continue
         _accept(t, name, extraction.value, extraction.confidence, extraction.method, change, corrected=known)

@@ -58,7 +58,7 @@ Name = Annotated[str, Field(pattern=NAME_PATTERN, max_length=64)]
 BUILTIN_INTENTS = ("yes", "no", "repeat", "help", "human", "cancel")
 """Intents every scenario knows with default examples in every language; a scenario may add examples."""
 
-EVENTS = ("no_input", "retries_exhausted", "no_answer", "dtmf")
+EVENTS = ("no_input", "retries_exhausted", "no_answer", "utterance")
 """Events a transition may fire on (``event: ...``)."""
 
 SLOT_TYPES = ("text", "enum", "number", "date", "time", "datetime", "phone", "email", "yes_no")
@@ -274,7 +274,13 @@ class Transition(_Model):
     to: Name
     intent: Name | None = Field(default=None, description="Fires when the caller's utterance has this intent.")
     when: str | None = Field(default=None, description="Fires when this condition over slots holds.")
-    event: Literal["no_input", "retries_exhausted", "no_answer"] | None = None
+    event: Literal["no_input", "retries_exhausted", "no_answer", "utterance"] | None = Field(
+        default=None,
+        description=(
+            "no_input: silence; retries_exhausted: not understood max_retries times; no_answer: the knowledge "
+            "base had no good answer; utterance: anything the caller said that nothing else handled."
+        ),
+    )
     dtmf: Annotated[str, Field(pattern=r"^[0-9*#]+$")] | None = None
     fallback: bool = Field(default=False, description="Catch-all: the caller was not understood, retries ran out.")
     say: Text | None = Field(default=None, description="Said while taking the transition.")
@@ -343,6 +349,13 @@ class State(_Model):
     reprompt: Text | None = Field(default=None, description="Said when input is not understood here.")
     no_input: Text | None = Field(default=None, description="Said on silence here.")
     max_retries: int | None = Field(default=None, ge=0, le=10)
+    edit: bool = Field(
+        default=False,
+        description=(
+            "Any slot value the caller gives here replaces the filled one, no correction cue needed; then the "
+            "call returns to the state it came from (e.g. 'What should I change?' after a read-back)."
+        ),
+    )
 
     @property
     def terminal(self) -> bool:
