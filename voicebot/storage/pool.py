@@ -1,0 +1,112 @@
+"""Connection pools and the :class:`Database` handle the rest of voicebot receives.
+
+Which server: ``settings.database_url`` when set, otherwise the embedded cluster of
+``settings.data_dir`` (started on demand). Pool sizes come from settings (VOICEBOT_DB_POOL_MIN/MAX) and
+are *per process*: LiveKit runs each call in its own process, so the server sees up to
+``processes x max`` connections (see docs/database.md for sizing).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import asyncpg
+
+from voicebot.errors import StorageError
+from voicebot.settings import Settings
+from voicebot.storage.embedded import EmbeddedPostgres
+from voicebot.storage.errors import translated
+from voicebot.storage.migrations import migrate, pending
+from voicebot.storage.records import json_default
+from voicebot.storage.repositories import Bots, Calls, Companies, KnowledgeDocs
+
+__all__ = ["Database", "create_pool", "resolve_url"]
+
+
+def _dumps(value: object) -> str:
+    return json.dumps(value, default=json_default, ensure_ascii=False)
+
+
+async def _init_connection(conn: Any) -> None:
+    # jsonb / json columns are Python objects both ways.
+    for name in ("jsonb", "json"):
+        await conn.set_type_codec(name, encoder=_dumps, decoder=json.loads, schema="pg_catalog")
+
+
+async def create_pool(
+    url: str, *, min_size: int = 1, max_size: int = 4, command_timeout: float = 30.0
+) -> Any:
+    """An asyncpg pool with voicebot's codecs; a retryable StorageError if the server is unreachable."""
+    if min_size > max_size:
+        raise StorageError(f"pool min_size={min_size} is greater than max_size={max_size}")
+    with translated():
+        return await asyncpg.create_pool(
+            url,
+            min_size=min_size,
+            max_size=max_size,
+            command_timeout=command_timeout,
+            init=_init_connection,
+        )
+
+
+def resolve_url(settings: Settings) -> tuple[str, bool]:
+    """(database URL, embedded?): DATABASE_URL if set, else the embedded cluster, started if needed."""
+    if settings.database_url:
+        return settings.database_url, False
+    return EmbeddedPostgres(settings.data_dir).start(), True
+
+
+class Database:
+    """An open pool plus the repositories built on it. Close it with :meth:`close` (or ``async with``)."""
+
+    def __init__(self, pool: Any, *, url: str, embedded: bool) -> None:
+        self.pool = pool
+        self.url = url
+        self.embedded = embedded
+        self.companies = Companies(pool)
+        self.bots = Bots(pool)
+        self.calls = Calls(pool)
+        self.knowledge_docs = KnowledgeDocs(pool)
+
+    @classmethod
+    async def open(
+        cls,
+        settings: Settings,
+        *,
+        min_size: int | None = None,
+        max_size: int | None = None,
+        auto_migrate: bool | None = None,
+    ) -> Database:
+        """Open a pool. ``auto_migrate`` (default: only for the embedded cluster) applies pending migrations;
+        otherwise pending migrations are an error naming ``voicebot db migrate``."""
+        url, embedded = resolve_url(settings)
+        pool = await create_pool(
+            url,
+            min_size=settings.db_pool_min if min_size is None else min_size,
+            max_size=settings.db_pool_max if max_size is None else max_size,
+        )
+        try:
+            async with pool.acquire() as conn:
+                if auto_migrate if auto_migrate is not None else embedded:
+                    await migrate(conn)
+                else:
+                    todo = await pending(conn)
+                    if todo:
+                        raise StorageError(
+                            f"the database schema is behind ({len(todo)} pending migration(s), first "
+                            f"{todo[0].name}); run `voicebot db migrate`"
+                        )
+        except BaseException:
+            await pool.close()
+            raise
+        return cls(pool, url=url, embedded=embedded)
+
+    async def close(self) -> None:
+        await self.pool.close()
+
+    async def __aenter__(self) -> Database:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()

@@ -1,0 +1,218 @@
+"""Bots: deploy (create or update, one scenario version per change), list, and the per-call lookup.
+
+The lookup by dialed number is one indexed query (``bots.phone_number`` is UNIQUE) joined to the
+bot's current scenario version, cached in this :class:`Bots` instance (the composition root makes one per
+process) for ``cache_ttl`` seconds. A deploy through the same instance invalidates its entries at once;
+other processes see a deploy within ``cache_ttl``. Misses are cached for ``negative_ttl`` seconds.
+"""
+
+from __future__ import annotations
+
+import builtins
+import datetime as dt
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import phonenumbers
+
+from voicebot.errors import ConfigError, ConflictError, NotFoundError
+from voicebot.scenario.model import Scenario
+from voicebot.storage.errors import translated
+
+__all__ = ["BotForCall", "BotInfo", "Bots", "DeployResult", "DeployableScenario", "normalize_phone"]
+
+
+def normalize_phone(raw: str) -> str:
+    """E.164 form of an international number (``+`` and country code required); ConfigError otherwise."""
+    text = raw.strip()
+    if not text.startswith("+"):
+        raise ConfigError(f"phone number {raw!r} must be in international form, e.g. +14155550100")
+    try:
+        number = phonenumbers.parse(text, None)
+    except phonenumbers.NumberParseException as exc:
+        raise ConfigError(f"phone number {raw!r} is not a phone number: {exc}") from None
+    if not phonenumbers.is_possible_number(number):
+        raise ConfigError(f"phone number {raw!r} is not a possible number for its country code")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+class DeployableScenario(Protocol):
+    """What :meth:`Bots.deploy` needs of a loaded scenario (voicebot.scenario.loader.LoadedScenario)."""
+
+    @property
+    def scenario(self) -> Scenario: ...
+    @property
+    def source(self) -> str: ...
+    @property
+    def sha256(self) -> str: ...
+
+
+@dataclass(frozen=True, slots=True)
+class DeployResult:
+    bot_id: uuid.UUID
+    version_id: uuid.UUID
+    version: int
+    created: bool  # a new bot
+    changed: bool  # a new scenario version (False: same content as the current version)
+
+
+@dataclass(frozen=True, slots=True)
+class BotInfo:
+    id: uuid.UUID
+    company_id: uuid.UUID
+    slug: str
+    name: str
+    phone_number: str
+    language: str
+    is_active: bool
+    version: int | None
+    sha256: str | None
+    updated_at: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class BotForCall:
+    """Everything a call needs to run a bot, from one query."""
+
+    id: uuid.UUID
+    company_id: uuid.UUID
+    name: str
+    language: str
+    phone_number: str
+    providers: dict[str, Any]
+    version_id: uuid.UUID
+    sha256: str
+    source: str
+
+
+_LOOKUP = """
+SELECT b.id, b.company_id, b.name, b.language, b.phone_number, b.providers,
+       v.id AS version_id, v.sha256, v.source
+FROM bots b
+JOIN scenario_versions v ON v.id = b.current_version_id
+JOIN companies c ON c.id = b.company_id
+WHERE b.phone_number = $1 AND b.is_active AND c.is_active"""
+
+
+class Bots:
+    def __init__(
+        self,
+        pool: Any,
+        *,
+        cache_ttl: float = 30.0,
+        negative_ttl: float = 5.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._pool = pool
+        self._ttl = cache_ttl
+        self._negative_ttl = negative_ttl
+        self._clock = clock
+        self._cache: dict[str, tuple[float, BotForCall | None]] = {}
+
+    async def deploy(
+        self, company_id: uuid.UUID, phone_number: str, loaded: DeployableScenario
+    ) -> DeployResult:
+        """Create the company's bot ``loaded.scenario.bot.id`` or update it.
+
+        A new scenario version is made when the source differs from the current version's."""
+        phone = normalize_phone(phone_number)
+        meta = loaded.scenario.bot
+        providers = meta.providers.model_dump(mode="json")
+        with translated():
+            async with self._pool.acquire() as conn, conn.transaction():
+                if not await conn.fetchval("SELECT true FROM companies WHERE id = $1 FOR SHARE", company_id):
+                    raise NotFoundError(f"no company with id {company_id}")
+                holder = await conn.fetchrow(
+                    "SELECT company_id, slug FROM bots WHERE phone_number = $1", phone
+                )
+                if holder is not None and (holder["company_id"], holder["slug"]) != (company_id, meta.id):
+                    raise ConflictError(
+                        f"phone number {phone} is already assigned to another bot ({holder['slug']})"
+                    )
+                row = await conn.fetchrow(
+                    """SELECT b.id, v.sha256 FROM bots b
+                       LEFT JOIN scenario_versions v ON v.id = b.current_version_id
+                       WHERE b.company_id = $1 AND b.slug = $2 FOR UPDATE OF b""",
+                    company_id,
+                    meta.id,
+                )
+                created = row is None
+                if created:
+                    bot_id = await conn.fetchval(
+                        """INSERT INTO bots (company_id, slug, name, phone_number, language, providers)
+                           VALUES ($1, $2, $3, $4, $5, $6) RETURNING id""",
+                        company_id,
+                        meta.id,
+                        meta.name,
+                        phone,
+                        meta.language,
+                        providers,
+                    )
+                    current_sha = None
+                else:
+                    bot_id, current_sha = row["id"], row["sha256"]
+                    old_phone = await conn.fetchval(
+                        """UPDATE bots b SET name = $2, phone_number = $3, language = $4, providers = $5,
+                                  is_active = true, updated_at = now()
+                           FROM bots old WHERE b.id = $1 AND old.id = b.id RETURNING old.phone_number""",
+                        bot_id,
+                        meta.name,
+                        phone,
+                        meta.language,
+                        providers,
+                    )
+                    self.invalidate(old_phone)
+                if current_sha == loaded.sha256:
+                    version = await conn.fetchrow(
+                        "SELECT v.id, v.version FROM bots b"
+                        " JOIN scenario_versions v ON v.id = b.current_version_id WHERE b.id = $1",
+                        bot_id,
+                    )
+                else:
+                    version = await conn.fetchrow(
+                        """INSERT INTO scenario_versions (bot_id, version, sha256, source)
+                           SELECT $1, coalesce(max(version), 0) + 1, $2, $3 FROM scenario_versions
+                           WHERE bot_id = $1 RETURNING id, version""",
+                        bot_id,
+                        loaded.sha256,
+                        loaded.source,
+                    )
+                    await conn.execute(
+                        "UPDATE bots SET current_version_id = $2 WHERE id = $1", bot_id, version["id"]
+                    )
+        self.invalidate(phone)
+        return DeployResult(bot_id, version["id"], version["version"], created, current_sha != loaded.sha256)
+
+    async def list(self, company_id: uuid.UUID | None = None) -> builtins.list[BotInfo]:
+        with translated():
+            rows = await self._pool.fetch(
+                """SELECT b.id, b.company_id, b.slug, b.name, b.phone_number, b.language, b.is_active,
+                          v.version, v.sha256, b.updated_at
+                   FROM bots b LEFT JOIN scenario_versions v ON v.id = b.current_version_id
+                   WHERE $1::uuid IS NULL OR b.company_id = $1
+                   ORDER BY b.company_id, b.slug""",
+                company_id,
+            )
+        return [BotInfo(**dict(r)) for r in rows]
+
+    async def by_phone(self, dialed_number: str) -> BotForCall | None:
+        """The active bot answering ``dialed_number`` (E.164), or None. Cached; see the module docstring."""
+        now = self._clock()
+        hit = self._cache.get(dialed_number)
+        if hit is not None and hit[0] > now:
+            return hit[1]
+        with translated():
+            row = await self._pool.fetchrow(_LOOKUP, dialed_number)
+        bot = None if row is None else BotForCall(**dict(row))
+        self._cache[dialed_number] = (now + (self._ttl if bot else self._negative_ttl), bot)
+        return bot
+
+    def invalidate(self, phone_number: str | None = None) -> None:
+        """Forget one cached number (or all of them)."""
+        if phone_number is None:
+            self._cache.clear()
+        else:
+            self._cache.pop(phone_number, None)
