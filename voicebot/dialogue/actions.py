@@ -111,6 +111,8 @@ class RecordTransition:
     trigger: str
     data: Mapping[str, Any] = field(default_factory=dict)
     turn: int = 0
+    edge: str | None = None
+    """The compiled edge taken (``state#index``, ``state#next``, ``global#index``); None for start/return."""
     type: Literal["record_transition"] = "record_transition"
 
 

@@ -292,7 +292,7 @@ class Engine:
             self.compiled.fire(trigger, call)
         else:
             self.compiled.jump(dest, call)
-        t.out.append(RecordTransition(source, dest, kind, data, call.turn))
+        t.out.append(RecordTransition(source, dest, kind, data, call.turn, trigger))
         t.hops += 1
         if t.hops > MAX_HOPS:
             t.listen()

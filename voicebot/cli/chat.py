@@ -1,0 +1,111 @@
+"""``voicebot chat``: talk to a scenario in the terminal, or script a call through stdin."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import TextIO
+
+import click
+
+from voicebot.dialogue import (
+    CallContext,
+    Conversation,
+    Dtmf,
+    Engine,
+    Event,
+    Hangup,
+    NoInput,
+    Utterance,
+)
+from voicebot.dialogue.nlu import to_json
+from voicebot.cli._transcript import TranscriptPrinter
+from voicebot.runtime import load_offline_bot
+
+HELP_TEXT = "commands: /silence  /dtmf DIGITS  /state  /hangup  /help   (anything else is what you say)"
+
+
+def _event(line: str) -> Event | None | str:
+    """The event for a typed line; a string for local commands."""
+    stripped = line.strip()
+    if stripped in ("/silence", "/s"):
+        return NoInput()
+    if stripped.startswith("/dtmf"):
+        return Dtmf(stripped.removeprefix("/dtmf").strip() or "#")
+    if stripped in ("/hangup", "/quit", "/q", "/exit"):
+        return Hangup()
+    if stripped in ("/state", "/help", "/h", "/?"):
+        return stripped
+    return Utterance(line)
+
+
+async def _run(path: Path, caller: str, knowledge: Path | None, now: datetime | None, source: TextIO) -> int:
+    bot = load_offline_bot(path, knowledge_dir=knowledge)
+    compiled = bot.engine.compiled
+    clock_value = (now if now.tzinfo else now.replace(tzinfo=compiled.tz)) if now else None
+    engine = Engine(compiled, clock=(lambda: clock_value) if clock_value else None)
+    conversation = Conversation(
+        engine, CallContext(call_id="chat", caller_number=caller), bot_id=bot.bot_id,
+        retriever=bot.retriever, answerer=bot.answerer,
+    )
+    interactive = source.isatty()
+    printer = TranscriptPrinter(sys.stdout, color=sys.stdout.isatty())
+    if interactive:
+        click.echo(click.style(f"{bot.loaded.scenario.bot.name} — {HELP_TEXT}", dim=True))
+    printer.show(await conversation.start())
+    while not conversation.ended:
+        if interactive:
+            try:
+                line = input(click.style("you> ", fg="green", bold=True))
+            except EOFError:
+                line = "/hangup"
+        else:
+            raw = source.readline()
+            line = raw.rstrip("\n") if raw else "/hangup"
+            click.echo(f"you> {line}")
+        event = _event(line)
+        if isinstance(event, str):
+            if event == "/state":
+                call = conversation.call
+                slots = {k: to_json(v) for k, v in call.slots.items()}
+                click.echo(f"     state={call.state} slots={json.dumps(slots, ensure_ascii=False)}")
+            else:
+                click.echo(HELP_TEXT)
+            continue
+        if event is not None:
+            printer.show(await conversation.send(event))
+    finished = printer.finished
+    call = conversation.call
+    click.echo("")
+    if finished is not None:
+        click.echo(f"outcome: {finished.outcome} (confidence {finished.confidence:.2f}, {finished.rule})")
+        click.echo(f"ended:   {finished.end_reason} in state {finished.final_state}")
+    slots = {k: to_json(v) for k, v in call.slots.items()}
+    click.echo(f"slots:   {json.dumps(slots, ensure_ascii=False)}")
+    return 0
+
+
+@click.command()
+@click.argument("scenario", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--caller", default="+15550000000", show_default=True, help="The caller's phone number.")
+@click.option(
+    "--knowledge",
+    type=click.Path(path_type=Path, file_okay=False, exists=True),
+    default=None,
+    help="Folder of documents to answer from (default: <scenario folder>/<bot id>/knowledge if present).",
+)
+@click.option("--now", type=click.DateTime(), default=None, help="Freeze the clock (bot's time zone).")
+def chat(scenario: Path, caller: str, knowledge: Path | None, now: datetime | None) -> None:
+    """Talk to SCENARIO in the terminal: the bot speaks first, you type the caller's lines.
+
+    When stdin is not a terminal, caller lines are read from it, so a call can be scripted:
+
+        printf 'I want to book\\nJohn Smith\\n' | voicebot chat scenarios/clinic.yaml
+
+    Lines starting with / are commands: /silence (no input), /dtmf 12, /state, /hangup.
+    At the end the outcome and the slots are printed.
+    """
+    raise SystemExit(asyncio.run(_run(scenario, caller, knowledge, now, sys.stdin)))

@@ -1,0 +1,72 @@
+"""``voicebot demo``: a scripted call through an example scenario, printed as a transcript.
+
+It runs on embedded defaults with no keys: the real scenario loader, compiled engine and offline NLU.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+import click
+
+from voicebot.cli._transcript import TranscriptPrinter
+from voicebot.dialogue import CallContext, Conversation, Hangup, Utterance
+from voicebot.dialogue.nlu import to_json
+from voicebot.runtime import load_offline_bot
+
+SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
+
+CALLER_LINES = [
+    "Hi, what are your opening hours?",
+    "I'd like to book an appointment",
+    "John Smith",
+    "March 3rd 1985",
+    "I need a check-up",
+    "tomorrow at 10 am",
+    "no, make it 11:30 am",
+    "yes",
+]
+
+
+async def _demo(scenario: Path) -> None:
+    bot = load_offline_bot(scenario)
+    conversation = Conversation(
+        bot.engine,
+        CallContext(call_id="demo", caller_number="+12125550123"),
+        bot_id=bot.bot_id,
+        retriever=bot.retriever,
+        answerer=bot.answerer,
+    )
+    printer = TranscriptPrinter(click.get_text_stream("stdout"), color=True)
+    click.echo(click.style(f"demo call to {bot.loaded.scenario.bot.name} ({scenario.name})\n", bold=True))
+    printer.show(await conversation.start())
+    for line in CALLER_LINES:
+        if conversation.ended:
+            break
+        click.echo(click.style("caller> ", fg="green", bold=True) + line)
+        printer.show(await conversation.send(Utterance(line)))
+    if not conversation.ended:
+        printer.show(await conversation.send(Hangup()))
+    call = conversation.call
+    finished = printer.finished
+    click.echo(click.style("\nsummary", bold=True))
+    if finished is not None:
+        click.echo(f"  outcome:   {finished.outcome} (confidence {finished.confidence:.2f}; {finished.rule})")
+        click.echo(f"  ended:     {finished.end_reason} in state {finished.final_state}")
+    click.echo(f"  states:    {', '.join(sorted(call.visited))}")
+    slots = {k: to_json(v) for k, v in call.slots.items()}
+    click.echo(f"  slots:     {json.dumps(slots, ensure_ascii=False)}")
+
+
+@click.command()
+@click.option(
+    "--scenario",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    default=None,
+    help="Scenario to call (default: the clinic example).",
+)
+def demo(scenario: Path | None) -> None:
+    """Run a scripted call end to end on embedded defaults (no keys, no network) and print it."""
+    asyncio.run(_demo(scenario or SCENARIOS / "clinic.yaml"))

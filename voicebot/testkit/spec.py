@@ -1,0 +1,99 @@
+"""The scenario test file format (``<bot>.test.yaml``), documented in docs/testing.md."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from voicebot.errors import ConfigError
+
+__all__ = ["Expect", "Step", "TestCase", "TestFile", "load_test_file"]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Expect(_Model):
+    """What the bot must have done after a step. Every field is optional."""
+
+    say: str | list[str] | None = Field(default=None, description="Text the bot said (case-insensitive substring).")
+    say_regex: str | None = Field(default=None, description="A regular expression the bot's speech matches.")
+    not_say: str | list[str] | None = Field(default=None, description="Text the bot must not have said.")
+    state: str | None = None
+    slots: dict[str, Any] | None = Field(default=None, description="Slot values (a subset), JSON form.")
+    unset: list[str] | None = Field(default=None, description="Slots that must still be empty.")
+    ended: bool | None = None
+    transfer: str | None = Field(default=None, description="The number the call was transferred to.")
+    knowledge: bool | None = Field(default=None, description="The reply came from the knowledge base.")
+
+
+class Step(_Model):
+    """One thing the caller does (or nothing, to check the greeting), then expectations."""
+
+    caller: str | None = None
+    dtmf: str | None = None
+    silence: bool = False
+    hangup: bool = False
+    expect: Expect | None = None
+
+    @model_validator(mode="after")
+    def _one_input(self) -> Step:
+        given = [k for k in ("caller", "dtmf") if getattr(self, k) is not None]
+        given += [k for k in ("silence", "hangup") if getattr(self, k)]
+        if len(given) > 1:
+            raise ValueError(f"a step does one thing, found {', '.join(given)}")
+        return self
+
+    def describe(self) -> str:
+        if self.caller is not None:
+            return f"caller: {self.caller!r}"
+        if self.dtmf is not None:
+            return f"dtmf: {self.dtmf}"
+        if self.silence:
+            return "silence"
+        if self.hangup:
+            return "hangup"
+        return "greeting"
+
+
+class TestCase(_Model):
+    name: str
+    caller_number: str | None = None
+    now: datetime | None = None
+    steps: list[Step] = Field(min_length=1)
+    outcome: str | None = None
+    state: str | None = None
+    slots: dict[str, Any] | None = None
+    end_reason: str | None = None
+
+
+class TestFile(_Model):
+    scenario: str | None = Field(default=None, description="Scenario path relative to this file.")
+    now: datetime | None = Field(default=None, description="The frozen clock (the bot's zone if naive).")
+    caller_number: str | None = "+15550000000"
+    knowledge: str | None = Field(default=None, description="Folder of documents for the bot's knowledge.")
+    tests: list[TestCase] = Field(min_length=1)
+
+
+def load_test_file(path: Path) -> TestFile:
+    """Parse a test file; a broken one is a ConfigError naming the file and the key."""
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark is not None else str(path)
+        raise ConfigError(f"{where}: invalid YAML: {getattr(exc, 'problem', exc)}") from None
+    try:
+        return TestFile.model_validate(raw)
+    except ValidationError as exc:
+        lines = [
+            f"{path}: {'.'.join(str(p) for p in error['loc'])}: {error['msg']}" for error in exc.errors()
+        ]
+        raise ConfigError("\n".join(lines)) from None
