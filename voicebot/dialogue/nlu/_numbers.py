@@ -37,16 +37,27 @@ def _en() -> dict[str, _Entry]:
     table["thousand"] = ("K", 1000, False)
     table["a"] = ("A", 1, False)
     table["and"] = ("N", 0, False)
-    units = "one two three four five six seven eight nine".split()
-    units_ord = "first second third fourth fifth sixth seventh eighth ninth".split()
+    units = ["one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
+    units_ord = ["first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth"]
     for i, (c, o) in enumerate(zip(units, units_ord, strict=True), start=1):
         table[c] = ("U", i, False)
         table[o] = ("U", i, True)
-    teens = "ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen".split()
+    teens = [
+        "ten",
+        "eleven",
+        "twelve",
+        "thirteen",
+        "fourteen",
+        "fifteen",
+        "sixteen",
+        "seventeen",
+        "eighteen",
+        "nineteen",
+    ]
     for i, c in enumerate(teens, start=10):
         table[c] = ("T", i, False)
         table["twelfth" if c == "twelve" else c + "th"] = ("T", i, True)
-    tens = "twenty thirty forty fifty sixty seventy eighty ninety".split()
+    tens = ["twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
     for i, c in enumerate(tens, start=2):
         table[c] = ("D", i * 10, False)
         table[c[:-1] + "ieth"] = ("D", i * 10, True)
@@ -75,7 +86,10 @@ def _ru() -> dict[str, _Entry]:
     ]
     for i, forms in enumerate(cardinal_units, start=1):
         add("U", i, forms)
-    teens = "десят одиннадцат двенадцат тринадцат четырнадцат пятнадцат шестнадцат семнадцат восемнадцат девятнадцат"
+    teens = (
+        "десят одиннадцат двенадцат тринадцат четырнадцат пятнадцат шестнадцат семнадцат восемнадцат "
+        "девятнадцат"
+    )
     for i, s in enumerate(teens.split(), start=10):
         add("T", i, f"{s}ь {s}и {s}ью")
     add("D", 20, "двадцать двадцати")
@@ -90,10 +104,10 @@ def _ru() -> dict[str, _Entry]:
     add("H", 200, "двести двухсот")
     add("H", 300, "триста трехсот")
     add("H", 400, "четыреста четырехсот")
-    for i, s in enumerate("пят шест сем восем девят".split(), start=5):
+    for i, s in enumerate(["пят", "шест", "сем", "восем", "девят"], start=5):
         add("H", i * 100, f"{s}ьсот {s}исот")
     add("K", 1000, "тысяча тысячи тысяч тысячу тысячей")
-    endings = "ый ой ий ая ое ую ого ому ом ым ых ыми ей".split()
+    endings = ["ый", "ой", "ий", "ая", "ое", "ую", "ого", "ому", "ом", "ым", "ых", "ыми", "ей"]
     ordinal_stems = [
         (1, "перв"),
         (2, "втор"),
@@ -120,7 +134,20 @@ NUMBER_WORDS: Final[dict[str, dict[str, _Entry]]] = {"en": _en(), "ru": _ru()}
 _TOKEN = re.compile(r"[^\W\d_]+")
 _GAP = re.compile(r"[\s-]+")
 _EN_MONTHS = frozenset(
-    "january february march april may june july august september october november december".split()
+    [
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+    ]
 )
 
 

@@ -1,0 +1,514 @@
+"""Slot extraction: one caller utterance -> values for the slots the engine is after.
+
+Contract of :meth:`SlotExtractor.extract`:
+
+* Every slot type proposes spans of the utterance; proposals are accepted greedily, best first, by
+  (slot was just asked, longer span, higher confidence); a proposal is dropped when its slot is already
+  filled or its span overlaps an accepted one. So "завтра в 14:00" fills a datetime slot, or a date slot
+  *and* a time slot, never a datetime and a time.
+* Slots filled only when ``asked``: number, yes_no, and text (but a text slot whose name contains
+  "name" is also filled by an explicit introduction: "my name is Anna", "меня зовут Анна").
+  Enum, date, time, phone, e-mail are distinctive enough to be taken unasked.
+* A datetime slot needs a date and a time ("tomorrow at 3", or "in 2 hours"); when it was asked, a time
+  alone means its next occurrence (today if still ahead, else tomorrow). A date alone fills no datetime.
+* Values said right after a negation are ignored ("not Monday, Tuesday"); in a correction ("no, I said
+  ...", :func:`~.signals.is_correction`), the value said last wins.
+* An hour 1..12 said without am/pm or a part of the day is resolved per slot: the reading inside the
+  slot's earliest/latest window if only one is; for today, the reading still ahead if only one is;
+  otherwise, with ``business_hours=True`` (the default), 1..7 means pm (1 pm..7 pm) and 8..12 as said.
+* Year-less dates resolve to the next occurrence, or the last one for ``not_in_future`` slots.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Literal, TypeAlias
+
+from voicebot.dialogue.nlu._contact import ContactHit, find_emails, find_phones
+from voicebot.dialogue.nlu._datetime import DateHit, Temporal, TimeHit, apply_pod, parse_temporal
+from voicebot.dialogue.nlu._lexicon import (
+    FILLER,
+    INTRO_STRONG,
+    INTRO_WEAK,
+    NAME_STOP,
+    NEGATED,
+    TRAILING,
+    YES_NO,
+)
+from voicebot.dialogue.nlu._text import WORD, Normalized, normalize, stem
+from voicebot.dialogue.nlu.signals import is_correction
+from voicebot.scenario.model import (
+    DateSlot,
+    DateTimeSlot,
+    EmailSlot,
+    EnumSlot,
+    Language,
+    NumberSlot,
+    PhoneSlot,
+    Slot,
+    TextSlot,
+    TimeSlot,
+    YesNoSlot,
+)
+
+__all__ = ["Extraction", "Method", "SlotExtractor", "SlotValue"]
+
+Method = Literal["pattern", "synonym", "parser", "asked"]
+SlotValue: TypeAlias = str | int | float | bool | date | time | datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Extraction:
+    """One slot value found in an utterance.
+
+    ``text`` is the span as the caller said it, ``start``/``end`` its offsets in the utterance.
+    ``method``: "parser" (dates, times, numbers, phones), "pattern" (e-mails, introductions),
+    "synonym" (enum and yes/no phrases), "asked" (only understood because the slot was just asked:
+    free text, a bare hour).
+    """
+
+    value: SlotValue
+    text: str
+    confidence: float
+    method: Method
+    start: int = 0
+    end: int = 0
+
+
+@dataclass(slots=True)
+class _Proposal:
+    slot: str
+    start: int  # normalized offsets
+    end: int
+    value: SlotValue
+    confidence: float
+    method: Method
+    asked: bool
+
+
+_Phrase = tuple[tuple[str, ...], bool, str]  # (stems, exact-surface?, canonical) — see _PhraseIndex
+
+
+class _PhraseIndex:
+    """Phrases (enum synonyms, yes/no words) indexed by first stem, longest first."""
+
+    __slots__ = ("_by_first", "_use_stems")
+
+    def __init__(self, phrases: Mapping[str, Sequence[str]], lang: Language, *, use_stems: bool) -> None:
+        by_first: dict[str, list[tuple[tuple[str, ...], tuple[str, ...], str]]] = {}
+        for canonical, variants in phrases.items():
+            for variant in variants:
+                surface = tuple(WORD.findall(normalize(variant, lang).norm))
+                if not surface:
+                    continue
+                keys = tuple(stem(w) for w in surface) if use_stems else surface
+                by_first.setdefault(keys[0], []).append((keys, surface, canonical))
+        for entries in by_first.values():
+            entries.sort(key=lambda e: -len(e[0]))
+        self._by_first = by_first
+        self._use_stems = use_stems
+
+    def find(self, tokens: Sequence[tuple[str, str, int, int]]) -> list[tuple[int, int, str, bool, int]]:
+        """Matches as (start, end, canonical, exact, n_words); longest match at each position."""
+        out: list[tuple[int, int, str, bool, int]] = []
+        n = len(tokens)
+        seq = [t[1] for t in tokens] if self._use_stems else [t[0] for t in tokens]
+        i = 0
+        while i < n:
+            entries = self._by_first.get(seq[i])
+            matched = False
+            if entries:
+                for keys, surface, canonical in entries:
+                    k = len(keys)
+                    if i + k <= n and all(seq[i + x] == keys[x] for x in range(1, k)):
+                        exact = all(tokens[i + x][0] == surface[x] for x in range(k))
+                        out.append((tokens[i][2], tokens[i + k - 1][3], canonical, exact, k))
+                        i += k
+                        matched = True
+                        break
+            if not matched:
+                i += 1
+        return out
+
+
+_NUMBER = re.compile(r"(?<![\w.,])-?\d+(?:[.,]\d+)?(?![\w]|[.,]\d)")
+_BARE_HOUR = re.compile(r"(?<![\w.:])(\d{1,2})(?:[:.](\d{2}))?(?![\w:])")
+_GAP = re.compile(r"[\s,]*(?:(?:at|on|в|во|на|к)\s+)?[\s,]*")
+_HHMM = re.compile(r"^(\d\d):(\d\d)$")
+
+
+def _hhmm(value: str | None) -> time | None:
+    if value is None:
+        return None
+    m = _HHMM.match(value)
+    return time(int(m.group(1)), int(m.group(2))) if m else None
+
+
+class SlotExtractor:
+    """Compiled once per scenario; :meth:`extract` is called on every caller turn.
+
+    ``business_hours``: resolve an ambiguous hour 1..7 to pm (see the module docstring).
+    """
+
+    def __init__(
+        self,
+        slots: Mapping[str, Slot],
+        *,
+        lang: Language,
+        region: str,
+        business_hours: bool = True,
+    ) -> None:
+        self.lang: Language = lang
+        self.region = region
+        self.business_hours = business_hours
+        self._slots: dict[str, Slot] = dict(slots)
+        self._enums: dict[str, _PhraseIndex] = {
+            name: _PhraseIndex(slot.synonyms(), lang, use_stems=True)
+            for name, slot in self._slots.items()
+            if isinstance(slot, EnumSlot)
+        }
+        yes_no = YES_NO[lang]
+        self._yes_no = _PhraseIndex(
+            {"yes": [p for p, v in yes_no.items() if v], "no": [p for p, v in yes_no.items() if not v]},
+            lang,
+            use_stems=False,
+        )
+        self._windows: dict[str, tuple[time | None, time | None]] = {
+            name: (_hhmm(slot.earliest), _hhmm(slot.latest))
+            for name, slot in self._slots.items()
+            if isinstance(slot, TimeSlot | DateTimeSlot)
+        }
+
+    # ------------------------------------------------------------------ public
+
+    def extract(
+        self, text: str, *, candidates: Sequence[str], asked: str | None, now: datetime
+    ) -> dict[str, Extraction]:
+        """Values for the ``candidates`` slots found in ``text`` (see the module docstring)."""
+        names = [n for n in candidates if n in self._slots]
+        if not names or not text or text.isspace():
+            return {}
+        u = _Utterance(self, text, now)
+        proposals: list[_Proposal] = []
+        text_slots: list[str] = []
+        for name in names:
+            slot = self._slots[name]
+            is_asked = name == asked
+            if isinstance(slot, TextSlot):
+                text_slots.append(name)
+                proposals.extend(u.on_intro(name, is_asked))
+            elif isinstance(slot, EnumSlot):
+                proposals.extend(u.on_enum(name, is_asked))
+            elif isinstance(slot, DateSlot):
+                proposals.extend(u.on_date(name, slot, is_asked))
+            elif isinstance(slot, TimeSlot):
+                proposals.extend(u.on_time(name, is_asked))
+            elif isinstance(slot, DateTimeSlot):
+                proposals.extend(u.on_datetime(name, is_asked))
+            elif isinstance(slot, PhoneSlot):
+                proposals.extend(u.on_phone(name, slot.region or self.region, is_asked))
+            elif isinstance(slot, EmailSlot):
+                proposals.extend(u.on_email(name, is_asked))
+            elif isinstance(slot, NumberSlot):
+                if is_asked:
+                    proposals.extend(u.on_number(name))
+            elif isinstance(slot, YesNoSlot) and is_asked:
+                proposals.extend(u.on_yes_no(name))
+        result = u.resolve(proposals)
+        if asked in text_slots and asked not in result:
+            leftover = u.leftover(result.values())
+            if leftover is not None:
+                result[asked] = leftover
+        return result
+
+
+class _Utterance:
+    """Per-call analysis state; each analysis is computed lazily, at most once."""
+
+    def __init__(self, ex: SlotExtractor, text: str, now: datetime) -> None:
+        self.ex = ex
+        self.lang: Language = ex.lang
+        self.now = now
+        self.today = now.date()
+        self.n: Normalized = normalize(text, ex.lang)
+        self.norm = self.n.norm
+        self._tokens: list[tuple[str, str, int, int]] | None = None
+        self._temporal: Temporal | None = None
+        self._combos: list[tuple[DateHit, TimeHit]] | None = None
+        self._phones: dict[str, list[ContactHit]] = {}
+        self._emails: list[ContactHit] | None = None
+        self._correction: bool | None = None
+
+    # ------------------------------------------------------------------ analyses
+
+    @property
+    def tokens(self) -> list[tuple[str, str, int, int]]:
+        if self._tokens is None:
+            self._tokens = [
+                (m.group(), stem(m.group()), m.start(), m.end()) for m in WORD.finditer(self.norm)
+            ]
+        return self._tokens
+
+    @property
+    def temporal(self) -> Temporal:
+        if self._temporal is None:
+            self._temporal = parse_temporal(self.norm, self.lang, self.now, region=self.ex.region)
+        return self._temporal
+
+    @property
+    def combos(self) -> list[tuple[DateHit, TimeHit]]:
+        if self._combos is None:
+            combos: list[tuple[DateHit, TimeHit]] = []
+            used: set[int] = set()
+            t = self.temporal
+            for d in t.dates:
+                for i, tm in enumerate(t.times):
+                    if i in used:
+                        continue
+                    a, b = (d.end, tm.start) if d.end <= tm.start else (tm.end, d.start)
+                    if a <= b and _GAP.fullmatch(self.norm, a, b):
+                        combos.append((d, tm))
+                        used.add(i)
+                        break
+            self._combos = combos
+        return self._combos
+
+    def phones(self, region: str) -> list[ContactHit]:
+        hits = self._phones.get(region)
+        if hits is None:
+            hits = self._phones[region] = (
+                find_phones(self.norm, region) if _digit_count(self.norm) >= 7 else []
+            )
+        return hits
+
+    @property
+    def emails(self) -> list[ContactHit]:
+        if self._emails is None:
+            self._emails = find_emails(self.norm)
+        return self._emails
+
+    @property
+    def correction(self) -> bool:
+        if self._correction is None:
+            self._correction = is_correction(self.n.original, self.lang)
+        return self._correction
+
+    # ------------------------------------------------------------------ proposals per type
+
+    def _p(
+        self, slot: str, start: int, end: int, value: SlotValue, conf: float, method: Method, asked: bool
+    ) -> _Proposal:
+        return _Proposal(slot, start, end, value, conf, method, asked)
+
+    def on_enum(self, name: str, asked: bool) -> list[_Proposal]:
+        return [
+            self._p(name, s, e, canonical, 1.0 if exact else 0.9, "synonym", asked)
+            for s, e, canonical, exact, _ in self.ex._enums[name].find(self.tokens)
+        ]
+
+    def on_yes_no(self, name: str) -> list[_Proposal]:
+        return [
+            self._p(name, s, e, canonical == "yes", 0.95, "synonym", True)
+            for s, e, canonical, _, _ in self.ex._yes_no.find(self.tokens)
+        ]
+
+    def _date_value(self, hit: DateHit, slot: DateSlot) -> date:
+        if slot.not_in_future and hit.month_day is not None and hit.value > self.today:
+            month, day = hit.month_day
+            for year in (self.today.year, self.today.year - 1, self.today.year - 4):
+                try:
+                    candidate = date(year, month, day)
+                except ValueError:
+                    continue
+                if candidate <= self.today:
+                    return candidate
+        return hit.value
+
+    def on_date(self, name: str, slot: DateSlot, asked: bool) -> list[_Proposal]:
+        return [
+            self._p(name, d.start, d.end, self._date_value(d, slot), 0.95, "parser", asked)
+            for d in self.temporal.dates
+        ]
+
+    def _clock(self, name: str, hit: TimeHit, pod: str | None, day: date | None) -> tuple[time, float]:
+        if not hit.ambiguous:
+            return time(hit.hour, hit.minute), 0.95
+        if pod:
+            return time(apply_pod(hit.hour, pod), hit.minute), 0.95
+        if hit.hour == 12:
+            return time(12, hit.minute), 0.9
+        options = (time(hit.hour, hit.minute), time(hit.hour + 12, hit.minute))
+        earliest, latest = self.ex._windows.get(name, (None, None))
+        if earliest is not None or latest is not None:
+            inside = [
+                o for o in options if (earliest is None or o >= earliest) and (latest is None or o <= latest)
+            ]
+            if len(inside) == 1:
+                return inside[0], 0.9
+        if day is not None and day == self.today:
+            ahead = [o for o in options if o > self.now.time().replace(tzinfo=None)]
+            if len(ahead) == 1:
+                return ahead[0], 0.85
+        if self.ex.business_hours and 1 <= hit.hour <= 7:
+            return options[1], 0.8
+        return options[0], 0.8
+
+    def on_time(self, name: str, asked: bool) -> list[_Proposal]:
+        t = self.temporal
+        pods = {id(tm): d.pod for d, tm in self.combos}
+        days = {id(tm): d.value for d, tm in self.combos}
+        out = []
+        for tm in t.times:
+            value, conf = self._clock(name, tm, pods.get(id(tm)), days.get(id(tm)))
+            out.append(self._p(name, tm.start, tm.end, value, conf, "parser", asked))
+        for mo in t.moments:
+            clock = mo.value.time().replace(second=0, microsecond=0)
+            out.append(self._p(name, mo.start, mo.end, clock, 0.85, "parser", asked))
+        if asked and not out:
+            out.extend(self._bare_hour(name, None))
+        return out
+
+    def on_datetime(self, name: str, asked: bool) -> list[_Proposal]:
+        tz = self.now.tzinfo
+        out = []
+        for d, tm in self.combos:
+            clock, conf = self._clock(name, tm, d.pod, d.value)
+            value = datetime.combine(d.value, clock, tzinfo=tz)
+            out.append(
+                self._p(name, min(d.start, tm.start), max(d.end, tm.end), value, conf, "parser", asked)
+            )
+        for mo in self.temporal.moments:
+            value = mo.value.replace(second=0, microsecond=0)
+            out.append(self._p(name, mo.start, mo.end, value, 0.9, "parser", asked))
+        if asked:
+            paired = {id(tm) for _, tm in self.combos}
+            for tm in self.temporal.times:
+                if id(tm) not in paired:
+                    out.append(self._next_occurrence(name, tm))
+            if not out:
+                out.extend(self._bare_hour(name, "datetime"))
+        return out
+
+    def _next_occurrence(self, name: str, tm: TimeHit) -> _Proposal:
+        clock, conf = self._clock(name, tm, None, self.today)
+        value = datetime.combine(self.today, clock, tzinfo=self.now.tzinfo)
+        if value <= self.now:
+            value += timedelta(days=1)
+        return self._p(name, tm.start, tm.end, value, min(conf, 0.75), "asked", True)
+
+    def _bare_hour(self, name: str, kind: str | None) -> list[_Proposal]:
+        if len(self.tokens) > 6 or self.temporal.dates:
+            return []
+        found = [m for m in _BARE_HOUR.finditer(self.norm)]
+        if len(found) != 1:
+            return []
+        m = found[0]
+        hour, minute = int(m.group(1)), int(m.group(2) or 0)
+        if hour > 23 or minute > 59:
+            return []
+        hit = TimeHit(m.start(), m.end(), hour, minute, 1 <= hour <= 12 and not m.group(1).startswith("0"))
+        if kind == "datetime":
+            return [self._next_occurrence(name, hit)]
+        value, conf = self._clock(name, hit, None, None)
+        return [self._p(name, m.start(), m.end(), value, min(conf, 0.75), "asked", True)]
+
+    def on_phone(self, name: str, region: str, asked: bool) -> list[_Proposal]:
+        return [
+            self._p(name, h.start, h.end, h.value, h.confidence, "parser", asked) for h in self.phones(region)
+        ]
+
+    def on_email(self, name: str, asked: bool) -> list[_Proposal]:
+        return [self._p(name, h.start, h.end, h.value, h.confidence, "pattern", asked) for h in self.emails]
+
+    def on_number(self, name: str) -> list[_Proposal]:
+        t = self.temporal
+        taken = [(h.start, h.end) for h in t.dates]
+        taken += [(h.start, h.end) for h in t.times]
+        taken += [(h.start, h.end) for h in t.moments]
+        taken += [(h.start, h.end) for h in self.phones(self.ex.region)]
+        taken += [(h.start, h.end) for h in self.emails]
+        out = []
+        for m in _NUMBER.finditer(self.norm):
+            if any(m.start() < e and s < m.end() for s, e in taken):
+                continue
+            raw = m.group().replace(",", ".")
+            number = float(raw)
+            value: int | float = int(number) if number.is_integer() and "." not in raw else number
+            out.append(self._p(name, m.start(), m.end(), value, 0.9, "parser", True))
+        return out
+
+    def on_intro(self, name: str, asked: bool) -> list[_Proposal]:
+        if not asked and "name" not in name:
+            return []
+        original = self.n.original
+        has_caps = any(c.isupper() for c in original)
+        out = []
+        for regex, strong in ((INTRO_STRONG[self.lang], True), (INTRO_WEAK[self.lang], False)):
+            for m in regex.finditer(self.norm):
+                start = m.start("name")
+                words: list[tuple[int, int]] = []
+                for w in WORD.finditer(self.norm, start, m.end("name")):
+                    if w.group() in NAME_STOP:
+                        break
+                    s, e = self.n.span(w.start(), w.end())
+                    capitalized = original[s:e][:1].isupper()
+                    if (not strong or words) and not capitalized and (has_caps or words):
+                        break
+                    words.append((w.start(), w.end()))
+                if not words:
+                    continue
+                s, e = self.n.span(words[0][0], words[-1][1])
+                value = original[s:e]
+                if not has_caps:
+                    value = value.title()
+                conf = 0.9 if strong else 0.8
+                out.append(self._p(name, words[0][0], words[-1][1], value, conf, "pattern", asked))
+            if out:
+                break
+        return out
+
+    # ------------------------------------------------------------------ resolution
+
+    def resolve(self, proposals: list[_Proposal]) -> dict[str, Extraction]:
+        if not proposals:
+            return {}
+        negated = NEGATED[self.lang]
+        proposals = [p for p in proposals if not negated.search(self.norm, max(0, p.start - 16), p.start)]
+        if self.correction:
+            last_end: dict[str, int] = {}
+            for p in proposals:
+                last_end[p.slot] = max(last_end.get(p.slot, 0), p.end)
+            proposals = [p for p in proposals if p.end == last_end[p.slot]]
+        proposals.sort(key=lambda p: (not p.asked, -(p.end - p.start), -p.confidence, p.start))
+        taken: list[tuple[int, int]] = []
+        result: dict[str, Extraction] = {}
+        for p in proposals:
+            if p.slot in result or any(p.start < e and s < p.end for s, e in taken):
+                continue
+            taken.append((p.start, p.end))
+            s, e = self.n.span(p.start, p.end)
+            result[p.slot] = Extraction(p.value, self.n.original[s:e], p.confidence, p.method, s, e)
+        return result
+
+    def leftover(self, taken: Iterable[Extraction]) -> Extraction | None:
+        """The asked text slot's value: what is left once other values and filler are removed."""
+        original = self.n.original
+        spans = sorted((x.start, x.end) for x in taken)
+        pieces, pos = [], 0
+        for s, e in spans:
+            pieces.append(original[pos:s])
+            pos = max(pos, e)
+        pieces.append(original[pos:])
+        rest = " ".join(p.strip(" ,.;:!?") for p in pieces if p.strip(" ,.;:!?"))
+        rest = TRAILING.sub("", FILLER.sub("", rest)).strip(" ,.;:!?-")
+        if not rest or not any(c.isalnum() for c in rest):
+            return None
+        start = original.find(rest)
+        return Extraction(rest, rest, 0.6, "asked", max(start, 0), max(start, 0) + len(rest))
+
+
+def _digit_count(text: str) -> int:
+    return sum(c.isdigit() for c in text)

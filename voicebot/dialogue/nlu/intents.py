@@ -1,0 +1,262 @@
+"""Offline intent matching against example phrases and regular expressions.
+
+Scoring: utterance and examples are normalized (lowercase, ё→е, punctuation dropped, number words as
+digits) and lightly stemmed. Each example stem is weighted by how specific it is (idf over intents; stop
+words and fillers count 0.3). For an example, recall is the weighted share of its stems the caller said
+(a stem that shares a prefix with a said stem counts 0.8), precision the weighted share of the caller's
+words the example accounts for; the score is their F2 (recall weighs 4× precision), so extra words cost
+little ("um I'd like to book an appointment please" ≈ 0.9 for "book an appointment") while a lone stop
+word never makes a match ("what is a purple elephant" stays well under 0.5 for "what?"). A regex pattern
+that matches scores 1.0. An intent's score is that of its best example.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Final
+
+from voicebot.dialogue.nlu._text import WORD, normalize, stem
+from voicebot.scenario.model import Language
+
+__all__ = ["BUILTIN_EXAMPLES", "IntentMatch", "IntentMatcher"]
+
+BUILTIN_EXAMPLES: Final[dict[Language, dict[str, list[str]]]] = {
+    "en": {
+        "yes": ["yes", "yeah", "yep", "sure", "correct", "that's right", "exactly", "absolutely", "of course",
+                "right", "okay", "sounds good", "yes please", "go ahead", "that is correct"],
+        "no": ["no", "nope", "nah", "not really", "no thanks", "that's wrong", "incorrect", "not right",
+               "no it's not", "negative", "no thank you"],
+        "repeat": ["repeat", "repeat that", "say that again", "could you repeat", "what did you say",
+                   "pardon", "sorry I didn't catch that", "come again", "one more time", "I didn't hear you"],
+        "help": ["help", "I need help", "what can you do", "what are my options", "I don't understand",
+                 "how does this work", "what should I say"],
+        "human": ["human", "operator", "agent", "real person", "talk to a person", "speak to someone",
+                  "representative", "manager", "connect me to a human", "live agent"],
+        "cancel": ["cancel", "stop", "never mind", "forget it", "I changed my mind", "cancel that", "quit"],
+    },
+    "ru": {
+        "yes": ["да", "ага", "угу", "конечно", "верно", "правильно", "все верно", "именно", "точно", "хорошо",
+                "да пожалуйста", "давайте", "согласен", "согласна", "подтверждаю"],
+        "no": ["нет", "не надо", "не нужно", "неверно", "неправильно", "нет спасибо", "не хочу",
+               "ни в коем случае", "не так"],
+        "repeat": ["повторите", "повтори", "еще раз", "что вы сказали", "не расслышал",
+                   "повторите пожалуйста", "скажите еще раз", "можно еще раз", "плохо слышно", "не услышал"],
+        "help": ["помощь", "помогите", "что вы умеете", "я не понимаю", "как это работает", "что мне сказать",
+                 "какие есть варианты"],
+        "human": ["оператор", "человек", "живой человек", "соедините с оператором", "позовите менеджера",
+                  "переключите на оператора", "специалист", "менеджер", "хочу поговорить с человеком"],
+        "cancel": ["отмена", "отменить", "отмените", "стоп", "хватит", "забудьте", "передумал", "передумала",
+                   "неважно"],
+    },
+}  # fmt: skip
+"""Default examples of the built-in intents; a scenario's examples for the same intent are added."""
+
+_STOP: Final = frozenset(
+    [
+        "a",
+        "an",
+        "the",
+        "to",
+        "of",
+        "and",
+        "or",
+        "i",
+        "i'd",
+        "i'm",
+        "i'll",
+        "me",
+        "my",
+        "you",
+        "your",
+        "it",
+        "it's",
+        "is",
+        "are",
+        "was",
+        "be",
+        "do",
+        "does",
+        "did",
+        "can",
+        "could",
+        "would",
+        "will",
+        "shall",
+        "should",
+        "please",
+        "um",
+        "uh",
+        "er",
+        "hmm",
+        "well",
+        "so",
+        "like",
+        "just",
+        "want",
+        "wanna",
+        "need'd",
+        "oh",
+        "ok",
+        "at",
+        "in",
+        "on",
+        "for",
+        "with",
+        "this",
+        "that",
+        "what",
+        "there",
+        "here",
+        "some",
+        "any",
+        "get",
+        "я",
+        "мне",
+        "меня",
+        "вы",
+        "вам",
+        "вас",
+        "ты",
+        "это",
+        "что",
+        "как",
+        "на",
+        "в",
+        "во",
+        "с",
+        "к",
+        "по",
+        "и",
+        "а",
+        "но",
+        "ну",
+        "же",
+        "бы",
+        "ли",
+        "вот",
+        "мы",
+        "нам",
+        "у",
+        "за",
+        "от",
+        "до",
+        "пожалуйста",
+        "можно",
+        "хочу",
+        "хотел",
+        "хотела",
+        "хотелось",
+        "нужно",
+        "мне-то",
+        "эм",
+        "э",
+    ]
+)
+_STOP_WEIGHT = 0.3
+_FUZZY = 0.8
+_UNKNOWN_WEIGHT = 0.7
+_DIGIT_WEIGHT = 0.3
+_BETA2 = 4.0
+
+
+@dataclass(frozen=True, slots=True)
+class IntentMatch:
+    """An intent the utterance may express; ``score`` in 0..1 (1.0 for a matching pattern)."""
+
+    name: str
+    score: float
+    example: str | None = None  # the best example, or None when a pattern matched
+
+
+def _stems(text: str, lang: Language) -> list[str]:
+    return [stem(w) for w in WORD.findall(normalize(text, lang).norm)]
+
+
+class IntentMatcher:
+    """Compiled once per scenario: ``intents`` maps a name to (examples, regex patterns).
+
+    The built-in intents (:data:`BUILTIN_EXAMPLES`) are always present; examples given for them extend
+    the defaults.
+    """
+
+    def __init__(self, intents: Mapping[str, tuple[Sequence[str], Sequence[str]]], *, lang: Language) -> None:
+        self.lang: Language = lang
+        specs: dict[str, tuple[list[str], list[str]]] = {
+            name: (list(examples), []) for name, examples in BUILTIN_EXAMPLES[lang].items()
+        }
+        for name, (examples, patterns) in intents.items():
+            own_examples, own_patterns = specs.setdefault(name, ([], []))
+            own_examples.extend(e for e in examples if e not in own_examples)
+            own_patterns.extend(patterns)
+        self._patterns: list[tuple[str, re.Pattern[str]]] = [
+            (name, re.compile(p, re.IGNORECASE)) for name, (_, patterns) in specs.items() for p in patterns
+        ]
+        self._examples: list[tuple[str, str]] = []  # (intent, example text)
+        example_stems: list[frozenset[str]] = []
+        df: dict[str, set[str]] = {}
+        for name, (examples, _) in specs.items():
+            for example in examples:
+                stems = frozenset(_stems(example, lang))
+                if not stems:
+                    continue
+                self._examples.append((name, example))
+                example_stems.append(stems)
+                for s in stems:
+                    df.setdefault(s, set()).add(name)
+        n_intents = max(len(specs), 1)
+        self._weight: dict[str, float] = {
+            s: (_STOP_WEIGHT if s in _STOP else 1.0) * (1.0 + math.log(n_intents / len(owners)))
+            for s, owners in df.items()
+        }
+        self._postings: dict[str, list[int]] = {}
+        for index, stems in enumerate(example_stems):
+            for s in stems:
+                self._postings.setdefault(s, []).append(index)
+        self._totals = [sum(self._weight[s] for s in stems) for stems in example_stems]
+        self._by_prefix: dict[str, list[str]] = {}
+        for s in self._weight:
+            if len(s) >= 4:
+                self._by_prefix.setdefault(s[:4], []).append(s)
+
+    def _said_weight(self, s: str) -> float:
+        weight = self._weight.get(s)
+        if weight is not None:
+            return weight
+        if s.isdigit():
+            return _DIGIT_WEIGHT
+        return _STOP_WEIGHT if s in _STOP else _UNKNOWN_WEIGHT
+
+    def match(self, text: str) -> list[IntentMatch]:
+        """Intents ``text`` may express, best first; intents scoring 0 are left out."""
+        best: dict[str, IntentMatch] = {}
+        for name, pattern in self._patterns:
+            if name not in best and pattern.search(text):
+                best[name] = IntentMatch(name, 1.0)
+        said = set(_stems(text, self.lang))
+        if said:
+            credit: dict[str, float] = {}
+            for s in said:
+                if s in self._weight:
+                    credit[s] = 1.0
+                elif len(s) >= 4:
+                    for v in self._by_prefix.get(s[:4], ()):
+                        if (v.startswith(s) or s.startswith(v)) and abs(len(v) - len(s)) <= 2:
+                            credit[v] = max(credit.get(v, 0.0), _FUZZY)
+            said_total = sum(self._said_weight(s) for s in said)
+            acc: dict[int, float] = {}
+            for v, c in credit.items():
+                w = self._weight[v] * c
+                for index in self._postings[v]:
+                    acc[index] = acc.get(index, 0.0) + w
+            for index, matched in acc.items():
+                recall = matched / self._totals[index]
+                precision = min(1.0, matched / said_total)
+                score = (1 + _BETA2) * precision * recall / (_BETA2 * precision + recall)
+                name, example = self._examples[index]
+                current = best.get(name)
+                if current is None or score > current.score:
+                    best[name] = IntentMatch(name, round(score, 4), example)
+        return sorted(best.values(), key=lambda m: -m.score)
