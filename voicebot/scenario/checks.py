@@ -343,14 +343,17 @@ def check_conditions(c: _Context) -> Iterator[Problem]:
         for function, argument in condition.calls:
             kind, names = ("state", states) if function == "visited" else ("slot", slots)
             if argument not in names:
-                offset = max(source.find(argument), 0)
+                found = re.search(rf"{function}\s*\(\s*['\"]", source)
+                offset = found.end() if found else 0
                 yield c.at_text(
                     where, offset, f"{dotted(where)}: {function}(): {_unknown(kind, argument, names)}"
                 )
-        yield from _check_compared(c, where, source, condition)
+        yield from _check_compared(c, where, source, condition, known)
 
 
-def _check_compared(c: _Context, where: KeyPath, source: str, condition: Condition) -> Iterator[Problem]:
+def _check_compared(
+    c: _Context, where: KeyPath, source: str, condition: Condition, known: set[str]
+) -> Iterator[Problem]:
     """Literal values compared with ``state``, ``end_reason``, ``lang`` or an enum slot exist."""
     allowed: Mapping[str, Iterable[str]] = {
         "state": c.scenario.states,
@@ -363,7 +366,7 @@ def _check_compared(c: _Context, where: KeyPath, source: str, condition: Conditi
         },
     }
     for name, value in dict.fromkeys(condition.compared):
-        if name not in allowed or not isinstance(value, str):
+        if name not in allowed or name not in known or not isinstance(value, str):
             continue
         values = list(allowed[name])
         if value in values:
@@ -371,10 +374,10 @@ def _check_compared(c: _Context, where: KeyPath, source: str, condition: Conditi
         offset = max(source.find(f"'{value}'"), source.find(f'"{value}"'), 0)
         if name in c.scenario.slots:
             message = f"'{value}' is not a value of enum slot '{name}' (values: {', '.join(values)})"
+        elif name == "state":
+            message = _unknown("state", value, values)
         else:
-            message = _unknown("state" if name == "state" else name, value, values)
-            if name != "state":
-                message += f" ({name} is one of {', '.join(values)})"
+            message = f"{name} is never '{value}' (it is one of {', '.join(values)})"
         yield c.at_text(where, offset, f"{dotted(where)}: {message}")
 
 

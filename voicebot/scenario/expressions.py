@@ -386,7 +386,8 @@ class _Compiler:
 
     def _call(self, node: ast.Call) -> _Fn:
         if not isinstance(node.func, ast.Name):
-            raise self.error(node.func, "only filled(), empty() and visited() may be called")
+            message = _NOT_ALLOWED.get(type(node.func), "only filled(), empty() and visited() may be called")
+            raise self.error(node.func, message)
         fname = node.func.id
         if fname not in FUNCTIONS:
             raise self.error(node.func, f"unknown function '{fname}' (allowed: filled, empty, visited)")

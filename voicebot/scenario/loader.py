@@ -104,7 +104,8 @@ def find_scenario_files(paths: Iterable[Path | str]) -> tuple[list[Path], list[P
 
 
 def check_paths(paths: Iterable[Path | str]) -> list[Problem]:
-    """Every problem in the scenario files at ``paths`` (see :func:`find_scenario_files`); [] if all valid."""
+    """Every problem in the scenario files at ``paths`` (see :func:`find_scenario_files`), sorted by file and
+    position; [] if all are valid."""
     files, problems = find_scenario_files(paths)
     for file in files:
         try:
@@ -114,4 +115,4 @@ def check_paths(paths: Iterable[Path | str]) -> list[Problem]:
         except Exception as exc:  # a checker bug must not hide the other files' results
             message = f"internal error while checking (please report): {exc!r}"
             problems.append(Problem(str(file), 1, 1, message))
-    return problems
+    return sorted(problems, key=lambda p: (p.path, p.line, p.col, p.message))

@@ -1,0 +1,390 @@
+"""Static checks: each broken snippet gives one exact ``file:line:col: message``."""
+
+from __future__ import annotations
+
+from tests.scenario.conftest import problems_of
+
+
+def test_unknown_start_state() -> None:
+    assert problems_of(
+        """
+        bot: {id: t, name: T, language: en, greeting: Hi}
+        start: greet
+        states:
+          greeting: {end: true, outcome: done}
+        """
+    ) == ["s.yaml:2:8: start: unknown state 'greet' (did you mean 'greeting'?)"]
+
+
+def test_unknown_transition_target_and_intent() -> None:
+    assert problems_of(
+        """
+        bot: {id: t, name: T, language: en, greeting: Hi}
+        start: menu
+        states:
+          menu:
+            transitions:
+              - intent: bok
+                to: bokking
+              - fallback: true
+                to: booking
+          booking: {end: true, outcome: done}
+        """
+    ) == [
+        "s.yaml:6:17: states.menu.transitions[0].intent: unknown intent 'bok'",
+        "s.yaml:7:13: states.menu.transitions[0].to: unknown state 'bokking' (did you mean 'booking'?)",
+    ]
+
+
+def test_unknown_next_and_collected_slot() -> None:
+    assert problems_of(
+        """
+        bot: {id: t, name: T, language: en, greeting: Hi}
+        slots:
+          date: {type: date, prompt: Which day}
+        start: a
+        states:
+          a:
+            collect: [dat]
+            next: b2
+          b: {end: true, outcome: done}
+        """
+    ) == [
+        "s.yaml:7:15: states.a.collect[0]: unknown slot 'dat' (did you mean 'date'?)",
+        "s.yaml:8:11: states.a.next: unknown state 'b2' (did you mean 'b'?)",
+        "s.yaml:9:3: state 'b' is unreachable from start 'a'",
+    ]
+
+
+def test_unknown_global_handler_references() -> None:
+    assert problems_of(
+        """
+        bot: {id: t, name: T, language: en, greeting: Hi}
+        global:
+          - {intent: humn, to: operator}
+        start: a
+        states:
+          a: {end: true, outcome: done}
+        """
+    ) == [
+        "s.yaml:3:14: global[0].intent: unknown intent 'humn' (did you mean 'human'?)",
+        "s.yaml:3:24: global[0].to: unknown state 'operator'",
+    ]
+
+
+def test_builtin_and_declared_intents_are_known() -> None:
+    assert (
+        problems_of(
+            """
+            bot: {id: t, name: T, language: en, greeting: Hi}
+            intents:
+              book: {examples: [I want to book]}
+            start: a
+            states:
+              a:
+                transitions:
+                  - {intent: book, to: b}
+                  - {intent: cancel, to: b}
+                  - {fallback: true, to: b}
+              b: {end: true, outcome: done}
+            """
+        )
+        == []
+    )
+
+
+def test_unreachable_state() -> None:
+    assert problems_of(
+        """
+        bot: {id: t, name: T, language: en, greeting: Hi}
+        start: a
+        states:
+          a: {say: Bye, end: true, outcome: done}
+          orphan: {say: Nobody comes here, end: true, outcome: done}
+        """
+    ) == ["s.yaml:5:3: state 'orphan' is unreachable from start 'a'"]
+
+
+def test_global_handler_targets_are_reachable() -> None:
+    assert (
+        problems_of(
+            """
+            bot: {id: t, name: T, language: en, greeting: Hi}
+            global:
+              - {intent: human, to: operator}
+            start: a
+            states:
+              a: {say: Bye, end: true, outcome: done}
+              operator: {transfer: "+15551234567", outcome: transferred}
+            """
+        )
+        == []
+    )
+
+
+def test_dead_end_state() -> None:
+    assert problems_of(
+        """
+        bot: {id: t, name: T, language: en, greeting: Hi}
+        start: a
+        states:
+          a: {say: Hello}
+        """
+    ) == [
+        "s.yaml:4:3: state 'a' has no way out: "
+        "add transitions, 'next', 'return: true', 'end: true' or 'transfer'"
+    ]
+
+
+def test_knowledge_state_without_a_way_on() -> None:
+    assert problems_of(
+        """
+        bot: {id: t, name: T, language: en, greeting: Hi}
+        start: a
+        states:
+          a:
+            knowledge: {top_k: 2}
+        """
+    ) == ["s.yaml:4:3: knowledge state 'a' needs 'return: true', 'next' or transitions"]
+
+
+def test_missing_fallback() -> None:
+    assert problems_of(
+        """
+        bot: {id: t, name: T, language: en, greeting: Hi}
+        start: a
+        states:
+          a:
+            say: Book?
+            transitions:
+              - intent: yes
+                to: b
+          b: {end: true, outcome: done}
+        """
+    ) == [
+        "s.yaml:6:5: state 'a' waits for the caller but has no fallback transition "
+        "(add '- {fallback: true, to: <state>}')"
+    ]
+
+
+def test_states_that_move_on_need_no_fallback() -> None:
+    assert (
+        problems_of(
+            """
+            bot: {id: t, name: T, language: en, greeting: Hi}
+            start: a
+            states:
+              a:
+                next: b
+                transitions:
+                  - {when: "state == 'a'", to: b}
+              b: {end: true, outcome: done}
+            """
+        )
+        == []
+    )
+
+
+def test_no_answer_outside_knowledge_state() -> None:
+    assert problems_of(
+        """
+        bot: {id: t, name: T, language: en, greeting: Hi}
+        start: a
+        states:
+          a:
+            transitions:
+              - {event: no_answer, to: b}
+              - {fallback: true, to: b}
+          b: {end: true, outcome: done}
+        """
+    ) == [
+        "s.yaml:6:17: states.a.transitions[0].event: no_answer only fires in a knowledge state "
+        "and state 'a' has no 'knowledge'"
+    ]
+
+
+def test_terminal_state_without_outcome() -> None:
+    assert problems_of(
+        """
+        bot: {id: t, name: T, language: en, greeting: Hi}
+        start: a
+        states:
+          a: {say: Bye, end: true}
+        """
+    ) == [
+        "s.yaml:4:3: terminal state 'a' has no outcome: set 'outcome:' on it "
+        "or add an outcome rule naming it (when: \"state == 'a'\")"
+    ]
+
+
+def test_outcome_rules_that_cover_terminal_states() -> None:
+    base = """
+        bot: {id: t, name: T, language: en, greeting: Hi}
+        start: a
+        states:
+          a:
+            transitions:
+              - {intent: human, to: op}
+              - {fallback: true, to: bye}
+          bye: {say: Bye, end: true}
+          op: {transfer: "+15551234567"}
+        outcomes:
+    """
+    covering = [
+        ["{outcome: x, when: \"state in ['bye', 'op']\"}"],
+        ['{outcome: x, when: "true"}'],
+        ["{outcome: x, when: \"visited('bye')\"}", '{outcome: y, when: "transferred"}'],
+        ["{outcome: x, when: \"end_reason == 'completed'\"}", "{outcome: y, when: \"state == 'op'\"}"],
+    ]
+    for rules in covering:
+        text = base.rstrip(" ") + "".join(f"          - {rule}\n" for rule in rules)
+        assert problems_of(text) == [], rules
+    text = base.rstrip(" ") + '          - {outcome: x, when: "false"}\n'
+    assert [p.split(": ")[1] for p in problems_of(text)] == [
+        "terminal state 'bye' has no outcome",
+        "terminal state 'op' has no outcome",
+    ]
+
+
+def test_collected_slot_without_prompt() -> None:
+    assert problems_of(
+        """
+        bot: {id: t, name: T, language: en, greeting: Hi}
+        slots:
+          date: {type: date}
+        start: a
+        states:
+          a:
+            collect: [date]
+            transitions:
+              - {when: "filled('date')", to: b}
+              - {fallback: true, to: b}
+          b: {end: true, outcome: done}
+        """
+    ) == ["s.yaml:3:3: slot 'date' is collected in state 'a' but has no prompt"]
+
+
+def test_unknown_placeholder_points_into_the_text() -> None:
+    assert problems_of(
+        """
+        bot: {id: t, name: T, language: en, greeting: "Hi, this is {bot_name}"}
+        slots:
+          date: {type: date, prompt: "Which day?", invalid: "{value} is in the past"}
+        start: a
+        states:
+          a: {say: "Booked for {dat}.", end: true, outcome: done}
+        """
+    ) == ["s.yaml:6:24: states.a.say: unknown placeholder '{dat}' (did you mean '{date}'?)"]
+
+
+def test_broken_template_braces() -> None:
+    assert problems_of(
+        """
+        bot: {id: t, name: T, language: en, greeting: "Hi {"}
+        start: a
+        states:
+          a: {say: "Use {{braces}}", end: true, outcome: done}
+        """
+    ) == [
+        "s.yaml:1:47: bot.greeting: bad template: Single '{' encountered in format string "
+        "(write '{{' and '}}' for literal braces)"
+    ]
+
+
+def test_language_map_without_the_bot_language() -> None:
+    assert problems_of(
+        """
+        bot: {id: t, name: T, language: ru, greeting: {ru: Привет}}
+        start: a
+        states:
+          a:
+            say:
+              en: Goodbye {nam}
+            end: true
+            outcome: done
+        """
+    ) == [
+        "s.yaml:6:7: states.a.say: no 'ru' text (the bot's language is ru)",
+        "s.yaml:6:19: states.a.say.en: unknown placeholder '{nam}'",
+    ]
+
+
+def test_condition_syntax_error_points_at_the_column() -> None:
+    assert problems_of(
+        """
+        bot: {id: t, name: T, language: en, greeting: Hi}
+        slots:
+          people: {type: number, prompt: How many}
+        start: a
+        states:
+          a:
+            collect: [people]
+            transitions:
+              - when: people = 2
+                to: b
+              - {fallback: true, to: b}
+          b: {end: true, outcome: done}
+        """
+    ) == ["s.yaml:9:22: states.a.transitions[0].when: use '==' to compare, not '='"]
+
+
+def test_condition_unsafe_constructs_are_rejected() -> None:
+    assert problems_of(
+        """
+        bot: {id: t, name: T, language: en, greeting: Hi}
+        start: a
+        states:
+          a:
+            transitions:
+              - when: "__import__('os').system('true')"
+                to: b
+              - {fallback: true, to: b}
+          b: {end: true, outcome: done}
+        """
+    ) == ["s.yaml:6:16: states.a.transitions[0].when: attribute access ('.') is not allowed"]
+
+
+def test_condition_unknown_names_functions_and_values() -> None:
+    assert problems_of(
+        """
+        bot: {id: t, name: T, language: en, greeting: Hi}
+        slots:
+          service: {type: enum, values: [manicure, pedicure], prompt: Which}
+        start: a
+        states:
+          a:
+            collect: [service]
+            transitions:
+              - when: servce == 'manicure' or end_reason == 'x'
+                to: b
+              - when: filled('date') or visited('c') or state == 'z' or service == 'haircut'
+                to: b
+              - {fallback: true, to: b}
+          b: {end: true}
+        outcomes:
+          - {outcome: done, when: "end_reason == 'hangup' and state == 'b'"}
+        """
+    ) == [
+        "s.yaml:9:15: states.a.transitions[0].when: unknown name 'servce' (did you mean 'service'?)",
+        "s.yaml:9:39: states.a.transitions[0].when: 'end_reason' is only available in outcome rules",
+        "s.yaml:11:23: states.a.transitions[1].when: filled(): unknown slot 'date'",
+        "s.yaml:11:42: states.a.transitions[1].when: visited(): unknown state 'c'",
+        "s.yaml:11:58: states.a.transitions[1].when: unknown state 'z'",
+        "s.yaml:11:76: states.a.transitions[1].when: 'haircut' is not a value of enum slot 'service' "
+        "(values: manicure, pedicure)",
+        "s.yaml:16:42: outcomes[0].when: end_reason is never 'hangup' (it is one of completed, "
+        "caller_hangup, transferred, no_input, error, dropped)",
+    ]
+
+
+def test_all_problems_are_collected() -> None:
+    found = problems_of(
+        """
+        bot: {id: t, name: T, language: en, greeting: "{x}"}
+        start: a
+        states:
+          a: {say: Hello}
+          b: {end: true}
+        """
+    )
+    assert len(found) == 4
