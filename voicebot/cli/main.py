@@ -24,6 +24,10 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "chat": ("voicebot.cli.chat", "chat", "Talk to a scenario in the terminal (or script it via stdin)."),
     "test": ("voicebot.cli.scenario_tests", "test", "Run scenario test files; print coverage."),
     "demo": ("voicebot.cli.demo", "demo", "Run the end-to-end demo on embedded defaults."),
+    "db": ("voicebot.cli.db", "db", "Database: migrate; start, stop, status of the embedded PostgreSQL."),
+    "company": ("voicebot.cli.company", "company", "Create and list companies (tenants)."),
+    "bot": ("voicebot.cli.bot", "bot", "Deploy scenarios as bots on phone numbers; list bots."),
+    "knowledge": ("voicebot.cli.knowledge", "knowledge", "A bot's documents: add, list, remove, search."),
 }
 
 

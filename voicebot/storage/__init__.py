@@ -11,7 +11,7 @@
 from voicebot.storage.embedded import EmbeddedPostgres, EmbeddedStatus, find_bin_dir
 from voicebot.storage.journal import Journal
 from voicebot.storage.migrations import Migration, discover, migrate, pending
-from voicebot.storage.pool import Database, create_pool, resolve_url
+from voicebot.storage.pool import Database, create_pool, migrate_url, resolve_url, schema_status
 from voicebot.storage.recorder import NullRecorderMetrics, Recorder, RecorderMetrics
 from voicebot.storage.records import CallEnded, CallStarted, Checkpoint, Record, SlotFilled, Transition, Turn
 from voicebot.storage.repositories import (
@@ -63,7 +63,9 @@ __all__ = [
     "discover",
     "find_bin_dir",
     "migrate",
+    "migrate_url",
     "normalize_phone",
     "pending",
     "resolve_url",
+    "schema_status",
 ]

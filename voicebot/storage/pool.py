@@ -17,11 +17,11 @@ from voicebot.errors import StorageError
 from voicebot.settings import Settings
 from voicebot.storage.embedded import EmbeddedPostgres
 from voicebot.storage.errors import translated
-from voicebot.storage.migrations import migrate, pending
+from voicebot.storage.migrations import Migration, discover, migrate, pending
 from voicebot.storage.records import json_default
 from voicebot.storage.repositories import Bots, Calls, Companies, KnowledgeDocs
 
-__all__ = ["Database", "create_pool", "resolve_url"]
+__all__ = ["Database", "create_pool", "migrate_url", "resolve_url", "schema_status"]
 
 
 def _dumps(value: object) -> str:
@@ -55,6 +55,27 @@ def resolve_url(settings: Settings) -> tuple[str, bool]:
     if settings.database_url:
         return settings.database_url, False
     return EmbeddedPostgres(settings.data_dir).start(), True
+
+
+async def migrate_url(url: str) -> list[Migration]:
+    """Apply pending migrations to the database at ``url``; return those applied."""
+    pool = await create_pool(url, min_size=1, max_size=1)
+    try:
+        async with pool.acquire() as conn:
+            return await migrate(conn)
+    finally:
+        await pool.close()
+
+
+async def schema_status(url: str) -> tuple[int, int]:
+    """(applied, pending) migration counts of the database at ``url``."""
+    pool = await create_pool(url, min_size=1, max_size=1)
+    try:
+        async with pool.acquire() as conn:
+            todo = await pending(conn)
+            return len(discover()) - len(todo), len(todo)
+    finally:
+        await pool.close()
 
 
 class Database:
