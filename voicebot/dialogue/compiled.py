@@ -108,6 +108,7 @@ class CompiledScenario:
     intents: IntentMatcher
     extractor: SlotExtractor
     messages: dict[str, CompiledText | None]
+    slot_names: tuple[str, ...]
 
     def fire(self, trigger: str, model: object) -> None:
         """Move ``model`` along ``trigger`` through the pytransitions machine."""
@@ -200,5 +201,6 @@ def compile_scenario(scenario: Scenario) -> CompiledScenario:
             "reprompt": _text(settings.reprompt_message, lang),
             "goodbye_no_input": _text(settings.goodbye_message, lang),
         },
+        slot_names=tuple(scenario.slots),
     )
 

@@ -189,7 +189,7 @@ class Engine:
             return
         st = t.state
         t.say_text(st.no_input or self.compiled.messages["no_input"], key="no_input")
-        self._ask(t)
+        self._ask(t, resume=True)
 
     def _not_understood(self, t: Turn) -> None:
         call, st = t.call, t.state
@@ -212,7 +212,7 @@ class Engine:
             t.listen()
         else:
             t.say_text(self.compiled.messages["reprompt"], key="reprompt")
-            self._ask(t)
+            self._ask(t, resume=True)
 
     # ------------------------------------------------------------------ routing
 
@@ -277,7 +277,7 @@ class Engine:
                 t.listen()
             elif spec.do == "say":
                 t.say_text(handler.say)
-                self._ask(t)
+                self._ask(t, resume=True)
             elif handler.trigger is not None and spec.to is not None:
                 self._go(t, spec.to, handler.trigger, "global", {"intent": intent})
             return True

@@ -61,7 +61,11 @@ def prefill_from_call(t: Turn) -> None:
 def extract(t: Turn, text: str, intent: str | None, *, edit: bool = False) -> Change:
     """Fill open slots from ``text``; with a correction cue (or in an edit state), overwrite filled ones."""
     call, compiled = t.call, t.compiled
-    found = compiled.extractor.extract(text, candidates=tuple(compiled.slots), asked=call.asked, now=t.now)
+    asked = call.asked
+    if asked is not None and intent is not None and compiled.slots[asked].spec.type == "text":
+        # "can you repeat that" answers no question about a name: an intent wins over free text.
+        asked = None
+    found = compiled.extractor.extract(text, candidates=compiled.slot_names, asked=asked, now=t.now)
     change = Change()
     if not found:
         return change

@@ -23,7 +23,8 @@ from voicebot.dialogue import (
     Transfer,
     Utterance,
 )
-from voicebot.dialogue.nlu import to_json
+from voicebot.dialogue.compiled import CompiledScenario
+from voicebot.dialogue.nlu import from_json, to_json
 from voicebot.testkit.spec import Expect, Step, TestCase, TestFile, load_test_file
 from voicebot.runtime import OfflineBot, load_offline_bot
 
@@ -141,7 +142,7 @@ async def _run_case(bot: OfflineBot, spec: TestFile, case: TestCase, totals: Fil
             turn_log = _CallLog()
             turn_log.add(reply.actions)
         if step.expect is not None:
-            for failure in _check(step.expect, turn_log, conversation):
+            for failure in _check(compiled, step.expect, turn_log, conversation):
                 outcome.failures.append(f"step {index} ({step.describe()}): {failure}")
     call = conversation.call
     totals.visited |= call.visited
@@ -157,7 +158,7 @@ async def _run_case(bot: OfflineBot, spec: TestFile, case: TestCase, totals: Fil
     if case.state is not None and call.state != case.state:
         outcome.failures.append(f"final state: expected {case.state!r}, got {call.state!r}")
     if case.slots is not None:
-        outcome.failures += _slot_failures(case.slots, call.slots)
+        outcome.failures += _slot_failures(compiled, case.slots, call.slots)
     return outcome
 
 
@@ -177,7 +178,7 @@ def _as_list(value: str | list[str] | None) -> list[str]:
     return [value] if isinstance(value, str) else value
 
 
-def _check(expect: Expect, turn: _CallLog, conversation: Conversation) -> list[str]:
+def _check(compiled: CompiledScenario, expect: Expect, turn: _CallLog, conversation: Conversation) -> list[str]:
     failures: list[str] = []
     spoken = " ".join(turn.said)
     heard = spoken.lower()
@@ -193,7 +194,7 @@ def _check(expect: Expect, turn: _CallLog, conversation: Conversation) -> list[s
     if expect.state is not None and call.state != expect.state:
         failures.append(f"expected state {expect.state!r}, the call is in {call.state!r}")
     if expect.slots is not None:
-        failures += _slot_failures(expect.slots, call.slots)
+        failures += _slot_failures(compiled, expect.slots, call.slots)
     for name in expect.unset or []:
         if name in call.slots:
             failures.append(f"expected slot {name!r} to be empty, it is {to_json(call.slots[name])!r}")
@@ -208,13 +209,19 @@ def _check(expect: Expect, turn: _CallLog, conversation: Conversation) -> list[s
     return failures
 
 
-def _slot_failures(expected: dict[str, Any], actual: dict[str, Any]) -> list[str]:
+def _slot_failures(compiled: CompiledScenario, expected: dict[str, Any], actual: dict[str, Any]) -> list[str]:
+    """Compare by value, so "2026-11-24T10:00:00-05:00" equals "2026-11-24T10:00-05:00"."""
     failures = []
     for name, want in expected.items():
         if name not in actual:
             failures.append(f"slot {name!r}: expected {want!r}, it is empty")
             continue
-        got = to_json(actual[name])
-        if str(got) != str(want) and got != want:
-            failures.append(f"slot {name!r}: expected {want!r}, got {got!r}")
+        got = actual[name]
+        slot = compiled.slots.get(name)
+        try:
+            wanted = from_json(slot.spec, want, tz=compiled.tz) if slot is not None else want
+        except ValueError:
+            wanted = want
+        if got != wanted and to_json(got) != want:
+            failures.append(f"slot {name!r}: expected {want!r}, got {to_json(got)!r}")
     return failures

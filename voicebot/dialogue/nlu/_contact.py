@@ -29,7 +29,7 @@ class ContactHit:
 
 
 _PHONE_RUN = re.compile(
-    r"(?:(?<![\w+])(?:\+|plus\s+|плюс\s+))?(?<![\w.:])\d(?:[\s\-().]{0,3}\d){6,}(?![\w:])"
+    r"(?:(?<![\w+])(?:\+|plus\s+|плюс\s+))?(?<![\w.:])\d(?:[\s\-().,]{0,3}\d){6,}(?![\w:])"
 )
 _GROUP = re.compile(r"\d+")
 _MAX_TRIES = 8

@@ -74,7 +74,9 @@ INTRO_WEAK: Final = {
 """Introductions that only count when the name is capitalized ("this is Anna", not "this is urgent")."""
 
 NAME_STOP: Final = frozenset(
-    [
+    ["back", "later", "now", "again", "tomorrow", "today", "tonight", "please", "sir", "madam"]
+    + ["назад", "позже", "сейчас", "завтра", "сегодня"]
+    + [
         "and",
         "i",
         "from",
