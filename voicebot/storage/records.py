@@ -21,6 +21,7 @@ __all__ = [
     "CallEnded",
     "CallStarted",
     "Checkpoint",
+    "ErrorLogged",
     "Record",
     "SlotFilled",
     "Transition",
@@ -128,7 +129,20 @@ class CallEnded:
             raise ValueError(f"status={self.status!r} must be one of {', '.join(sorted(_END_STATUSES))}")
 
 
-Record = CallStarted | Turn | Transition | SlotFilled | Checkpoint | CallEnded
+@dataclass(frozen=True, slots=True)
+class ErrorLogged:
+    """A provider or runtime failure during a call (an ``error_logs`` row; not idempotent: no natural key)."""
+
+    call_id: uuid.UUID | None
+    bot_id: uuid.UUID | None
+    error_type: str
+    message: str
+    context: dict[str, Any] = field(default_factory=dict)
+    severity: Literal["low", "medium", "high", "critical"] = "medium"
+    at: dt.datetime = field(default_factory=_now)
+
+
+Record = CallStarted | Turn | Transition | SlotFilled | Checkpoint | CallEnded | ErrorLogged
 
 _KINDS: dict[str, type[Record]] = {
     "call_started": CallStarted,
@@ -137,6 +151,7 @@ _KINDS: dict[str, type[Record]] = {
     "slot": SlotFilled,
     "checkpoint": Checkpoint,
     "call_ended": CallEnded,
+    "error": ErrorLogged,
 }
 _KIND_OF: dict[type[Record], str] = {cls: kind for kind, cls in _KINDS.items()}
 _UUIDS = frozenset(("call_id", "bot_id", "scenario_version_id"))

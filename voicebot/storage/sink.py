@@ -15,7 +15,16 @@ import asyncpg
 import structlog
 
 from voicebot.storage.errors import is_connection_error, translate
-from voicebot.storage.records import CallEnded, CallStarted, Checkpoint, Record, SlotFilled, Transition, Turn
+from voicebot.storage.records import (
+    CallEnded,
+    CallStarted,
+    Checkpoint,
+    ErrorLogged,
+    Record,
+    SlotFilled,
+    Transition,
+    Turn,
+)
 
 __all__ = ["PostgresSink", "RecordSink"]
 
@@ -59,6 +68,11 @@ _INSERT_CHECKPOINTS = """
 INSERT INTO call_checkpoints (call_id, turn_seq, state, slots, retries, at)
 SELECT * FROM unnest($1::uuid[], $2::int[], $3::text[], $4::jsonb[], $5::jsonb[], $6::timestamptz[])
 ON CONFLICT (call_id, turn_seq) DO NOTHING"""
+
+_INSERT_ERRORS = """
+INSERT INTO error_logs (call_id, bot_id, error_type, message, context, severity, created_at)
+SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::jsonb[], $6::text[],
+                     $7::timestamptz[])"""
 
 _END_CALLS = """
 UPDATE calls AS c
@@ -107,6 +121,7 @@ _COLS: dict[type, tuple[str, ...]] = {
     SlotFilled: ("call_id", "seq", "name", "value", "confidence", "method", "validated", "turn_seq", "at"),
     Checkpoint: ("call_id", "turn_seq", "state", "slots", "retries", "at"),
     CallEnded: ("call_id", "ended_at", "status", "final_state", "end_reason"),
+    ErrorLogged: ("call_id", "bot_id", "error_type", "message", "context", "severity", "at"),
 }
 # Order matters: a call's row before its children, its end after them.
 _STATEMENTS: tuple[tuple[type, str], ...] = (
@@ -116,6 +131,7 @@ _STATEMENTS: tuple[tuple[type, str], ...] = (
     (SlotFilled, _INSERT_SLOTS),
     (Checkpoint, _INSERT_CHECKPOINTS),
     (CallEnded, _END_CALLS),
+    (ErrorLogged, _INSERT_ERRORS),
 )
 
 
