@@ -388,3 +388,19 @@ def test_all_problems_are_collected() -> None:
         """
     )
     assert len(found) == 4
+
+
+def test_placeholders_must_be_plain_names() -> None:
+    assert problems_of(
+        """
+        bot: {id: t, name: T, language: en, greeting: "Hi {bot_name!r}, {} {date.year}"}
+        start: a
+        states:
+          a: {end: true, outcome: done}
+        """
+    ) == [
+        "s.yaml:1:51: bot.greeting: placeholder '{bot_name!r}' takes no format or conversion; "
+        "write '{bot_name}'",
+        "s.yaml:1:65: bot.greeting: placeholder '{}' must be a plain name such as '{date}'",
+        "s.yaml:1:68: bot.greeting: placeholder '{date.year}' must be a plain name such as '{date}'",
+    ]

@@ -290,21 +290,31 @@ def check_templates(c: _Context) -> Iterator[Problem]:
 
 def _check_placeholders(c: _Context, where: KeyPath, text: str, known: set[str]) -> Iterator[Problem]:
     try:
-        fields = [field for _, field, _, _ in string.Formatter().parse(text) if field is not None]
+        fields = [(f, spec, conv) for _, f, spec, conv in string.Formatter().parse(text) if f is not None]
     except ValueError as exc:
         yield c.at_value(
             where, f"{dotted(where)}: bad template: {exc} (write '{{{{' and '}}}}' for literal braces)"
         )
         return
-    for field in fields:
-        name = re.split(r"[.\[]", field, maxsplit=1)[0]
-        offset = max(text.find("{" + field), 0)
-        if not name or name.isdigit():
-            yield c.at_text(where, offset, f"{dotted(where)}: placeholder '{{{field}}}' needs a slot name")
-        elif name not in known:
-            message = _unknown("placeholder", name, known).replace(f"'{name}'", f"'{{{name}}}'", 1)
+    cursor = 0
+    for field, spec, conversion in fields:
+        written = "{" + field + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "") + "}"
+        found = text.find(written, cursor)
+        offset = found if found >= 0 else 0
+        cursor = found + len(written) if found >= 0 else cursor
+        if not _PLACEHOLDER.match(field):
+            message = f"placeholder '{written}' must be a plain name such as '{{date}}'"
+        elif spec or conversion:
+            message = f"placeholder '{written}' takes no format or conversion; write '{{{field}}}'"
+        elif field not in known:
+            message = _unknown("placeholder", field, known).replace(f"'{field}'", f"'{{{field}}}'", 1)
             message = re.sub(r"did you mean '(\w+)'", r"did you mean '{\1}'", message)
-            yield c.at_text(where, offset, f"{dotted(where)}: {message}")
+        else:
+            continue
+        yield c.at_text(where, offset, f"{dotted(where)}: {message}")
+
+
+_PLACEHOLDER: Final = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 # --------------------------------------------------------------------------- conditions
