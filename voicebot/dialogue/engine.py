@@ -7,12 +7,13 @@ How one caller turn is processed (documented for scenario writers in docs/scenar
    the global handlers, and yes/no while a read-back waits for confirmation.
 3. A pending read-back confirmation is answered first (yes keeps the value, no asks again,
    a new value is read back again).
-4. Slot values are extracted for every open slot of the scenario (answers out of order are kept) and,
+4. A global handler's intent (one the state does not handle itself) is served right away, and the
+   utterance fills no slots ("how much is a manicure?" does not choose the service).
+5. Slot values are extracted for every open slot of the scenario (answers out of order are kept) and,
    with a correction cue ("no, I said Tuesday"), for filled ones too. A correction wins over the
    state's transitions: the bot acknowledges it and repeats the current state (from an ``edit`` state it
    returns to the state it came from).
-5. The state's transitions are tried in the order written (intent, when, dtmf, event).
-6. Then the global handlers (repeat, help, human, cancel...).
+6. The state's transitions are tried in the order written (intent, when, dtmf, event).
 7. If slots were filled, the bot asks for the next missing one.
 8. An LLM state replies through the LLM; an ``event: utterance`` transition takes anything else;
    with an LLM configured, the LLM is asked to understand.
@@ -129,6 +130,9 @@ class Engine:
         if call.pending_confirm is not None and filling.answer_confirmation(t, text, intent):
             self._progress(t)
             return
+        if intent is not None and intent not in t.state.intents and self._global(t, intent):
+            # "how much is a manicure?" asks a question; it does not choose the service.
+            return
         change = filling.extract(t, text, intent, edit=t.state.spec.edit)
         if change.corrected:
             if t.state.spec.edit:
@@ -137,8 +141,6 @@ class Engine:
                 self._reenter(t)
             return
         if self._try_transitions(t, intent=intent):
-            return
-        if intent is not None and self._global(t, intent):
             return
         if change.any:
             self._progress(t)
