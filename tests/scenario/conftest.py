@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Callable
 
 import pytest
 
@@ -20,5 +21,6 @@ def problems_of(text: str, path: str = "s.yaml") -> list[str]:
 
 
 @pytest.fixture
-def problems() -> object:
+def problems() -> Callable[[str], list[str]]:
+    """``problems(yaml_text)``: the problems of a dedented snippet, loaded as ``s.yaml``."""
     return problems_of

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from tests.scenario.conftest import problems_of
+from collections.abc import Callable
 
 
-def test_unknown_start_state() -> None:
-    assert problems_of(
+def test_unknown_start_state(problems: Callable[[str], list[str]]) -> None:
+    assert problems(
         """
         bot: {id: t, name: T, language: en, greeting: Hi}
         start: greet
@@ -16,8 +16,8 @@ def test_unknown_start_state() -> None:
     ) == ["s.yaml:2:8: start: unknown state 'greet' (did you mean 'greeting'?)"]
 
 
-def test_unknown_transition_target_and_intent() -> None:
-    assert problems_of(
+def test_unknown_transition_target_and_intent(problems: Callable[[str], list[str]]) -> None:
+    assert problems(
         """
         bot: {id: t, name: T, language: en, greeting: Hi}
         start: menu
@@ -36,8 +36,8 @@ def test_unknown_transition_target_and_intent() -> None:
     ]
 
 
-def test_unknown_next_and_collected_slot() -> None:
-    assert problems_of(
+def test_unknown_next_and_collected_slot(problems: Callable[[str], list[str]]) -> None:
+    assert problems(
         """
         bot: {id: t, name: T, language: en, greeting: Hi}
         slots:
@@ -56,8 +56,8 @@ def test_unknown_next_and_collected_slot() -> None:
     ]
 
 
-def test_unknown_global_handler_references() -> None:
-    assert problems_of(
+def test_unknown_global_handler_references(problems: Callable[[str], list[str]]) -> None:
+    assert problems(
         """
         bot: {id: t, name: T, language: en, greeting: Hi}
         global:
@@ -72,9 +72,9 @@ def test_unknown_global_handler_references() -> None:
     ]
 
 
-def test_builtin_and_declared_intents_are_known() -> None:
+def test_builtin_and_declared_intents_are_known(problems: Callable[[str], list[str]]) -> None:
     assert (
-        problems_of(
+        problems(
             """
             bot: {id: t, name: T, language: en, greeting: Hi}
             intents:
@@ -93,8 +93,8 @@ def test_builtin_and_declared_intents_are_known() -> None:
     )
 
 
-def test_unreachable_state() -> None:
-    assert problems_of(
+def test_unreachable_state(problems: Callable[[str], list[str]]) -> None:
+    assert problems(
         """
         bot: {id: t, name: T, language: en, greeting: Hi}
         start: a
@@ -105,9 +105,9 @@ def test_unreachable_state() -> None:
     ) == ["s.yaml:5:3: state 'orphan' is unreachable from start 'a'"]
 
 
-def test_global_handler_targets_are_reachable() -> None:
+def test_global_handler_targets_are_reachable(problems: Callable[[str], list[str]]) -> None:
     assert (
-        problems_of(
+        problems(
             """
             bot: {id: t, name: T, language: en, greeting: Hi}
             global:
@@ -122,8 +122,8 @@ def test_global_handler_targets_are_reachable() -> None:
     )
 
 
-def test_dead_end_state() -> None:
-    assert problems_of(
+def test_dead_end_state(problems: Callable[[str], list[str]]) -> None:
+    assert problems(
         """
         bot: {id: t, name: T, language: en, greeting: Hi}
         start: a
@@ -136,8 +136,8 @@ def test_dead_end_state() -> None:
     ]
 
 
-def test_knowledge_state_without_a_way_on() -> None:
-    assert problems_of(
+def test_knowledge_state_without_a_way_on(problems: Callable[[str], list[str]]) -> None:
+    assert problems(
         """
         bot: {id: t, name: T, language: en, greeting: Hi}
         start: a
@@ -148,8 +148,8 @@ def test_knowledge_state_without_a_way_on() -> None:
     ) == ["s.yaml:4:3: knowledge state 'a' needs 'return: true', 'next' or transitions"]
 
 
-def test_missing_fallback() -> None:
-    assert problems_of(
+def test_missing_fallback(problems: Callable[[str], list[str]]) -> None:
+    assert problems(
         """
         bot: {id: t, name: T, language: en, greeting: Hi}
         start: a
@@ -167,9 +167,9 @@ def test_missing_fallback() -> None:
     ]
 
 
-def test_states_that_move_on_need_no_fallback() -> None:
+def test_states_that_move_on_need_no_fallback(problems: Callable[[str], list[str]]) -> None:
     assert (
-        problems_of(
+        problems(
             """
             bot: {id: t, name: T, language: en, greeting: Hi}
             start: a
@@ -185,8 +185,8 @@ def test_states_that_move_on_need_no_fallback() -> None:
     )
 
 
-def test_no_answer_outside_knowledge_state() -> None:
-    assert problems_of(
+def test_no_answer_outside_knowledge_state(problems: Callable[[str], list[str]]) -> None:
+    assert problems(
         """
         bot: {id: t, name: T, language: en, greeting: Hi}
         start: a
@@ -203,8 +203,8 @@ def test_no_answer_outside_knowledge_state() -> None:
     ]
 
 
-def test_terminal_state_without_outcome() -> None:
-    assert problems_of(
+def test_terminal_state_without_outcome(problems: Callable[[str], list[str]]) -> None:
+    assert problems(
         """
         bot: {id: t, name: T, language: en, greeting: Hi}
         start: a
@@ -217,7 +217,7 @@ def test_terminal_state_without_outcome() -> None:
     ]
 
 
-def test_outcome_rules_that_cover_terminal_states() -> None:
+def test_outcome_rules_that_cover_terminal_states(problems: Callable[[str], list[str]]) -> None:
     base = """
         bot: {id: t, name: T, language: en, greeting: Hi}
         start: a
@@ -238,16 +238,16 @@ def test_outcome_rules_that_cover_terminal_states() -> None:
     ]
     for rules in covering:
         text = base.rstrip(" ") + "".join(f"          - {rule}\n" for rule in rules)
-        assert problems_of(text) == [], rules
+        assert problems(text) == [], rules
     text = base.rstrip(" ") + '          - {outcome: x, when: "false"}\n'
-    assert [p.split(": ")[1] for p in problems_of(text)] == [
+    assert [p.split(": ")[1] for p in problems(text)] == [
         "terminal state 'bye' has no outcome",
         "terminal state 'op' has no outcome",
     ]
 
 
-def test_collected_slot_without_prompt() -> None:
-    assert problems_of(
+def test_collected_slot_without_prompt(problems: Callable[[str], list[str]]) -> None:
+    assert problems(
         """
         bot: {id: t, name: T, language: en, greeting: Hi}
         slots:
@@ -264,8 +264,8 @@ def test_collected_slot_without_prompt() -> None:
     ) == ["s.yaml:3:3: slot 'date' is collected in state 'a' but has no prompt"]
 
 
-def test_unknown_placeholder_points_into_the_text() -> None:
-    assert problems_of(
+def test_unknown_placeholder_points_into_the_text(problems: Callable[[str], list[str]]) -> None:
+    assert problems(
         """
         bot: {id: t, name: T, language: en, greeting: "Hi, this is {bot_name}"}
         slots:
@@ -277,8 +277,8 @@ def test_unknown_placeholder_points_into_the_text() -> None:
     ) == ["s.yaml:6:24: states.a.say: unknown placeholder '{dat}' (did you mean '{date}'?)"]
 
 
-def test_broken_template_braces() -> None:
-    assert problems_of(
+def test_broken_template_braces(problems: Callable[[str], list[str]]) -> None:
+    assert problems(
         """
         bot: {id: t, name: T, language: en, greeting: "Hi {"}
         start: a
@@ -291,8 +291,8 @@ def test_broken_template_braces() -> None:
     ]
 
 
-def test_language_map_without_the_bot_language() -> None:
-    assert problems_of(
+def test_language_map_without_the_bot_language(problems: Callable[[str], list[str]]) -> None:
+    assert problems(
         """
         bot: {id: t, name: T, language: ru, greeting: {ru: Привет}}
         start: a
@@ -309,8 +309,8 @@ def test_language_map_without_the_bot_language() -> None:
     ]
 
 
-def test_condition_syntax_error_points_at_the_column() -> None:
-    assert problems_of(
+def test_condition_syntax_error_points_at_the_column(problems: Callable[[str], list[str]]) -> None:
+    assert problems(
         """
         bot: {id: t, name: T, language: en, greeting: Hi}
         slots:
@@ -328,8 +328,8 @@ def test_condition_syntax_error_points_at_the_column() -> None:
     ) == ["s.yaml:9:22: states.a.transitions[0].when: use '==' to compare, not '='"]
 
 
-def test_condition_unsafe_constructs_are_rejected() -> None:
-    assert problems_of(
+def test_condition_unsafe_constructs_are_rejected(problems: Callable[[str], list[str]]) -> None:
+    assert problems(
         """
         bot: {id: t, name: T, language: en, greeting: Hi}
         start: a
@@ -344,8 +344,8 @@ def test_condition_unsafe_constructs_are_rejected() -> None:
     ) == ["s.yaml:6:16: states.a.transitions[0].when: attribute access ('.') is not allowed"]
 
 
-def test_condition_unknown_names_functions_and_values() -> None:
-    assert problems_of(
+def test_condition_unknown_names_functions_and_values(problems: Callable[[str], list[str]]) -> None:
+    assert problems(
         """
         bot: {id: t, name: T, language: en, greeting: Hi}
         slots:
@@ -377,8 +377,8 @@ def test_condition_unknown_names_functions_and_values() -> None:
     ]
 
 
-def test_all_problems_are_collected() -> None:
-    found = problems_of(
+def test_all_problems_are_collected(problems: Callable[[str], list[str]]) -> None:
+    found = problems(
         """
         bot: {id: t, name: T, language: en, greeting: "{x}"}
         start: a
@@ -390,8 +390,8 @@ def test_all_problems_are_collected() -> None:
     assert len(found) == 4
 
 
-def test_placeholders_must_be_plain_names() -> None:
-    assert problems_of(
+def test_placeholders_must_be_plain_names(problems: Callable[[str], list[str]]) -> None:
+    assert problems(
         """
         bot: {id: t, name: T, language: en, greeting: "Hi {bot_name!r}, {} {date.year}"}
         start: a

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from tests.scenario.conftest import problems_of
 from voicebot.errors import ScenarioError
 from voicebot.scenario import check_paths, load_file, load_text
 
@@ -52,29 +52,29 @@ states:
     assert (getattr(slot, "earliest", None), getattr(slot, "latest", None)) == ("09:00", "18:30")
 
 
-def test_yaml_syntax_error_points_at_the_error() -> None:
-    assert problems_of(BOT + "start: a\nstates:\n  a: [1\n  b: 2\n") == [
+def test_yaml_syntax_error_points_at_the_error(problems: Callable[[str], list[str]]) -> None:
+    assert problems(BOT + "start: a\nstates:\n  a: [1\n  b: 2\n") == [
         "s.yaml:5:4: YAML syntax error: expected ',' or ']', but got ':' (while parsing a flow sequence)"
     ]
 
 
-def test_tab_indentation_is_explained() -> None:
-    assert problems_of(BOT + "start: a\nstates:\n\ta: {}\n") == [
+def test_tab_indentation_is_explained(problems: Callable[[str], list[str]]) -> None:
+    assert problems(BOT + "start: a\nstates:\n\ta: {}\n") == [
         "s.yaml:4:1: YAML syntax error: found character '\\t' that cannot start any token "
         "(while scanning for the next token); indent with spaces, not tabs"
     ]
 
 
-def test_empty_file_is_a_problem() -> None:
-    assert problems_of("# nothing\n") == ["s.yaml:1:1: the file is empty"]
+def test_empty_file_is_a_problem(problems: Callable[[str], list[str]]) -> None:
+    assert problems("# nothing\n") == ["s.yaml:1:1: the file is empty"]
 
 
-def test_top_level_must_be_a_mapping() -> None:
-    assert problems_of("- a\n- b\n") == ["s.yaml:1:1: expected a mapping, got a list"]
+def test_top_level_must_be_a_mapping(problems: Callable[[str], list[str]]) -> None:
+    assert problems("- a\n- b\n") == ["s.yaml:1:1: expected a mapping, got a list"]
 
 
-def test_unknown_key_with_suggestion() -> None:
-    assert problems_of(
+def test_unknown_key_with_suggestion(problems: Callable[[str], list[str]]) -> None:
+    assert problems(
         """
         bot: {id: t, name: T, language: en, greeting: Hi}
         start: a
@@ -87,15 +87,15 @@ def test_unknown_key_with_suggestion() -> None:
     ) == ["s.yaml:5:5: unknown key 'sya' in state 'a' (did you mean 'say'?)"]
 
 
-def test_unknown_top_level_key_with_suggestion() -> None:
-    assert problems_of(BOT + "start: a\nstate:\n  a: {end: true, outcome: x}\n") == [
+def test_unknown_top_level_key_with_suggestion(problems: Callable[[str], list[str]]) -> None:
+    assert problems(BOT + "start: a\nstate:\n  a: {end: true, outcome: x}\n") == [
         "s.yaml:1:1: missing required key 'states' at the top level",
         "s.yaml:3:1: unknown key 'state' at the top level (did you mean 'states'?)",
     ]
 
 
-def test_wrong_type_names_the_key_and_value() -> None:
-    assert problems_of(
+def test_wrong_type_names_the_key_and_value(problems: Callable[[str], list[str]]) -> None:
+    assert problems(
         """
         bot: {id: t, name: T, language: en, greeting: Hi}
         slots:
@@ -107,8 +107,8 @@ def test_wrong_type_names_the_key_and_value() -> None:
     ) == ["s.yaml:3:31: slots.people.min: expected a number, got 'abc'"]
 
 
-def test_unknown_slot_type_lists_the_types() -> None:
-    assert problems_of(
+def test_unknown_slot_type_lists_the_types(problems: Callable[[str], list[str]]) -> None:
+    assert problems(
         """
         bot: {id: t, name: T, language: en, greeting: Hi}
         slots:
@@ -124,8 +124,8 @@ def test_unknown_slot_type_lists_the_types() -> None:
     ]
 
 
-def test_text_or_language_map_union_gives_one_message() -> None:
-    assert problems_of(
+def test_text_or_language_map_union_gives_one_message(problems: Callable[[str], list[str]]) -> None:
+    assert problems(
         """
         bot: {id: t, name: T, language: en, greeting: [Hi]}
         start: a
@@ -138,8 +138,8 @@ def test_text_or_language_map_union_gives_one_message() -> None:
     ]
 
 
-def test_missing_key_points_at_the_parent() -> None:
-    assert problems_of(
+def test_missing_key_points_at_the_parent(problems: Callable[[str], list[str]]) -> None:
+    assert problems(
         """
         bot: {id: t, name: T, language: en, greeting: Hi}
         start: a
@@ -151,8 +151,8 @@ def test_missing_key_points_at_the_parent() -> None:
     ) == ["s.yaml:6:9: missing required key 'to' in states.a.transitions[0]"]
 
 
-def test_model_rule_points_at_the_item() -> None:
-    assert problems_of(
+def test_model_rule_points_at_the_item(problems: Callable[[str], list[str]]) -> None:
+    assert problems(
         """
         bot: {id: t, name: T, language: en, greeting: Hi}
         start: a
@@ -167,15 +167,15 @@ def test_model_rule_points_at_the_item() -> None:
     ]
 
 
-def test_bad_state_name_points_at_the_key() -> None:
-    assert problems_of(BOT + "start: a\nstates:\n  Greet: {end: true}\n") == [
+def test_bad_state_name_points_at_the_key(problems: Callable[[str], list[str]]) -> None:
+    assert problems(BOT + "start: a\nstates:\n  Greet: {end: true}\n") == [
         "s.yaml:4:3: states: 'Greet' is not a valid name "
         "(use lowercase letters, digits and '_', starting with a letter)"
     ]
 
 
-def test_duplicate_state_is_reported_with_the_first_line() -> None:
-    found = problems_of(
+def test_duplicate_state_is_reported_with_the_first_line(problems: Callable[[str], list[str]]) -> None:
+    found = problems(
         """
         bot: {id: t, name: T, language: en, greeting: Hi}
         start: a
@@ -187,22 +187,22 @@ def test_duplicate_state_is_reported_with_the_first_line() -> None:
     assert found == ["s.yaml:5:3: duplicate state 'a' (first defined at line 4)"]
 
 
-def test_duplicate_plain_key() -> None:
-    assert problems_of(BOT + "start: a\nstart: b\nstates:\n  a: {end: true, outcome: x}\n") == [
+def test_duplicate_plain_key(problems: Callable[[str], list[str]]) -> None:
+    assert problems(BOT + "start: a\nstart: b\nstates:\n  a: {end: true, outcome: x}\n") == [
         "s.yaml:3:1: duplicate key 'start' (first defined at line 2)"
     ]
 
 
-def test_unsupported_tag_is_a_problem() -> None:
-    assert problems_of(BOT + "start: !!python/name:os.system a\nstates:\n  a: {end: true, outcome: x}\n") == [
+def test_unsupported_tag_is_a_problem(problems: Callable[[str], list[str]]) -> None:
+    assert problems(BOT + "start: !!python/name:os.system a\nstates:\n  a: {end: true, outcome: x}\n") == [
         "s.yaml:2:8: unsupported YAML tag 'tag:yaml.org,2002:python/name:os.system'"
     ]
 
 
-def test_alias_bomb_fails_fast() -> None:
+def test_alias_bomb_fails_fast(problems: Callable[[str], list[str]]) -> None:
     lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
     lines += [f"a{i}: &a{i} [*a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}]" for i in range(1, 12)]
-    found = problems_of("\n".join(lines) + "\n")
+    found = problems("\n".join(lines) + "\n")
     assert found == ["s.yaml:1:1: document too large (alias expansion?)"]
 
 
