@@ -1,0 +1,145 @@
+"""Extractive answers: the few sentences of the retrieved passages that best answer a question.
+
+Pure and dependency-free (no qdrant, no numpy), so the dialogue engine can call it on its own. Used
+when no LLM is configured: the bot reads out the knowledge base's own words, never invents any.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+
+from voicebot.dialogue.ports import Passage
+
+__all__ = ["extractive_answer"]
+
+_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+(?=[\"'«(\[]?[A-ZА-ЯЁ0-9])")
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+_STOP = {
+    "en": _words(
+        "a an the and or but if of to in on at by for with from about into over is are was were be been "
+        "being am do does did have has had i you he she it we they me my your our their this that these "
+        "those what which who whom whose when where why how can could would should will shall may might "
+        "must not no yes there here as so than then too very just also any some all please tell know "
+        "want like get need s t"
+    ),
+    "ru": _words(
+        "и в во не что он на я с со как а то все она так его но да ты к у же вы за бы по только ее мне "
+        "было вот от меня еще нет о из ему теперь когда даже ну вдруг ли если уже или ни быть был него "
+        "до вас нибудь опять уж вам ведь там потом себя ничего ей может они тут где есть надо ней для мы "
+        "тебя их чем была сам чтобы без будто чего раз тоже себе под будет ж тогда кто этот того потому "
+        "этого какой совсем ним здесь этом один почти мой тем чтоб нее сейчас были куда зачем всех "
+        "никогда можно при наконец два об другой хоть после над больше тот через эти нас про всего них "
+        "какая много разве три эту моя впрочем хорошо свою этой перед иногда лучше чуть том нельзя такой "
+        "им более всегда конечно всю между скажите подскажите пожалуйста хочу хотел хотела"
+    ),
+}
+_SUFFIXES = {
+    "en": ("ing", "ed", "es", "s", "ly"),
+    "ru": (
+        "иями",
+        "ями",
+        "ами",
+        "ого",
+        "его",
+        "ому",
+        "ему",
+        "ыми",
+        "ими",
+        "ой",
+        "ей",
+        "ий",
+        "ый",
+        "ая",
+        "яя",
+        "ое",
+        "ее",
+        "ые",
+        "ие",
+        "ом",
+        "ем",
+        "ам",
+        "ям",
+        "ах",
+        "ях",
+        "ую",
+        "юю",
+        "а",
+        "я",
+        "о",
+        "е",
+        "ы",
+        "и",
+        "у",
+        "ю",
+        "ь",
+    ),
+}
+
+
+def _stem(word: str, lang: str) -> str:
+    for suffix in _SUFFIXES.get(lang, ()):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            return word[: -len(suffix)]
+    return word
+
+
+def _terms(text: str, lang: str) -> list[str]:
+    stop = _STOP.get(lang, _STOP["en"])
+    return [_stem(w, lang) for w in (m.group(0).lower() for m in _WORD.finditer(text)) if w not in stop]
+
+
+def _sentences(text: str) -> list[str]:
+    text = " ".join(text.split())
+    return [s.strip() for s in _SENTENCE_END.split(text) if s.strip()]
+
+
+def extractive_answer(question: str, passages: Sequence[Passage], *, max_sentences: int, lang: str) -> str:
+    """Up to ``max_sentences`` sentences from ``passages`` that best answer ``question``.
+
+    Sentences are scored by the question's words they contain (rarer words across the passages count
+    more), weighted by their passage's retrieval score and rank. The chosen sentences are returned in
+    reading order (best passage first). When no sentence shares a word with the question, the start of
+    the best passage is returned: retrieval judged it relevant. Empty passages give "".
+    """
+    if max_sentences < 1:
+        raise ValueError(f"max_sentences={max_sentences} must be at least 1")
+    lang = lang.split("-")[0].lower()
+    wanted = set(_terms(question, lang))
+    candidates: list[tuple[int, int, str, set[str], float]] = []  # rank, position, text, terms, weight
+    for rank, passage in enumerate(passages):
+        weight = max(passage.score, 0.0) + 1.0 / (1 + rank)
+        for position, sentence in enumerate(_sentences(passage.text)):
+            candidates.append((rank, position, sentence, set(_terms(sentence, lang)), weight))
+    if not candidates:
+        return ""
+    document_frequency: dict[str, int] = {}
+    for *_, terms, _w in candidates:
+        for term in terms & wanted:
+            document_frequency[term] = document_frequency.get(term, 0) + 1
+    n = len(candidates)
+
+    def score(candidate: tuple[int, int, str, set[str], float]) -> float:
+        _, position, _, terms, weight = candidate
+        matched = terms & wanted
+        if not matched:
+            return 0.0
+        idf = sum(math.log(1 + n / document_frequency[t]) for t in matched)
+        # Prefer sentences that are mostly about the question over long ones that mention it.
+        return idf * weight / math.sqrt(max(len(terms), 1)) + 0.01 / (1 + position)
+
+    scored = sorted(candidates, key=score, reverse=True)
+    best = score(scored[0])
+    # Further sentences only when they are nearly as good: a short answer beats a padded one.
+    chosen = [c for c in scored[:max_sentences] if score(c) > 0 and score(c) >= 0.4 * best]
+    if not chosen:
+        chosen = [c for c in candidates if c[0] == 0][:max_sentences]
+    chosen.sort(key=lambda c: (c[0], c[1]))
+    return " ".join(c[2] for c in chosen)

@@ -1,0 +1,208 @@
+"""Text out of a document: pdf, docx, txt, md, csv.
+
+Each format yields :class:`Block` s, pieces of text that keep the page (pdf) and the section (the
+heading path in md and docx, ``row N`` in csv) they came from. A csv row is one block on its own,
+prefixed with its header, and is never merged with other rows by the chunker.
+
+Every failure is a :class:`~voicebot.errors.KnowledgeError` naming the file and what is wrong with it:
+unsupported type, empty, too large, unreadable (corrupt), password-protected.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from voicebot.errors import KnowledgeError
+
+__all__ = ["SUPPORTED_TYPES", "Block", "extract", "file_type"]
+
+SUPPORTED_TYPES = ("pdf", "docx", "txt", "md", "csv")
+_ALIASES = {"markdown": "md", "text": "txt"}
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    """A piece of a document's text and where it came from."""
+
+    text: str
+    page: int | None = None
+    section: str | None = None
+    atomic: bool = False  # a csv row: one passage, never split or merged
+
+
+def file_type(path: Path) -> str:
+    """The document type from the file name; raises KnowledgeError for an unsupported one."""
+    ext = path.suffix.lower().lstrip(".")
+    ext = _ALIASES.get(ext, ext)
+    if ext not in SUPPORTED_TYPES:
+        shown = path.suffix or "(no extension)"
+        raise KnowledgeError(
+            f"{path.name}: unsupported file type {shown}; supported: {', '.join(SUPPORTED_TYPES)}"
+        )
+    return ext
+
+
+def extract(path: Path, data: bytes) -> list[Block]:
+    """All text blocks of a document; raises KnowledgeError if there is none or it cannot be read."""
+    kind = file_type(path)
+    if not data.strip():
+        raise KnowledgeError(f"{path.name}: the file is empty")
+    try:
+        blocks = list(_EXTRACTORS[kind](data))
+    except KnowledgeError as exc:
+        raise KnowledgeError(f"{path.name}: {exc}") from exc
+    except Exception as exc:  # parsers raise many unrelated types on malformed input
+        problem = f"{type(exc).__name__}: {exc}"
+        raise KnowledgeError(f"{path.name}: not a readable {kind} file ({problem})") from exc
+    blocks = [b for b in blocks if b.text.strip()]
+    if not blocks:
+        hint = " (a scanned pdf needs OCR first)" if kind == "pdf" else ""
+        raise KnowledgeError(f"{path.name}: no text found in the document{hint}")
+    return blocks
+
+
+def _decode(data: bytes) -> str:
+    for encoding in ("utf-8-sig", "cp1251", "latin-1"):
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        if "\x00" in text:
+            raise KnowledgeError("binary data, not text")
+        return text
+    raise KnowledgeError("not a text file")  # pragma: no cover - latin-1 decodes anything
+
+
+def _paragraphs(text: str) -> list[str]:
+    return [p.strip() for p in re.split(r"\n\s*\n", text) if p.strip()]
+
+
+def _push(headings: list[tuple[int, str]], level: int, text: str) -> None:
+    """Enter a heading of ``level``: it replaces any heading at that level or deeper."""
+    headings[:] = [h for h in headings if h[0] < level]
+    if text:
+        headings.append((level, text))
+
+
+def _section(headings: list[tuple[int, str]]) -> str | None:
+    return " > ".join(text for _, text in headings) or None
+
+
+def _txt(data: bytes) -> Iterator[Block]:
+    for para in _paragraphs(_decode(data)):
+        yield Block(" ".join(para.split()))
+
+
+_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
+_MD_INLINE = re.compile(r"(\*\*|__|`)")
+_MD_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
+_MD_BULLET = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
+
+
+def _md_clean(line: str) -> str:
+    line = _MD_LINK.sub(r"\1", line)
+    line = _MD_BULLET.sub("", line)
+    return _MD_INLINE.sub("", line).strip()
+
+
+def _md(data: bytes) -> Iterator[Block]:
+    headings: list[tuple[int, str]] = []
+    lines: list[str] = []
+
+    def flush() -> Iterator[Block]:
+        section = _section(headings)
+        for para in _paragraphs("\n".join(lines)):
+            parts = [_md_clean(x) for x in para.splitlines()]
+            # A list item becomes its own sentence so the extractive answer can pick it alone.
+            text = " ".join(p if p.endswith((".", "?", "!", ":")) else p + "." for p in parts if p)
+            yield Block(text, section=section)
+        lines.clear()
+
+    for line in _decode(data).splitlines():
+        m = _HEADING.match(line)
+        if m:
+            yield from flush()
+            _push(headings, len(m.group(1)), _md_clean(m.group(2)))
+        else:
+            lines.append(line)
+    yield from flush()
+
+
+def _csv(data: bytes) -> Iterator[Block]:
+    text = _decode(data)
+    try:
+        dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    rows = list(csv.reader(io.StringIO(text), dialect))
+    rows = [r for r in rows if any(c.strip() for c in r)]
+    if len(rows) < 2:
+        raise KnowledgeError("a csv needs a header row and at least one data row")
+    header = [h.strip() or f"column {i + 1}" for i, h in enumerate(rows[0])]
+    for n, row in enumerate(rows[1:], start=2):
+        cells = [f"{h}: {c.strip()}" for h, c in zip(header, row, strict=False) if c.strip()]
+        if cells:
+            yield Block("; ".join(cells) + ".", section=f"row {n}", atomic=True)
+
+
+def _pdf(data: bytes) -> Iterator[Block]:
+    from pypdf import PdfReader
+
+    reader = PdfReader(io.BytesIO(data))
+    if reader.is_encrypted:
+        # An owner-password-only pdf opens with the empty user password; anything else we cannot read.
+        try:
+            opened = bool(reader.decrypt(""))
+        except Exception:
+            opened = False
+        if not opened:
+            raise KnowledgeError("the pdf is password-protected; upload an unprotected copy")
+    for number, page in enumerate(reader.pages, start=1):
+        text = page.extract_text() or ""
+        for para in _paragraphs(text):
+            yield Block(" ".join(para.split()), page=number)
+
+
+def _docx(data: bytes) -> Iterator[Block]:
+    import docx
+    from docx.oxml.ns import qn
+    from docx.table import Table
+    from docx.text.paragraph import Paragraph
+
+    if not zipfile.is_zipfile(io.BytesIO(data)):
+        if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+            raise KnowledgeError(
+                "the docx is password-protected (or an old .doc); upload an unprotected .docx"
+            )
+        raise KnowledgeError("not a docx file (not a zip archive)")
+    document = docx.Document(io.BytesIO(data))
+    headings: list[tuple[int, str]] = []
+    body = document.element.body
+    for child in body.iterchildren():
+        if child.tag == qn("w:p"):
+            paragraph = Paragraph(child, document)
+            text = " ".join(paragraph.text.split())
+            style = paragraph.style.name if paragraph.style is not None else ""
+            m = re.match(r"(?:Heading|Title)\s*(\d*)", style or "")
+            if m and text:
+                _push(headings, int(m.group(1) or 0), text)
+            elif text:
+                yield Block(text, section=_section(headings))
+        elif child.tag == qn("w:tbl"):
+            table = Table(child, document)
+            rows = [[" ".join(c.text.split()) for c in r.cells] for r in table.rows]
+            if len(rows) >= 2:
+                header = rows[0]
+                for row in rows[1:]:
+                    cells = [f"{h}: {c}" for h, c in zip(header, row, strict=False) if c]
+                    if cells:
+                        yield Block("; ".join(cells) + ".", section=_section(headings), atomic=True)
+
+
+_EXTRACTORS = {"txt": _txt, "md": _md, "csv": _csv, "pdf": _pdf, "docx": _docx}
