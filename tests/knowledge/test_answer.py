@@ -1,0 +1,66 @@
+"""The extractive answer speaks the passages' own sentences that answer the question."""
+
+from __future__ import annotations
+
+import sys
+
+from voicebot.dialogue.ports import Passage
+from voicebot.knowledge.answer import extractive_answer
+
+
+def _p(text: str, score: float = 0.6, n: int = 0) -> Passage:
+    return Passage(chunk_id=f"c{n}", doc_id="d", text=text, score=score, source="faq.md")
+
+
+def test_picks_the_sentence_that_answers() -> None:
+    passages = [
+        _p(
+            "Bills are issued on the 1st of every month and are due on the 15th. You can see them in the app."
+        ),
+        _p("A late payment fee of 5 euros is added when payment is more than 10 days late.", 0.4, 1),
+    ]
+    answer = extractive_answer("When is my bill due?", passages, max_sentences=1, lang="en")
+    assert answer == "Bills are issued on the 1st of every month and are due on the 15th."
+
+
+def test_more_sentences_only_when_nearly_as_relevant_and_in_reading_order() -> None:
+    passages = [
+        _p(
+            "Roaming in the EU is included. Outside the EU roaming costs 1.50 euros per day. "
+            "Our shops sell phones."
+        )
+    ]
+    answer = extractive_answer(
+        "How much does roaming outside the EU cost?", passages, max_sentences=3, lang="en"
+    )
+    assert answer == "Roaming in the EU is included. Outside the EU roaming costs 1.50 euros per day."
+
+
+def test_no_word_in_common_falls_back_to_the_best_passage_start() -> None:
+    passages = [_p("Unplug the router for 30 seconds. Then plug it back in."), _p("Other text.", 0.3, 1)]
+    assert (
+        extractive_answer("It's broken!", passages, max_sentences=1, lang="en")
+        == "Unplug the router for 30 seconds."
+    )
+
+
+def test_no_passages_no_answer() -> None:
+    assert extractive_answer("Anything?", [], max_sentences=2, lang="en") == ""
+
+
+def test_russian_questions_match_inflected_words() -> None:
+    passages = [_p("Счета выставляются первого числа каждого месяца. Оплатить счёт можно картой.")]
+    answer = extractive_answer("Когда выставляется счет?", passages, max_sentences=1, lang="ru")
+    assert answer == "Счета выставляются первого числа каждого месяца."
+
+
+def test_pure_module_does_not_load_qdrant_or_onnxruntime() -> None:
+    import subprocess
+
+    code = (
+        "import sys; from voicebot.knowledge import extractive_answer; "
+        "from voicebot.knowledge.answer import extractive_answer as e; "
+        "bad = [m for m in ('qdrant_client', 'onnxruntime', 'numpy') if m in sys.modules]; print(bad)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
