@@ -60,7 +60,7 @@ def _parse(
         number = phonenumbers.parse(("+" if plus else "") + digits, region)
     except phonenumbers.NumberParseException:
         return None
-    if not phonenumbers.is_possible_number(number):
+    if phonenumbers.is_possible_number_with_reason(number) != phonenumbers.ValidationResult.IS_POSSIBLE:
         return None
     value = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
     confidence = 0.95 if phonenumbers.is_valid_number(number) else 0.8

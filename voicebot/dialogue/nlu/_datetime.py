@@ -88,7 +88,7 @@ _EN_DATE = re.compile(
     rf"|(?:the\s+)?(?P<d1>\d{{1,2}}){_ORD}?(?:\s+of)?\s+(?P<m1>{_EN_MONTH_RE})\b(?:,?\s+(?P<y1>\d{{4}}))?"
     rf"|(?P<m2>{_EN_MONTH_RE})\.?\s+(?:the\s+)?(?P<d2>\d{{1,2}}){_ORD}?\b(?:,?\s+(?P<y2>\d{{4}}))?"
     r"|(?P<iy>\d{4})-(?P<im>\d{1,2})-(?P<id>\d{1,2})"
-    r"|(?P<na>\d{1,2})(?P<sep>[./])(?P<nb>\d{1,2})(?:(?P=sep)(?P<ny>\d{4}|\d{2}))?(?![\d:])"
+    r"|(?P<na>\d{1,2})(?:(?P<sep>/)(?P<nb>\d{1,2})|(?P<dot>\.)(?P<nb2>\d{2}))(?:[./](?P<ny>\d{4}|\d{2}))?(?![\d:]|[.,]\d)"
     r"|in\s+(?P<n>\d+|a|an|one)\s+(?P<unit>day|week|month)s?"
     rf"|the\s+(?P<d3>\d{{1,2}}){_ORD}"
     rf"|(?P<d4>\d{{1,2}}){_ORD}"
@@ -105,7 +105,7 @@ _EN_TIME = re.compile(
     r"|(?P<h>\d{1,2})(?:[:.](?P<m>\d{2})|\s(?P<ms>[0-5]\d)(?!\d))?\s*"
     r"(?:(?P<ap>[ap])\.?\s?m\b\.?|(?P<oc>o'?\s?clock))?"
     r")"
-    r"(?:\s+(?:in\s+the\s+|at\s+)?(?P<pod>morning|afternoon|evening|night|tonight))?"
+    r"(?:(?<=\s)|\s+)?(?:(?<=\s)(?:in\s+the\s+|at\s+)?(?P<pod>morning|afternoon|evening|night|tonight)\b)?"
     r"(?!\d)"
 )
 
@@ -133,7 +133,7 @@ _RU_DATE = re.compile(
     r"(?P<wd>понедельник[аи]?|вторник[аи]?|сред[ауы]|четверг[аи]?|пятниц[ауы]|суббот[ауы]|воскресень[еяю])"
     rf"|(?P<d1>\d{{1,2}}){_RU_ORD}?\s+(?P<m1>{_RU_MONTH_RE})(?:\s+(?P<y1>\d{{4}})(?:\s*(?:года|год|г\.?))?)?"
     r"|(?P<iy>\d{4})-(?P<im>\d{1,2})-(?P<id>\d{1,2})"
-    r"|(?P<na>\d{1,2})(?P<sep>[./])(?P<nb>\d{1,2})(?:(?P=sep)(?P<ny>\d{4}|\d{2}))?(?![\d:])"
+    r"|(?P<na>\d{1,2})(?:(?P<sep>/)(?P<nb>\d{1,2})|(?P<dot>\.)(?P<nb2>\d{2}))(?:[./](?P<ny>\d{4}|\d{2}))?(?![\d:]|[.,]\d)"
     r"|через\s+(?:(?P<n>\d+)\s+)?(?P<unit>день|дня|дней|недел[юиь]|месяц(?:а|ев)?)"
     rf"|(?P<d3>\d{{1,2}}){_RU_ORD}(?:\s+числа)?|(?P<d4>\d{{1,2}})\s+числа"
     r")(?!\w)"
@@ -188,12 +188,12 @@ def parse_temporal(norm: str, lang: Language, now: datetime, *, region: str = "U
 
 _TEMPORAL_WORDS = {
     "en": re.compile(
-        r"tomorrow|today|tonight|yesterday|day|noon|midday|midnight|"
+        r"tomorrow|today|tonight|yesterday|day|week|month|noon|midday|midnight|"
         r"monday|tuesday|tues|wednesday|weds|thursday|thurs|friday|saturday|sunday|morning|evening|afternoon"
     ),
     "ru": re.compile(
         r"завтра|сегодня|вчера|понедельник|вторник|сред|четверг|пятниц|суббот|воскресень|полдень|полноч|"
-        r"полчаса|недел|месяц"
+        r"полчаса|недел|месяц|час"
     ),
 }
 
@@ -271,8 +271,8 @@ def _date_hit(m: re.Match[str], today: date, lang: Language, *, month_first: boo
     elif g["iy"]:
         value = _safe_date(int(g["iy"]), int(g["im"]), int(g["id"]))
     elif g["na"]:
-        a, b = int(g["na"]), int(g["nb"])
-        if g["sep"] == "." and g["ny"] is None and _preceded_by_time_word(m.string, m.start("na"), lang):
+        a, b = int(g["na"]), int(g["nb"] or g["nb2"])
+        if g["dot"] and g["ny"] is None and _preceded_by_time_word(m.string, m.start("na"), lang):
             return None  # "at 3.30" / "в 15.00" is a time
         day, month = (b, a) if (g["sep"] == "/" and month_first and a <= 12) or b > 12 else (a, b)
         value, month_day = _month_day(today, month, day, g["ny"])
@@ -385,7 +385,7 @@ def _time_hit(m: re.Match[str], lang: Language) -> TimeHit | None:
     if ambiguous and pod:
         hour = apply_pod(hour, pod)
         ambiguous = False
-    return TimeHit(m.start(), m.end(), hour, minute, ambiguous)
+    return TimeHit(m.start(), m.start() + len(m.group().rstrip()), hour, minute, ambiguous)
 
 
 def apply_pod(hour: int, pod: str) -> int:

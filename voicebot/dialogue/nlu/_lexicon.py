@@ -73,47 +73,12 @@ INTRO_WEAK: Final = {
 }
 """Introductions that only count when the name is capitalized ("this is Anna", not "this is urgent")."""
 
-NAME_STOP: Final = frozenset(
-    ["back", "later", "now", "again", "tomorrow", "today", "tonight", "please", "sir", "madam"]
-    + ["назад", "позже", "сейчас", "завтра", "сегодня"]
-    + [
-        "and",
-        "i",
-        "from",
-        "calling",
-        "speaking",
-        "here",
-        "please",
-        "the",
-        "a",
-        "an",
-        "with",
-        "at",
-        "on",
-        "by",
-        "to",
-        "for",
-        "but",
-        "so",
-        "и",
-        "а",
-        "из",
-        "с",
-        "звоню",
-        "пожалуйста",
-        "хочу",
-        "хотела",
-        "хотел",
-        "хотим",
-        "звонит",
-        "можно",
-        "мне",
-        "на",
-        "в",
-        "у",
-        "но",
-    ]
-)
+NAME_STOP: Final = frozenset({
+    "and", "i", "from", "calling", "speaking", "here", "please", "the", "a", "an", "with", "at", "on", "by",
+    "to", "for", "but", "so", "back", "later", "now", "again", "tomorrow", "today", "tonight", "sir", "madam",
+    "и", "а", "из", "с", "звоню", "пожалуйста", "хочу", "хотела", "хотел", "хотим", "звонит", "можно", "мне",
+    "на", "в", "у", "но", "назад", "позже", "сейчас", "завтра", "сегодня",
+})  # fmt: skip
 
 NEGATED: Final = {
     "en": re.compile(r"\b(?:not|never|no\s+not)\s+(?:(?:on|at|in|the|for)\s+)?$"),

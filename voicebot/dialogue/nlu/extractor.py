@@ -13,9 +13,10 @@ Contract of :meth:`SlotExtractor.extract`:
   alone means its next occurrence (today if still ahead, else tomorrow). A date alone fills no datetime.
 * Values said right after a negation are ignored ("not Monday, Tuesday"); in a correction ("no, I said
   ...", :func:`~.signals.is_correction`), the value said last wins.
-* An hour 1..12 said without am/pm or a part of the day is resolved per slot: the reading inside the
-  slot's earliest/latest window if only one is; for today, the reading still ahead if only one is;
-  otherwise, with ``business_hours=True`` (the default), 1..7 means pm (1 pm..7 pm) and 8..12 as said.
+* An hour 1..11 said without am/pm or a part of the day is resolved per slot: the reading inside the
+  slot's earliest/latest window if only one is; otherwise, with ``business_hours=True`` (the default),
+  1..7 means pm (13:00..19:00) and 8..11 am; with ``business_hours=False``, for a time today the
+  reading still ahead, else am. "12" is noon. Such values carry confidence 0.8.
 * Year-less dates resolve to the next occurrence, or the last one for ``not_in_future`` slots.
 """
 
@@ -348,12 +349,12 @@ class _Utterance:
             ]
             if len(inside) == 1:
                 return inside[0], 0.9
+        if self.ex.business_hours:
+            return options[1] if hit.hour <= 7 else options[0], 0.8
         if day is not None and day == self.today:
             ahead = [o for o in options if o > self.now.time().replace(tzinfo=None)]
             if len(ahead) == 1:
-                return ahead[0], 0.85
-        if self.ex.business_hours and 1 <= hit.hour <= 7:
-            return options[1], 0.8
+                return ahead[0], 0.8
         return options[0], 0.8
 
     def on_time(self, name: str, asked: bool) -> list[_Proposal]:
@@ -444,7 +445,6 @@ class _Utterance:
         if not asked and "name" not in name:
             return []
         original = self.n.original
-        has_caps = any(c.isupper() for c in original)
         out = []
         for regex, strong in ((INTRO_STRONG[self.lang], True), (INTRO_WEAK[self.lang], False)):
             for m in regex.finditer(self.norm):
@@ -455,14 +455,14 @@ class _Utterance:
                         break
                     s, e = self.n.span(w.start(), w.end())
                     capitalized = original[s:e][:1].isupper()
-                    if (not strong or words) and not capitalized and (has_caps or words):
-                        break
+                    if not capitalized and (words or not strong):
+                        break  # weak introductions and second names need a capital
                     words.append((w.start(), w.end()))
                 if not words:
                     continue
                 s, e = self.n.span(words[0][0], words[-1][1])
                 value = original[s:e]
-                if not has_caps:
+                if not value[:1].isupper():
                     value = value.title()
                 conf = 0.9 if strong else 0.8
                 out.append(self._p(name, words[0][0], words[-1][1], value, conf, "pattern", asked))
