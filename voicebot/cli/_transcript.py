@@ -26,10 +26,17 @@ class TranscriptPrinter:
         for action in result.actions:
             if isinstance(action, Say):
                 tag = "" if action.source in ("template", "builtin") else f" [{action.source}]"
-                self.out.write(self._style("bot> ", fg="cyan", bold=True) + action.text + self._style(tag, dim=True) + "\n")
+                self.out.write(
+                    self._style("bot> ", fg="cyan", bold=True)
+                    + action.text
+                    + self._style(tag, dim=True)
+                    + "\n"
+                )
             elif isinstance(action, RecordTransition):
                 source = action.source or "·"
-                self.out.write(self._style(f"     [{source} → {action.dest}: {action.trigger}]", dim=True) + "\n")
+                self.out.write(
+                    self._style(f"     [{source} → {action.dest}: {action.trigger}]", dim=True) + "\n"
+                )
             elif isinstance(action, Transfer):
                 self.out.write(self._style(f"     [transfer to {action.number}]", fg="yellow") + "\n")
             elif isinstance(action, CallFinished):

@@ -11,6 +11,7 @@ from typing import TextIO
 
 import click
 
+from voicebot.cli._transcript import TranscriptPrinter
 from voicebot.dialogue import (
     CallContext,
     Conversation,
@@ -22,13 +23,12 @@ from voicebot.dialogue import (
     Utterance,
 )
 from voicebot.dialogue.nlu import to_json
-from voicebot.cli._transcript import TranscriptPrinter
 from voicebot.runtime import load_offline_bot
 
 HELP_TEXT = "commands: /silence  /dtmf DIGITS  /state  /hangup  /help   (anything else is what you say)"
 
 
-def _event(line: str) -> Event | None | str:
+def _event(line: str) -> Event | str | None:
     """The event for a typed line; a string for local commands."""
     stripped = line.strip()
     if stripped in ("/silence", "/s"):
@@ -48,8 +48,11 @@ async def _run(path: Path, caller: str, knowledge: Path | None, now: datetime | 
     clock_value = (now if now.tzinfo else now.replace(tzinfo=compiled.tz)) if now else None
     engine = Engine(compiled, clock=(lambda: clock_value) if clock_value else None)
     conversation = Conversation(
-        engine, CallContext(call_id="chat", caller_number=caller), bot_id=bot.bot_id,
-        retriever=bot.retriever, answerer=bot.answerer,
+        engine,
+        CallContext(call_id="chat", caller_number=caller),
+        bot_id=bot.bot_id,
+        retriever=bot.retriever,
+        answerer=bot.answerer,
     )
     interactive = source.isatty()
     printer = TranscriptPrinter(sys.stdout, color=sys.stdout.isatty())

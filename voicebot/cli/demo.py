@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sys
 from pathlib import Path
 
 import click
@@ -39,7 +40,7 @@ async def _demo(scenario: Path) -> None:
         retriever=bot.retriever,
         answerer=bot.answerer,
     )
-    printer = TranscriptPrinter(click.get_text_stream("stdout"), color=True)
+    printer = TranscriptPrinter(sys.stdout, color=sys.stdout.isatty())
     click.echo(click.style(f"demo call to {bot.loaded.scenario.bot.name} ({scenario.name})\n", bold=True))
     printer.show(await conversation.start())
     for line in CALLER_LINES:

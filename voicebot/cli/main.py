@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import importlib
 import sys
-from typing import Any
+from typing import NoReturn
 
 import click
 
@@ -58,10 +58,10 @@ def cli() -> None:
     """voicebot: telephony voice bots driven by YAML scenarios."""
 
 
-def main(argv: list[str] | None = None) -> Any:
+def main(argv: list[str] | None = None) -> NoReturn:
     """Run the CLI; VoicebotError becomes a message on stderr and exit status 1."""
     try:
-        return cli.main(args=argv, prog_name="voicebot", standalone_mode=False)
+        result = cli.main(args=argv, prog_name="voicebot", standalone_mode=False)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except click.ClickException as exc:
@@ -75,3 +75,5 @@ def main(argv: list[str] | None = None) -> Any:
         sys.exit(1)
     except KeyboardInterrupt:
         sys.exit(130)
+    # With standalone_mode=False click returns ctx.exit(n)'s code instead of raising it.
+    sys.exit(result if isinstance(result, int) else 0)

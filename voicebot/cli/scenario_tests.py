@@ -47,7 +47,9 @@ def _report(result: FileResult, *, verbose: bool) -> None:
 
 @click.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path, exists=True))
-@click.option("--min-coverage", type=click.FloatRange(0, 100), default=0.0, help="Fail below this state coverage %.")
+@click.option(
+    "--min-coverage", type=click.FloatRange(0, 100), default=0.0, help="Fail below this state coverage %."
+)
 @click.option("-v", "--verbose", is_flag=True, help="Also list transitions never taken.")
 def test(paths: tuple[Path, ...], min_coverage: float, verbose: bool) -> None:
     """Run scenario tests (*.test.yaml files, or folders of them) and print state/transition coverage.

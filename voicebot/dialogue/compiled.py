@@ -17,6 +17,7 @@ from voicebot.dialogue.templates import Template, parse_template
 from voicebot.scenario.expressions import Condition, compile_condition
 from voicebot.scenario.model import (
     GlobalHandler,
+    Language,
     Scenario,
     Slot,
     State,
@@ -35,7 +36,9 @@ class CompiledText:
     default: str
 
     def template(self, lang: str) -> Template:
-        return self.variants.get(lang) or self.variants.get(self.default) or next(iter(self.variants.values()))
+        return (
+            self.variants.get(lang) or self.variants.get(self.default) or next(iter(self.variants.values()))
+        )
 
 
 def _text(text: Text | None, default_lang: str) -> CompiledText | None:
@@ -96,7 +99,7 @@ class CompiledScenario:
     """Everything the engine needs, shared read-only by all calls of one scenario."""
 
     scenario: Scenario
-    lang: str
+    lang: Language
     tz: ZoneInfo
     machine: Machine
     states: dict[str, CompiledState]
@@ -120,11 +123,15 @@ class CompiledScenario:
 
 
 def _is_waiting(state: State) -> bool:
-    return not (state.terminal or state.next is not None or state.return_ or state.knowledge is not None)
+    """A state waits for the caller unless it moves on by itself (next, return) or ends the call.
+
+    A knowledge state without next/return answers on entry, then waits like any other state.
+    """
+    return not (state.terminal or state.next is not None or state.return_)
 
 
 def compile_scenario(scenario: Scenario) -> CompiledScenario:
-    """Compile a validated scenario (see :func:`voicebot.scenario.load_file`). Raises ValueError on bad input."""
+    """Compile a validated scenario (see :func:`voicebot.scenario.load_file`) once for all its calls."""
     lang = scenario.bot.language
     machine = Machine(
         model=None,
@@ -161,14 +168,16 @@ def compile_scenario(scenario: Scenario) -> CompiledScenario:
         )
     handlers: list[CompiledGlobal] = []
     for index, handler in enumerate(scenario.global_):
-        trigger = None
+        global_trigger: str | None = None
         if handler.do == "goto" and handler.to is not None:
-            trigger = f"global#{index}"
-            machine.add_transition(trigger, source="*", dest=handler.to)
-        handlers.append(CompiledGlobal(trigger, handler, _text(handler.say, lang)))
+            global_trigger = f"global#{index}"
+            machine.add_transition(global_trigger, source="*", dest=handler.to)
+        handlers.append(CompiledGlobal(global_trigger, handler, _text(handler.say, lang)))
 
     slots = {
-        name: CompiledSlot(name, slot, _text(slot.prompt, lang), _text(slot.reprompt, lang), _text(slot.invalid, lang))
+        name: CompiledSlot(
+            name, slot, _text(slot.prompt, lang), _text(slot.reprompt, lang), _text(slot.invalid, lang)
+        )
         for name, slot in scenario.slots.items()
     }
     intent_specs: dict[str, tuple[list[str], list[str]]] = {}
@@ -203,4 +212,3 @@ def compile_scenario(scenario: Scenario) -> CompiledScenario:
         },
         slot_names=tuple(scenario.slots),
     )
-

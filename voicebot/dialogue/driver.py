@@ -159,7 +159,11 @@ class Conversation:
         started = time.perf_counter()
         try:
             intent = await self._llm.classify(action.text, action.intents, context=action.context)
-            slots = await self._llm.extract(action.text, action.slots, context=action.context) if action.slots else {}
+            slots = (
+                await self._llm.extract(action.text, action.slots, context=action.context)
+                if action.slots
+                else {}
+            )
         except VoicebotError as exc:
             log.warning("llm_understand_failed", error=str(exc), bot_id=self.bot_id)
             return Understood(None, {})

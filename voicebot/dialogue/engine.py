@@ -1,4 +1,6 @@
-"""The dialogue engine: one call's logic, events in, actions out. Pure: no I/O, no clocks but the injected one.
+"""The dialogue engine: one call's logic, events in, actions out.
+
+Pure: no I/O, and no clock but the injected one.
 
 How one caller turn is processed (documented for scenario writers in docs/scenarios.md):
 
@@ -31,10 +33,8 @@ from voicebot.dialogue.actions import (
     CallFinished,
     EndCall,
     GenerateReply,
-    Listen,
     LookupKnowledge,
     RecordTransition,
-    Say,
     SetOutcome,
     Transfer,
     Understand,
@@ -196,7 +196,11 @@ class Engine:
     def _not_understood(self, t: Turn) -> None:
         call, st = t.call, t.state
         call.retries += 1
-        limit = st.spec.max_retries if st.spec.max_retries is not None else self.compiled.scenario.settings.max_retries
+        limit = (
+            st.spec.max_retries
+            if st.spec.max_retries is not None
+            else self.compiled.scenario.settings.max_retries
+        )
         if call.retries > limit:
             if self._try_transitions(t, event="retries_exhausted"):
                 return
@@ -255,7 +259,9 @@ class Engine:
                     continue
                 if env is None:
                     env = condition_env(call, self.compiled.lang)
-                fired = tr.condition.evaluate(env, filled=call.slots.__contains__, visited=call.visited.__contains__)
+                fired = tr.condition.evaluate(
+                    env, filled=call.slots.__contains__, visited=call.visited.__contains__
+                )
             elif spec.event is not None:
                 fired = event == spec.event
             elif spec.dtmf is not None:
@@ -404,7 +410,9 @@ class Engine:
             return
         system = spec.instructions + filling.slot_context(t)
         messages = [LlmMessage("system", system)]
-        messages += [LlmMessage("user" if role == "caller" else "assistant", text) for role, text in call.history[-12:]]
+        messages += [
+            LlmMessage("user" if role == "caller" else "assistant", text) for role, text in call.history[-12:]
+        ]
         t.out.append(GenerateReply(tuple(messages)))
 
     def _on_llm_reply(self, t: Turn, text: str | None) -> None:
@@ -439,4 +447,3 @@ class Engine:
                 slots=dict(call.slots),
             )
         )
-

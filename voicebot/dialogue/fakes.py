@@ -34,8 +34,15 @@ class KeywordRetriever:
             overlap = len(query_words & _words(passage.text)) / len(query_words)
             if overlap > 0:
                 scored.append(
-                    Passage(passage.chunk_id, passage.doc_id, passage.text, overlap, passage.source,
-                            passage.page, passage.section)
+                    Passage(
+                        passage.chunk_id,
+                        passage.doc_id,
+                        passage.text,
+                        overlap,
+                        passage.source,
+                        passage.page,
+                        passage.section,
+                    )
                 )
         scored.sort(key=lambda p: p.score, reverse=True)
         return scored[:top_k]

@@ -8,11 +8,12 @@ recorded with ``validated=False`` so extraction accuracy can be measured.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import datetime
 from typing import Any
 
 from voicebot.dialogue.actions import RecordSlot
-from voicebot.dialogue.nlu import is_correction, speak, to_json, validate
+from voicebot.dialogue.nlu import Extraction, is_correction, speak, to_json, validate
 from voicebot.dialogue.state import PendingConfirm
 from voicebot.dialogue.turn import Turn
 from voicebot.scenario.model import EnumSlot
@@ -49,7 +50,9 @@ def prefill_from_call(t: Turn) -> None:
     context = t.call.context
     for name, slot in t.compiled.slots.items():
         source = slot.spec.default_from
-        raw = {"caller_number": context.caller_number, "dialed_number": context.dialed_number}.get(source or "")
+        raw = {"caller_number": context.caller_number, "dialed_number": context.dialed_number}.get(
+            source or ""
+        )
         if not raw:
             continue
         found = t.compiled.extractor.extract(raw, candidates=(name,), asked=name, now=t.now).get(name)
@@ -67,9 +70,13 @@ def extract(t: Turn, text: str, intent: str | None, *, edit: bool = False) -> Ch
         asked = None
     found = compiled.extractor.extract(text, candidates=compiled.slot_names, asked=asked, now=t.now)
     change = Change()
+    cue: bool | None = None
+    if compiled.scenario.settings.corrections:
+        cue = edit or intent == "no" or is_correction(text, compiled.lang)
+        if cue:
+            found = {**_time_only_corrections(t, text, found), **found}
     if not found:
         return change
-    cue: bool | None = None
     for name, extraction in found.items():
         known = name in call.slots
         if known:
@@ -81,6 +88,19 @@ def extract(t: Turn, text: str, intent: str | None, *, edit: bool = False) -> Ch
                 continue
         _accept(t, name, extraction.value, extraction.confidence, extraction.method, change, corrected=known)
     return change
+
+
+def _time_only_corrections(t: Turn, text: str, found: Mapping[str, Extraction]) -> dict[str, Extraction]:
+    """"No, make it 11:30": a time alone corrects the time of a filled datetime and keeps its date."""
+    out: dict[str, Extraction] = {}
+    for name, value in t.call.slots.items():
+        if name in found or not isinstance(value, datetime):
+            continue
+        fresh = t.compiled.extractor.extract(text, candidates=(name,), asked=name, now=t.now).get(name)
+        if fresh is not None and isinstance(fresh.value, datetime):
+            moved = value.replace(hour=fresh.value.hour, minute=fresh.value.minute, second=0, microsecond=0)
+            out[name] = replace(fresh, value=moved)
+    return out
 
 
 def apply_proposed(t: Turn, proposed: Mapping[str, Any]) -> Change:
@@ -105,7 +125,9 @@ def _accept(
     if validate(slot.spec, value, now=t.now) is not None:
         t.out.append(RecordSlot(name, to_json(value), confidence, method, False, call.turn))
         if slot.invalid is not None:
-            t.say(slot.invalid.template(t.lang).render(lambda key: spoken if key == "value" else t.spoken(key)))
+            t.say(
+                slot.invalid.template(t.lang).render(lambda key: spoken if key == "value" else t.spoken(key))
+            )
         else:
             t.say_text(None, key="invalid", value=spoken)
         change.invalid.append(name)
@@ -170,9 +192,7 @@ def describe_open(t: Turn) -> dict[str, str]:
         if name in t.call.slots:
             continue
         spec = slot.spec
-        described[name] = (
-            f"one of: {', '.join(spec.synonyms())}" if isinstance(spec, EnumSlot) else spec.type
-        )
+        described[name] = f"one of: {', '.join(spec.synonyms())}" if isinstance(spec, EnumSlot) else spec.type
     return described
 
 

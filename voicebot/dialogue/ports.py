@@ -53,9 +53,6 @@ class LLM(Protocol):
         """The intent among ``intents`` that ``text`` expresses, or None."""
         ...
 
-    async def extract(
-        self, text: str, slots: Mapping[str, str], *, context: str = ""
-    ) -> Mapping[str, Any]:
+    async def extract(self, text: str, slots: Mapping[str, str], *, context: str = "") -> Mapping[str, Any]:
         """Slot values found in ``text``; ``slots`` maps slot name to a description of its type."""
         ...
-

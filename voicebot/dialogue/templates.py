@@ -7,22 +7,10 @@ A template is Python-format-like text: ``{slot}`` is replaced by the slot's spok
 from __future__ import annotations
 
 import string
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from voicebot.scenario.model import Text
-
-__all__ = ["Template", "parse_template", "pick_language"]
-
-
-def pick_language(text: Text, lang: str, fallback: str) -> str:
-    """The variant of ``text`` for ``lang`` (or the bot's language, or any)."""
-    if isinstance(text, str):
-        return text
-    for key in (lang, fallback):
-        if key in text:
-            return text[key]  # type: ignore[index]
-    return next(iter(text.values()))
+__all__ = ["Template", "parse_template"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +41,3 @@ def parse_template(text: str) -> Template:
     for literal, field_name, _spec, _conv in _FORMATTER.parse(text):
         parts.append((literal, field_name if field_name else None))
     return Template(tuple(parts))
-
-
-def render_all(templates: Mapping[str, Template], key: str, lookup: Callable[[str], str]) -> str:
-    return templates[key].render(lookup)

@@ -9,6 +9,7 @@ from voicebot.dialogue.compiled import CompiledScenario, CompiledState, Compiled
 from voicebot.dialogue.messages import builtin
 from voicebot.dialogue.nlu import speak
 from voicebot.dialogue.state import CallState
+from voicebot.scenario.model import Language
 
 __all__ = ["Turn"]
 
@@ -30,7 +31,7 @@ class Turn:
         return self.compiled.states[self.call.state]
 
     @property
-    def lang(self) -> str:
+    def lang(self) -> Language:
         return self.compiled.lang
 
     def spoken(self, name: str) -> str:
