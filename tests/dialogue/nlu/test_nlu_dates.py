@@ -12,7 +12,8 @@ from pydantic import TypeAdapter
 from voicebot.dialogue.nlu import SlotExtractor
 from voicebot.scenario.model import Slot
 
-_slot = TypeAdapter(Slot).validate_python
+_ADAPTER: TypeAdapter[Slot] = TypeAdapter(Slot)
+_slot = _ADAPTER.validate_python
 NY = ZoneInfo("America/New_York")
 MSK = ZoneInfo("Europe/Moscow")
 # Friday 2026-11-20, 10:00 in New York.
