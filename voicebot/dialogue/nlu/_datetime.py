@@ -65,6 +65,7 @@ class Temporal:
 
 
 _EMPTY = Temporal((), (), ())
+_DIGIT = re.compile(r"\d")
 
 # --------------------------------------------------------------------------- English
 
@@ -166,7 +167,7 @@ _MORNING_PODS = frozenset({"morning", "утра", "утром"})
 
 def parse_temporal(norm: str, lang: Language, now: datetime, *, region: str = "US") -> Temporal:
     """All date, time and moment hits in ``norm`` (non-overlapping, in order)."""
-    if not any(c.isdigit() for c in norm) and not _has_temporal_word(norm, lang):
+    if _DIGIT.search(norm) is None and not _has_temporal_word(norm, lang):
         return _EMPTY
     today = now.date()
     dates: list[DateHit] = []

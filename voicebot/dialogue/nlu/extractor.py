@@ -44,15 +44,10 @@ from voicebot.dialogue.nlu.signals import is_correction
 from voicebot.scenario.model import (
     DateSlot,
     DateTimeSlot,
-    EmailSlot,
     EnumSlot,
     Language,
-    NumberSlot,
-    PhoneSlot,
     Slot,
-    TextSlot,
     TimeSlot,
-    YesNoSlot,
 )
 
 __all__ = ["Extraction", "Method", "SlotExtractor", "SlotValue"]
@@ -138,6 +133,7 @@ class _PhraseIndex:
 _NUMBER = re.compile(r"(?<![\w.,])-?\d+(?:[.,]\d+)?(?![\w]|[.,]\d)")
 _BARE_HOUR = re.compile(r"(?<![\w.:])(\d{1,2})(?:[:.](\d{2}))?(?![\w:])")
 _GAP = re.compile(r"[\s,]*(?:(?:at|on|в|во|на|к)\s+)?[\s,]*")
+_DIGIT = re.compile(r"\d")
 _HHMM = re.compile(r"^(\d\d):(\d\d)$")
 
 
@@ -198,25 +194,26 @@ class SlotExtractor:
         for name in names:
             slot = self._slots[name]
             is_asked = name == asked
-            if isinstance(slot, TextSlot):
+            kind = slot.type
+            if kind == "text":
                 text_slots.append(name)
                 proposals.extend(u.on_intro(name, is_asked))
-            elif isinstance(slot, EnumSlot):
+            elif kind == "enum":
                 proposals.extend(u.on_enum(name, is_asked))
-            elif isinstance(slot, DateSlot):
+            elif slot.type == "date":
                 proposals.extend(u.on_date(name, slot, is_asked))
-            elif isinstance(slot, TimeSlot):
+            elif kind == "time":
                 proposals.extend(u.on_time(name, is_asked))
-            elif isinstance(slot, DateTimeSlot):
+            elif kind == "datetime":
                 proposals.extend(u.on_datetime(name, is_asked))
-            elif isinstance(slot, PhoneSlot):
+            elif slot.type == "phone":
                 proposals.extend(u.on_phone(name, slot.region or self.region, is_asked))
-            elif isinstance(slot, EmailSlot):
+            elif kind == "email":
                 proposals.extend(u.on_email(name, is_asked))
-            elif isinstance(slot, NumberSlot):
+            elif kind == "number":
                 if is_asked:
                     proposals.extend(u.on_number(name))
-            elif isinstance(slot, YesNoSlot) and is_asked:
+            elif kind == "yes_no" and is_asked:
                 proposals.extend(u.on_yes_no(name))
         result = u.resolve(proposals)
         if asked in text_slots and asked not in result:
@@ -511,4 +508,4 @@ class _Utterance:
 
 
 def _digit_count(text: str) -> int:
-    return sum(c.isdigit() for c in text)
+    return len(_DIGIT.findall(text))
