@@ -8,14 +8,29 @@ packages land.
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from voicebot.dialogue import Answerer, Engine, Retriever, compile_scenario
 from voicebot.dialogue.compiled import CompiledScenario
 from voicebot.scenario import LoadedScenario, load_file
+from voicebot.settings import Settings
 
-__all__ = ["OfflineBot", "compiled_for", "knowledge_dir_for", "load_offline_bot"]
+if TYPE_CHECKING:
+    from voicebot.telephony.session import ProviderConfig
+    from voicebot.telephony.worker import ProcessResources
+
+__all__ = [
+    "OfflineBot",
+    "compiled_for",
+    "knowledge_dir_for",
+    "load_offline_bot",
+    "open_worker_resources",
+    "provider_config",
+]
 
 _COMPILED: dict[str, CompiledScenario] = {}
 
@@ -59,3 +74,53 @@ def load_offline_bot(scenario_path: Path, *, knowledge_dir: Path | None = None) 
 
         retriever, answerer = offline_knowledge(bot_id, docs)
     return OfflineBot(bot_id, loaded, Engine(compiled), retriever, answerer)
+
+
+# --------------------------------------------------------------------------- telephony (LiveKit workers)
+
+
+def provider_config(settings: Settings, env: Mapping[str, str] | None = None) -> ProviderConfig:
+    """Keys and endpoints of the speech and language providers. ``DEEPGRAM_BASE_URL`` and
+    ``CARTESIA_BASE_URL`` (read here, beside the keys in settings) point the plugins at a proxy or a fake."""
+    from voicebot.telephony.session import ProviderConfig
+
+    env = os.environ if env is None else env
+    return ProviderConfig(
+        deepgram_api_key=settings.deepgram_api_key,
+        deepgram_base_url=env.get("DEEPGRAM_BASE_URL") or None,
+        cartesia_api_key=settings.cartesia_api_key,
+        cartesia_base_url=env.get("CARTESIA_BASE_URL") or None,
+        openai_api_key=settings.openai_api_key,
+        openai_base_url=settings.openai_base_url,
+    )
+
+
+async def open_worker_resources(settings: Settings) -> ProcessResources:
+    """What one worker process shares between its calls: a small pool, the bot lookup, the recorder.
+
+    Opened on the process's first job; closed when the process exits (the recorder journals anything it
+    could not write, so nothing recorded is lost)."""
+    from voicebot.observability.metrics import RecorderPrometheusMetrics, recorder_backlog
+    from voicebot.storage import Database, Journal, PostgresSink, Recorder
+    from voicebot.telephony.worker import ProcessResources
+
+    provider_config(settings).require_speech()
+    db = await Database.open(settings, min_size=1, max_size=min(2, settings.db_pool_max))
+    recorder = Recorder(
+        sink=PostgresSink(db.pool),
+        journal=Journal(settings.data_dir / "journal"),
+        buffer_max=settings.recorder_buffer_max,
+        flush_interval=settings.recorder_flush_interval,
+        metrics=RecorderPrometheusMetrics(),
+    )
+    await recorder.start()
+
+    async def flush() -> bool:
+        recorder_backlog(recorder.buffered)
+        ok = await recorder.flush(timeout=10.0)
+        recorder_backlog(recorder.buffered)
+        return ok
+
+    return ProcessResources(
+        bots=db.bots, record=recorder.record, providers=provider_config(settings), vad=None, flush=flush
+    )

@@ -27,6 +27,9 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "db": ("voicebot.cli.db", "db", "Database: migrate; start, stop, status of the embedded PostgreSQL."),
     "company": ("voicebot.cli.company", "company", "Create and list companies (tenants)."),
     "bot": ("voicebot.cli.bot", "bot", "Deploy scenarios as bots on phone numbers; list bots."),
+    "webhooks": ("voicebot.cli.webhooks", "webhooks", "Deliver webhooks; list, show and redeliver events."),
+    "worker": ("voicebot.cli.worker", "worker", "Run the LiveKit worker that answers calls (start | dev)."),
+    "call": ("voicebot.cli.call", "call", "Place an outbound call that runs a bot's scenario."),
     "knowledge": ("voicebot.cli.knowledge", "knowledge", "A bot's documents: add, list, remove, search."),
 }
 

@@ -1,0 +1,105 @@
+"""Prometheus metrics: the one module that defines them, with verb functions for the rest of voicebot.
+
+Names carry their unit; labels are small closed sets (stage, outcome, kind, provider), never call ids
+or phone numbers. :func:`serve` starts the HTTP exporter on ``settings.metrics_port`` (0: off).
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from prometheus_client import REGISTRY, Counter, Gauge, Histogram, start_http_server
+
+__all__ = [
+    "STAGES",
+    "RecorderPrometheusMetrics",
+    "call_ended",
+    "call_started",
+    "error",
+    "recorder_backlog",
+    "serve",
+    "transition",
+    "turn_latency",
+]
+
+STAGES: Final = ("stt", "engine", "llm", "tts", "e2e")
+"""The stages of a turn whose latency is observed."""
+
+_CALLS_STARTED = Counter("voicebot_calls_started_total", "Calls started.", ["direction"])
+_CALLS_ACTIVE = Gauge("voicebot_calls_active", "Calls in progress in this process.")
+_CALLS_ENDED = Counter("voicebot_calls_ended_total", "Calls ended, by outcome status.", ["status"])
+_TURN_LATENCY = Histogram(
+    "voicebot_turn_latency_seconds",
+    "Latency of one turn by stage (stt, engine, llm, tts, e2e).",
+    ["stage"],
+    buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 5.0),
+)
+_TRANSITIONS = Counter("voicebot_transitions_total", "State transitions, by trigger kind.", ["trigger"])
+_ERRORS = Counter("voicebot_errors_total", "Errors, by kind (stt_error, tts_error, llm_error...).", ["kind"])
+_RECORDER_BACKLOG = Gauge("voicebot_recorder_backlog_records", "Records buffered, not yet written.")
+_RECORDER_WRITTEN = Counter("voicebot_recorder_written_records_total", "Records committed to Postgres.")
+_RECORDER_SPILLED = Counter("voicebot_recorder_spilled_records_total", "Records written to the journal.")
+_RECORDER_UNAVAILABLE = Counter(
+    "voicebot_recorder_unavailable_total", "Recorder flushes that found the database unreachable."
+)
+
+_KNOWN_STATUSES = frozenset(("completed", "transferred", "abandoned", "failed", "rejected"))
+
+
+def call_started(direction: str) -> None:
+    _CALLS_STARTED.labels("outbound" if direction == "outbound" else "inbound").inc()
+    _CALLS_ACTIVE.inc()
+
+
+def call_ended(status: str) -> None:
+    _CALLS_ENDED.labels(status if status in _KNOWN_STATUSES else "other").inc()
+    _CALLS_ACTIVE.dec()
+
+
+def call_rejected() -> None:
+    """A call answered only to say the number is not in service (never counted as active)."""
+    _CALLS_ENDED.labels("rejected").inc()
+
+
+def turn_latency(stage: str, seconds: float) -> None:
+    if stage in STAGES and seconds >= 0:
+        _TURN_LATENCY.labels(stage).observe(seconds)
+
+
+def transition(trigger: str) -> None:
+    _TRANSITIONS.labels(trigger).inc()
+
+
+def error(kind: str) -> None:
+    _ERRORS.labels(kind).inc()
+
+
+def recorder_backlog(records: int) -> None:
+    _RECORDER_BACKLOG.set(records)
+
+
+class RecorderPrometheusMetrics:
+    """The storage recorder's metrics port (voicebot.storage.RecorderMetrics) over Prometheus."""
+
+    def written(self, records: int, seconds: float) -> None:
+        _RECORDER_WRITTEN.inc(records)
+
+    def spilled(self, records: int) -> None:
+        _RECORDER_SPILLED.inc(records)
+
+    def replayed(self, records: int) -> None:
+        pass
+
+    def rejected(self, records: int) -> None:
+        _ERRORS.labels("recorder_rejected").inc(records)
+
+    def unavailable(self) -> None:
+        _RECORDER_UNAVAILABLE.inc()
+
+
+def serve(port: int, *, addr: str = "0.0.0.0") -> bool:
+    """Start the exporter on ``port`` (0: disabled). Returns whether it started."""
+    if port <= 0:
+        return False
+    start_http_server(port, addr=addr, registry=REGISTRY)
+    return True

@@ -1,0 +1,389 @@
+"""The bridge between a livekit ``AgentSession`` and the dialogue engine: one :class:`CallAgent` per call.
+
+How a turn flows:
+
+* The caller's final transcript (audio path) or typed line (text mode, ``session.run(user_input=...)``)
+  reaches :meth:`CallAgent.llm_node`: the one hook both paths share. It feeds an ``Utterance`` to the
+  :class:`~voicebot.dialogue.Conversation` and streams back the text of the engine's ``Say`` actions, so
+  a template reply goes straight to TTS with no LLM round trip. The session's LLM is a placeholder; the
+  real model is reached only through the dialogue's LLM port when a state asks for it.
+* Speech the engine starts on its own (greeting, no-input reprompts, DTMF answers) goes through
+  ``session.say``.
+* When a speech is done (played out or interrupted by the caller: barge-in is livekit's), the bot's turn
+  is recorded with what was actually heard and the stage latencies from the message's metrics; then the
+  pending call control runs: hang up after ``EndCall``, SIP transfer after ``Transfer``, or the
+  no-input timer after ``Listen``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import AsyncIterable, Callable, Sequence
+from typing import Any, Protocol
+
+import structlog
+from livekit.agents import Agent, ModelSettings, llm
+from livekit.agents.voice import SpeechHandle
+from livekit.agents.voice.events import CloseEvent, ErrorEvent, UserStateChangedEvent
+
+from voicebot.dialogue import (
+    CallFinished,
+    Conversation,
+    EndCall,
+    Event,
+    Hangup,
+    Listen,
+    NoInput,
+    Say,
+    Transfer,
+    TurnResult,
+    Utterance,
+)
+from voicebot.observability import metrics
+from voicebot.telephony.recording import CallInfo, CallLog, RecordFn, end_status
+
+__all__ = ["CallAgent", "CallControl", "NullControl"]
+
+log = structlog.get_logger("voicebot.telephony")
+
+_CLOSE_REASONS = {
+    "participant_disconnected": "caller_hangup",
+    "user_initiated": "caller_hangup",
+    "job_shutdown": "dropped",
+    "error": "error",
+    "task_completed": "completed",
+}
+
+APOLOGY = {
+    "en": "Sorry, I'm having technical trouble. Please call again later. Goodbye.",
+    "ru": "Извините, у нас технические неполадки. Пожалуйста, перезвоните позже. До свидания.",
+}
+
+
+class CallControl(Protocol):
+    """What the bridge asks of the phone line (telephony.control implements it over LiveKit's API)."""
+
+    async def hang_up(self) -> None: ...
+    async def transfer(self, number: str) -> None: ...
+
+
+class NullControl:
+    """Call control for text mode: remembers what was asked."""
+
+    def __init__(self) -> None:
+        self.hung_up = False
+        self.transferred_to: str | None = None
+
+    async def hang_up(self) -> None:
+        self.hung_up = True
+
+    async def transfer(self, number: str) -> None:
+        self.transferred_to = number
+
+
+def _ms(value: float | None) -> float | None:
+    return None if value is None else round(value * 1000, 3)
+
+
+class CallAgent(Agent):
+    """Runs one call of one bot inside an AgentSession. See the module docstring."""
+
+    def __init__(
+        self,
+        conversation: Conversation,
+        *,
+        info: CallInfo,
+        record: RecordFn,
+        control: CallControl | None = None,
+        no_input_timer: bool = True,
+        on_result: Callable[[TurnResult], None] | None = None,
+    ) -> None:
+        super().__init__(instructions="")
+        self.conversation = conversation
+        self.info = info
+        self.calllog = CallLog(info, record)
+        self.control: CallControl = control or NullControl()
+        self._timer_enabled = no_input_timer
+        self._on_result = on_result
+        self._lock = asyncio.Lock()
+        self._no_input: asyncio.TimerHandle | None = None
+        self._listen_seconds: float | None = None
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._finished: CallFinished | None = None
+        self._started_at = time.monotonic()
+        self._turns = 0
+        self._errors = 0
+        self.done = asyncio.Event()
+        """Set when the call is over and its end recorded (after the hang-up or transfer)."""
+
+    # ------------------------------------------------------------------ session hooks
+
+    async def on_enter(self) -> None:
+        session = self.session
+        session.on("user_state_changed", self._on_user_state)
+        session.on("error", self._on_error)
+        session.on("close", self._on_close)
+        self.calllog.started()
+        metrics.call_started(self.info.direction)
+        log.info("call_started", direction=self.info.direction, bot=self.info.bot_slug)
+        async with self._lock:
+            result = await self.conversation.start()
+            self._book(result, turn_seq=None)
+        self._speak(result)
+
+    async def llm_node(
+        self, chat_ctx: llm.ChatContext, tools: list[llm.Tool], model_settings: ModelSettings
+    ) -> AsyncIterable[str]:
+        """The caller finished a turn: the engine answers (no LLM unless the state asks for it)."""
+        message = next((m for m in reversed(chat_ctx.items) if getattr(m, "role", None) == "user"), None)
+        if message is None or self.conversation.ended:
+            return
+        text = message.text_content or ""  # type: ignore[union-attr]
+        stt = message.metrics.get("transcription_delay")  # type: ignore[union-attr]
+        self._cancel_no_input()
+        result, seq = await asyncio.shield(self._send(Utterance(text), caller_text=text, stt=stt))
+        handle = self.session.current_speech
+        self._after(result, handle, seq)
+        spoken = " ".join(a.text for a in result.actions if isinstance(a, Say))
+        if spoken:
+            yield spoken
+
+    # ------------------------------------------------------------------ events from outside the session
+
+    async def send(self, event: Event) -> SpeechHandle | None:
+        """Feed DTMF, NoInput or Hangup to the engine and speak its answer; returns the speech (awaitable)."""
+        if self.conversation.ended:
+            return None
+        self._cancel_no_input()
+        result, seq = await self._send(event)
+        return self._speak(result, seq)
+
+    async def dtmf(self, digits: str) -> SpeechHandle | None:
+        from voicebot.dialogue import Dtmf
+
+        return await self.send(Dtmf(digits))
+
+    async def caller_hung_up(self, reason: str = "caller_hangup") -> None:
+        """The line dropped: finish the call (outcome, records) without speaking."""
+        self._cancel_no_input()
+        if not self.conversation.ended:
+            result, _ = await self._send(Hangup(reason))
+            del result
+        self._end(reason)
+
+    def report_error(self, kind: str, exc: BaseException) -> None:
+        """A provider failure handled elsewhere (the LLM port): count it, log it, write an error_logs row."""
+        self._errors += 1
+        metrics.error(kind)
+        self.calllog.error(kind, f"{type(exc).__name__}: {exc}", context={"recoverable": True})
+        log.warning("provider_error", kind=kind, recoverable=True, error_class=type(exc).__name__)
+
+    async def aclose_tasks(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        for task in list(self._tasks):
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+
+    # ------------------------------------------------------------------ internals
+
+    async def _send(
+        self, event: Event, *, caller_text: str | None = None, stt: float | None = None
+    ) -> tuple[TurnResult, int | None]:
+        async with self._lock:
+            seq = None
+            if caller_text is not None:
+                self._turns += 1
+                seq = self.calllog.turn(
+                    "caller", caller_text, state=self.conversation.call.state, latencies={"stt": _ms(stt)}
+                )
+                if stt is not None:
+                    metrics.turn_latency("stt", stt)
+            result = await self.conversation.send(event)
+            self._book(result, turn_seq=seq)
+            return result, seq
+
+    def _book(self, result: TurnResult, *, turn_seq: int | None) -> None:
+        metrics.turn_latency("engine", result.engine_ms / 1000)
+        if result.llm_ms:
+            metrics.turn_latency("llm", result.llm_ms / 1000)
+        for action in result.actions:
+            if isinstance(action, CallFinished):
+                self._finished = action
+            elif action.type == "record_transition":
+                metrics.transition(action.trigger)
+        self.calllog.actions(result, self.conversation.call, turn_seq=turn_seq)
+        if self._on_result is not None:
+            self._on_result(result)
+
+    def _speak(self, result: TurnResult, seq: int | None = None) -> SpeechHandle | None:
+        spoken = " ".join(a.text for a in result.actions if isinstance(a, Say))
+        handle = self.session.say(spoken) if spoken else None
+        self._after(result, handle, seq)
+        return handle
+
+    def _after(self, result: TurnResult, handle: SpeechHandle | None, seq: int | None) -> None:
+        """When ``handle`` is done: record the bot's turn, then hang up / transfer / listen."""
+        says = [a for a in result.actions if isinstance(a, Say)]
+        control = next((a for a in result.actions if isinstance(a, EndCall | Transfer)), None)
+        listen = next((a for a in result.actions if isinstance(a, Listen)), None)
+        state = self.conversation.call.state
+        lat = {
+            "engine": round(result.engine_ms, 3),
+            "llm": round(result.llm_ms, 3) if result.llm_ms else None,
+        }
+        sources = sorted({a.source for a in says})
+
+        def done(h: SpeechHandle | None) -> None:
+            if says:
+                self._record_bot_turn(h, " ".join(a.text for a in says), state, lat, sources, result.chunks)
+            if control is not None:
+                self._spawn(self._control(control))
+            elif self.conversation.ended:
+                self._end(self.conversation.call.end_reason or "completed")
+            elif listen is not None:
+                self._listen_seconds = listen.no_input_seconds
+                self._arm_no_input()
+
+        if handle is None:
+            done(None)
+        else:
+            handle.add_done_callback(done)
+
+    def _record_bot_turn(
+        self,
+        handle: SpeechHandle | None,
+        planned: str,
+        state: str,
+        lat: dict[str, float | None],
+        sources: Sequence[str],
+        chunks: list[str],
+    ) -> None:
+        message = None
+        if handle is not None:
+            message = next(
+                (i for i in handle.chat_items if isinstance(i, llm.ChatMessage) and i.role == "assistant"),
+                None,
+            )
+        heard = message.text_content or "" if message is not None else ""
+        interrupted = (
+            bool(message.interrupted) if message is not None else bool(handle and handle.interrupted)
+        )
+        if message is None and not interrupted:
+            heard = planned
+        m = message.metrics if message is not None else {}
+        latencies = dict(lat, tts=_ms(m.get("tts_node_ttfb")), e2e=_ms(m.get("e2e_latency")))
+        for stage in ("tts", "e2e"):
+            if (value := latencies.get(stage)) is not None:
+                metrics.turn_latency(stage, value / 1000)
+        meta: dict[str, Any] = {"source": sources}
+        if chunks:
+            meta["chunks"] = chunks
+        if interrupted and heard != planned:
+            meta["planned"] = planned
+        self.calllog.turn(
+            "bot", heard, state=state, interrupted=interrupted, latencies=latencies, metadata=meta
+        )
+
+    async def _control(self, action: EndCall | Transfer) -> None:
+        try:
+            if isinstance(action, Transfer):
+                await self.control.transfer(action.number)
+            else:
+                await self.control.hang_up()
+        except Exception as exc:
+            self._errors += 1
+            metrics.error("call_control")
+            self.calllog.error("call_control_error", str(exc), context={"action": action.type})
+            log.error("call_control_failed", action=action.type, error=str(exc))
+            with contextlib.suppress(Exception):
+                await self.control.hang_up()
+        self._end(self.conversation.call.end_reason or "completed")
+
+    def _end(self, reason: str) -> None:
+        if self.done.is_set():
+            return
+        self._cancel_no_input()
+        call = self.conversation.call
+        self.calllog.finished(self._finished, end_reason=reason, final_state=call.state)
+        status = end_status(self._finished.end_reason if self._finished else reason)
+        metrics.call_ended(status)
+        f = self._finished
+        log.info(
+            "call_ended",
+            status=status,
+            end_reason=f.end_reason if f else reason,
+            outcome=f.outcome if f else None,
+            final_state=call.state,
+            turns=self._turns,
+            errors=self._errors,
+            duration_s=round(time.monotonic() - self._started_at, 3),
+        )
+        self.done.set()
+
+    # no-input
+
+    def _arm_no_input(self) -> None:
+        self._cancel_no_input()
+        if not self._timer_enabled or self._listen_seconds is None or self.conversation.ended:
+            return
+        loop = asyncio.get_running_loop()
+        self._no_input = loop.call_later(self._listen_seconds, self._fire_no_input)
+
+    def _cancel_no_input(self) -> None:
+        if self._no_input is not None:
+            self._no_input.cancel()
+            self._no_input = None
+
+    def _fire_no_input(self) -> None:
+        self._no_input = None
+        self._listen_seconds = None
+        self._spawn(self.send(NoInput()))
+
+    def _on_user_state(self, ev: UserStateChangedEvent) -> None:
+        if ev.new_state == "speaking":
+            self._cancel_no_input()
+        elif ev.old_state == "speaking" and self._listen_seconds is not None:
+            self._arm_no_input()  # noise with no transcript: keep counting silence
+
+    # provider errors and the end of the session
+
+    def _on_error(self, ev: ErrorEvent) -> None:
+        kind = str(getattr(ev.error, "type", "error"))
+        recoverable = bool(getattr(ev.error, "recoverable", False))
+        cause = getattr(ev.error, "error", ev.error)
+        self._errors += 1
+        metrics.error(kind)
+        self.calllog.error(kind, f"{type(cause).__name__}: {cause}", context={"recoverable": recoverable})
+        log.warning("provider_error", kind=kind, recoverable=recoverable, error_class=type(cause).__name__)
+        if not recoverable and not self.conversation.ended:
+            self._spawn(self._apologize_and_end())
+
+    async def _apologize_and_end(self) -> None:
+        lang = self.conversation.engine.compiled.lang
+        async with self._lock:
+            result = await self.conversation.send(Hangup("error"))
+            self._book(result, turn_seq=None)
+        text = APOLOGY.get(lang, APOLOGY["en"])
+        with contextlib.suppress(Exception):
+            handle = self.session.say(text, allow_interruptions=False)
+            await asyncio.wait_for(handle.wait_for_playout(), timeout=10)
+            self.calllog.turn(
+                "bot", text, state=self.conversation.call.state, metadata={"source": ["apology"]}
+            )
+        with contextlib.suppress(Exception):
+            await self.control.hang_up()
+        self._end("error")
+
+    def _on_close(self, ev: CloseEvent) -> None:
+        if self.done.is_set():
+            return
+        reason = _CLOSE_REASONS.get(str(getattr(ev.reason, "value", ev.reason)), "dropped")
+        self._spawn(self.caller_hung_up(reason))
+
+    def _spawn(self, coro: Any) -> None:
+        task = asyncio.get_running_loop().create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)

@@ -1,0 +1,93 @@
+"""The dialogue's :class:`~voicebot.dialogue.ports.LLM` port over a livekit ``llm.LLM`` (OpenAI plugin).
+
+Only states that ask for it reach this adapter (GenerateReply / Understand actions, fulfilled by the
+conversation driver). livekit's exceptions become :class:`~voicebot.errors.ProviderError` here, once; a
+timeout is an error too. Each failure is reported to ``on_error`` so the call can log it (error_logs).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from livekit.agents import APIConnectOptions, APIError, llm
+
+from voicebot.dialogue.ports import LlmMessage
+from voicebot.errors import ProviderError
+
+__all__ = ["LivekitLLM"]
+
+ErrorReporter = Callable[[str, BaseException], None]
+
+
+class LivekitLLM:
+    """Implements the dialogue LLM port with one livekit LLM. ``timeout`` bounds each request."""
+
+    def __init__(
+        self, model: llm.LLM[Any], *, timeout: float = 8.0, on_error: ErrorReporter | None = None
+    ) -> None:
+        self._model = model
+        self._timeout = timeout
+        self.on_error = on_error
+        self.calls = 0
+        """Requests made (for tests and the 'zero LLM calls on template states' goal)."""
+
+    async def _complete(self, messages: Sequence[LlmMessage]) -> str:
+        ctx = llm.ChatContext.empty()
+        for message in messages:
+            role = message.role if message.role in ("system", "user", "assistant") else "user"
+            ctx.add_message(role=role, content=message.content)  # type: ignore[arg-type]
+        self.calls += 1
+        parts: list[str] = []
+        try:
+            async with asyncio.timeout(self._timeout):
+                stream = self._model.chat(
+                    chat_ctx=ctx, conn_options=APIConnectOptions(max_retry=0, timeout=self._timeout)
+                )
+                async with stream:
+                    async for chunk in stream:
+                        if chunk.delta is not None and chunk.delta.content:
+                            parts.append(chunk.delta.content)
+        except TimeoutError as exc:
+            raise self._failed(
+                "llm_timeout", exc, f"the LLM did not answer within {self._timeout} s"
+            ) from None
+        except APIError as exc:
+            raise self._failed("llm_error", exc, f"the LLM request failed: {exc.message}") from None
+        return "".join(parts).strip()
+
+    def _failed(self, kind: str, exc: BaseException, message: str) -> ProviderError:
+        if self.on_error is not None:
+            self.on_error(kind, exc)
+        return ProviderError(message, provider="llm", retryable=True)
+
+    async def reply(self, messages: Sequence[LlmMessage]) -> str:
+        return await self._complete(messages)
+
+    async def classify(self, text: str, intents: Sequence[str], *, context: str = "") -> str | None:
+        prompt = (
+            "Classify the caller's words into exactly one of these intents: "
+            f"{', '.join(intents)}. Reply with the intent name only, or NONE."
+            + (f"\nContext: {context}" if context else "")
+        )
+        answer = await self._complete((LlmMessage("system", prompt), LlmMessage("user", text)))
+        name = answer.strip().strip(".").strip()
+        return name if name in intents else None
+
+    async def extract(self, text: str, slots: Mapping[str, str], *, context: str = "") -> Mapping[str, Any]:
+        spec = ", ".join(f"{name} ({kind})" for name, kind in slots.items())
+        prompt = (
+            f"Extract these values from the caller's words: {spec}. Reply with one JSON object holding only "
+            "the values that are present." + (f"\nContext: {context}" if context else "")
+        )
+        answer = await self._complete((LlmMessage("system", prompt), LlmMessage("user", text)))
+        start, end = answer.find("{"), answer.rfind("}")
+        if start < 0 or end < start:
+            return {}
+        try:
+            data = json.loads(answer[start : end + 1])
+        except ValueError:
+            return {}
+        return {k: v for k, v in data.items() if k in slots} if isinstance(data, dict) else {}

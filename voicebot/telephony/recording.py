@@ -1,0 +1,168 @@
+"""Turning one call's engine actions and session messages into recorder records (write-behind).
+
+Sequence numbers are per call and per kind, so every write is idempotent on its natural key. Nothing
+here awaits: :meth:`CallLog.record` hands records to the recorder's buffer and returns.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from voicebot.dialogue import CallFinished, RecordSlot, RecordTransition, TurnResult
+from voicebot.dialogue.nlu import to_json
+from voicebot.dialogue.state import CallState
+from voicebot.storage.records import (
+    CallEnded,
+    CallStarted,
+    Checkpoint,
+    ErrorLogged,
+    Record,
+    SlotFilled,
+    Transition,
+    Turn,
+)
+
+__all__ = ["CallInfo", "CallLog", "RecordFn", "end_status"]
+
+RecordFn = Callable[[Record], None]
+"""Where records go: ``Recorder.record`` (never blocks, never awaits)."""
+
+
+@dataclass(frozen=True, slots=True)
+class CallInfo:
+    """Who and what a call is, known when it is answered."""
+
+    call_id: uuid.UUID
+    bot_id: uuid.UUID | None
+    bot_slug: str
+    direction: Literal["inbound", "outbound"] = "inbound"
+    caller_number: str | None = None
+    dialed_number: str | None = None
+    scenario_version_id: uuid.UUID | None = None
+
+
+_STATUS = {
+    "completed": "completed",
+    "transferred": "transferred",
+    "caller_hangup": "abandoned",
+    "no_input": "abandoned",
+    "dropped": "abandoned",
+    "error": "failed",
+}
+
+
+def end_status(end_reason: str) -> Literal["completed", "transferred", "abandoned", "failed"]:
+    """The ``calls.status`` of a call that ended for ``end_reason``."""
+    return _STATUS.get(end_reason, "completed")  # type: ignore[return-value]
+
+
+def _json(value: Any) -> Any:
+    try:
+        return to_json(value)
+    except (TypeError, ValueError):
+        return str(value)
+
+
+class CallLog:
+    """The records of one call, numbered."""
+
+    def __init__(self, info: CallInfo, record: RecordFn) -> None:
+        self.info = info
+        self._record = record
+        self._turn = 0
+        self._transition = 0
+        self._slot = 0
+        self._checkpoint = -1
+        self.ended = False
+
+    def started(self) -> None:
+        i = self.info
+        self._record(
+            CallStarted(
+                i.call_id, i.bot_id, i.direction, i.caller_number, i.dialed_number, i.scenario_version_id
+            )
+        )
+
+    def turn(
+        self,
+        role: Literal["caller", "bot", "system"],
+        text: str,
+        *,
+        state: str | None,
+        interrupted: bool = False,
+        latencies: Mapping[str, float | None] | None = None,
+        metadata: dict[str, Any] | None = None,
+    ) -> int:
+        """Record one turn; returns its seq. ``latencies`` keys: stt, engine, llm, tts, e2e (ms)."""
+        seq = self._turn
+        self._turn += 1
+        lat = latencies or {}
+        self._record(
+            Turn(
+                self.info.call_id,
+                seq,
+                role,
+                text,
+                state=state,
+                interrupted=interrupted,
+                stt_ms=lat.get("stt"),
+                engine_ms=lat.get("engine"),
+                llm_ms=lat.get("llm"),
+                tts_ms=lat.get("tts"),
+                e2e_ms=lat.get("e2e"),
+                metadata=metadata or {},
+            )
+        )
+        return seq
+
+    def actions(self, result: TurnResult, call: CallState, *, turn_seq: int | None) -> None:
+        """Transitions and slots of one engine result, then a checkpoint of the call's state."""
+        for action in result.actions:
+            if isinstance(action, RecordTransition):
+                self._record(
+                    Transition(
+                        self.info.call_id,
+                        self._transition,
+                        action.source,
+                        action.dest,
+                        action.trigger,
+                        {k: _json(v) for k, v in action.data.items()},
+                        latency_ms=round(result.engine_ms, 3),
+                        turn_seq=turn_seq,
+                    )
+                )
+                self._transition += 1
+            elif isinstance(action, RecordSlot):
+                self._record(
+                    SlotFilled(
+                        self.info.call_id,
+                        self._slot,
+                        action.name,
+                        _json(action.value),
+                        action.confidence,
+                        action.method,
+                        validated=action.validated,
+                        turn_seq=turn_seq,
+                    )
+                )
+                self._slot += 1
+        if turn_seq is not None and turn_seq > self._checkpoint:
+            self._checkpoint = turn_seq
+            point = call.checkpoint()
+            slots = {k: _json(v) for k, v in point["slots"].items()}
+            self._record(Checkpoint(self.info.call_id, turn_seq, call.state, slots, point["retries"]))
+
+    def error(self, error_type: str, message: str, *, context: dict[str, Any] | None = None) -> None:
+        self._record(ErrorLogged(self.info.call_id, self.info.bot_id, error_type, message, context or {}))
+
+    def finished(self, finished: CallFinished | None, *, end_reason: str, final_state: str | None) -> None:
+        if self.ended:
+            return
+        self.ended = True
+        reason = finished.end_reason if finished is not None else end_reason
+        state = finished.final_state if finished is not None else final_state
+        self._record(CallEnded(self.info.call_id, dt.datetime.now(dt.UTC), end_status(reason), state, reason))
