@@ -290,3 +290,24 @@ def test_extraction_reports_how_it_was_found() -> None:
 def test_unknown_candidates_and_empty_text_give_nothing() -> None:
     assert EN.extract("tomorrow", candidates=["nope"], asked=None, now=NOW_EN) == {}
     assert EN.extract("   ", candidates=list(SLOTS), asked="name", now=NOW_EN) == {}
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("2026-11-24T15:00", datetime(2026, 11, 24, 15, 0, tzinfo=NY)),
+        ("2026-11-24T20:00:00+00:00", datetime(2026, 11, 24, 15, 0, tzinfo=NY)),
+    ],
+)
+def test_machine_written_iso_datetimes_are_read_in_the_bots_zone(raw: str, expected: datetime) -> None:
+    found = EN.extract(raw, candidates=["when"], asked="when", now=NOW_EN)
+    value = found["when"].value
+    assert isinstance(value, datetime)
+    assert (value, value.utcoffset()) == (expected, expected.utcoffset())
+
+
+def test_a_sentence_is_not_taken_as_a_name() -> None:
+    found = EN.extract(
+        "I'd like to come in at 3 tomorrow", candidates=["name", "when"], asked="name", now=NOW_EN
+    )
+    assert set(found) == {"when"}

@@ -134,6 +134,10 @@ _NUMBER = re.compile(r"(?<![\w.,])-?\d+(?:[.,]\d+)?(?![\w]|[.,]\d)")
 _BARE_HOUR = re.compile(r"(?<![\w.:])(\d{1,2})(?:[:.](\d{2}))?(?![\w:])")
 _GAP = re.compile(r"[\s,]*(?:(?:at|on|в|во|на|к)\s+)?[\s,]*")
 _DIGIT = re.compile(r"\d")
+_ISO_DATETIME = re.compile(
+    r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:[Zz]|[+-]\d{2}:?\d{2})?"
+)
+_MAX_NAME_WORDS = 4
 _HHMM = re.compile(r"^(\d\d):(\d\d)$")
 
 
@@ -217,7 +221,7 @@ class SlotExtractor:
                 proposals.extend(u.on_yes_no(name))
         result = u.resolve(proposals)
         if asked in text_slots and asked not in result:
-            leftover = u.leftover(result.values())
+            leftover = u.leftover(asked, result.values())
             if leftover is not None:
                 result[asked] = leftover
         return result
@@ -372,6 +376,15 @@ class _Utterance:
     def on_datetime(self, name: str, asked: bool) -> list[_Proposal]:
         tz = self.now.tzinfo
         out = []
+        iso = _ISO_DATETIME.fullmatch(self.n.original.strip())
+        if iso is not None:  # a machine-written value (an LLM's extraction, a default)
+            try:
+                parsed = datetime.fromisoformat(iso.group().upper())
+            except ValueError:
+                parsed = None
+            if parsed is not None:
+                value = parsed.replace(tzinfo=tz) if parsed.tzinfo is None else parsed.astimezone(tz)
+                return [self._p(name, 0, len(self.norm), value, 1.0, "parser", asked)]
         for d, tm in self.combos:
             clock, conf = self._clock(name, tm, d.pod, d.value)
             value = datetime.combine(d.value, clock, tzinfo=tz)
@@ -490,8 +503,11 @@ class _Utterance:
             result[p.slot] = Extraction(p.value, self.n.original[s:e], p.confidence, p.method, s, e)
         return result
 
-    def leftover(self, taken: Iterable[Extraction]) -> Extraction | None:
-        """The asked text slot's value: what is left once other values and filler are removed."""
+    def leftover(self, name: str, taken: Iterable[Extraction]) -> Extraction | None:
+        """The asked text slot's value: what is left once other values and filler are removed.
+
+        For a slot whose name says it holds a name, more than four words is a sentence, not a name.
+        """
         original = self.n.original
         spans = sorted((x.start, x.end) for x in taken)
         pieces, pos = [], 0
@@ -502,6 +518,8 @@ class _Utterance:
         rest = " ".join(p.strip(" ,.;:!?") for p in pieces if p.strip(" ,.;:!?"))
         rest = TRAILING.sub("", FILLER.sub("", rest)).strip(" ,.;:!?-")
         if not rest or not any(c.isalnum() for c in rest):
+            return None
+        if "name" in name and len(rest.split()) > _MAX_NAME_WORDS:
             return None
         start = original.find(rest)
         return Extraction(rest, rest, 0.6, "asked", max(start, 0), max(start, 0) + len(rest))
