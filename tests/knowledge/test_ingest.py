@@ -180,7 +180,7 @@ async def test_remove_deletes_the_row_and_its_chunks(
     assert removed.filename == "price_list.csv"
     assert [d.filename for d in await registry.list(BOT_A)] == ["faq.md"]
     assert store.count(str(BOT_A), str(doc.id)) == 0
-    assert all(p.source == "faq.md" for p in await service.search(BOT_A, "Fibre 500 price", top_k=20))
+    assert all(p.source == "faq.md" for p in await service.search(BOT_A, "Fiber 500 price", top_k=20))
 
 
 class OtherEmbedder:
@@ -209,12 +209,12 @@ async def test_support_documents_answer_callers_and_off_topic_finds_nothing(
         assert doc.status == "ready" and doc.chunk_count > 0
     retriever = QdrantRetriever(store=store, embedder=embedder)
 
-    passages = await retriever.retrieve(str(BOT_A), "How much does Fibre 500 cost a month?", top_k=3)
-    answer = extractive_answer("How much does Fibre 500 cost a month?", passages, max_sentences=2, lang="en")
+    passages = await retriever.retrieve(str(BOT_A), "How much does Fiber 500 cost a month?", top_k=3)
+    answer = extractive_answer("How much does Fiber 500 cost a month?", passages, max_sentences=2, lang="en")
     assert "34.90" in answer
     passages = await retriever.retrieve(str(BOT_A), "What if I don't return the router?", top_k=3)
     assert "80 euros" in extractive_answer(
         "What if I don't return the router?", passages, max_sentences=2, lang="en"
     )
     assert await retriever.retrieve(str(BOT_A), "Book me a table at an Italian restaurant", top_k=3) == []
-    assert await retriever.retrieve(str(BOT_B), "How much does Fibre 500 cost?", top_k=3) == []
+    assert await retriever.retrieve(str(BOT_B), "How much does Fiber 500 cost?", top_k=3) == []
