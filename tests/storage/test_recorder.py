@@ -8,7 +8,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from tests.storage.conftest import DeployedBot
+from tests.storage.helpers import DeployedBot
 from tests.storage.recording import assert_complete, call_records, counts, expected
 from voicebot.storage import Calls, Journal, PostgresSink, Recorder, Turn, create_pool
 

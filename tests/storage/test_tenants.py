@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.storage.conftest import DeployedBot, loaded
+from tests.storage.helpers import DeployedBot, loaded
 from voicebot.errors import ConfigError, ConflictError, NotFoundError
 from voicebot.storage import Bots, Companies, KnowledgeDocs, normalize_phone
 

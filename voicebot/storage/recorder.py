@@ -30,9 +30,10 @@ from typing import Any, Protocol
 import structlog
 
 from voicebot.errors import StorageError
+from voicebot.settings import Settings
 from voicebot.storage.journal import Journal
 from voicebot.storage.records import Record
-from voicebot.storage.sink import RecordSink
+from voicebot.storage.sink import PostgresSink, RecordSink
 
 __all__ = ["NullRecorderMetrics", "Recorder", "RecorderMetrics"]
 
@@ -104,6 +105,19 @@ class Recorder:
         self._closing = False
         self._closed = False
         self._down_since: float | None = None
+
+    @classmethod
+    def from_settings(
+        cls, settings: Settings, pool: Any, *, metrics: RecorderMetrics | None = None
+    ) -> Recorder:
+        """The process's recorder: journal in ``<data_dir>/journal``, buffer and interval from settings."""
+        return cls(
+            sink=PostgresSink(pool),
+            journal=Journal(settings.data_dir / "journal"),
+            buffer_max=settings.recorder_buffer_max,
+            flush_interval=settings.recorder_flush_interval or 0.05,
+            metrics=metrics,
+        )
 
     # ------------------------------------------------------------------ the caller's path
 
