@@ -24,6 +24,8 @@ import pytest
 
 from voicebot.storage import EmbeddedPostgres, create_pool, migrate_url
 
+pytest_plugins = ["tests.fakes.fixtures"]
+
 
 def _with_database(url: str, name: str) -> str:
     return urlunsplit(urlsplit(url)._replace(path="/" + name))
