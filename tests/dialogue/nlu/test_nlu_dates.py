@@ -88,6 +88,7 @@ def test_english_dates(text: str, expected: date) -> None:
         ("через 2 дня", date(2026, 11, 23)),
         ("через неделю", date(2026, 11, 28)),
         ("25-го", date(2026, 11, 25)),
+        ("на третье число", date(2026, 12, 3)),
     ],
 )
 def test_russian_dates_in_moscow(text: str, expected: date) -> None:
@@ -147,6 +148,7 @@ def test_bare_number_is_a_time_only_when_a_time_was_asked() -> None:
     assert _one(EN, "4", "at", NOW_EN, asked=True) == time(16, 0)
     assert _one(EN, "4", "at", NOW_EN) is None
     assert _one(RU, "давайте 10", "at", NOW_RU, asked=True) == time(10, 0)
+    assert _one(EN, "nine thirty", "at", NOW_EN, asked=True) == time(9, 30)
 
 
 def test_hour_is_read_inside_the_slots_opening_window() -> None:

@@ -131,7 +131,7 @@ class _PhraseIndex:
 
 
 _NUMBER = re.compile(r"(?<![\w.,])-?\d+(?:[.,]\d+)?(?![\w]|[.,]\d)")
-_BARE_HOUR = re.compile(r"(?<![\w.:])(\d{1,2})(?:[:.](\d{2}))?(?![\w:])")
+_BARE_HOUR = re.compile(r"(?<![\w.:])(\d{1,2})(?:[:.](\d{2})|\s([0-5]\d))?(?![\w:])")
 _GAP = re.compile(r"[\s,]*(?:(?:at|on|в|во|на|к)\s+)?[\s,]*")
 _DIGIT = re.compile(r"\d")
 _ISO_DATETIME = re.compile(
@@ -417,7 +417,7 @@ class _Utterance:
         if len(found) != 1:
             return []
         m = found[0]
-        hour, minute = int(m.group(1)), int(m.group(2) or 0)
+        hour, minute = int(m.group(1)), int(m.group(2) or m.group(3) or 0)
         if hour > 23 or minute > 59:
             return []
         hit = TimeHit(m.start(), m.end(), hour, minute, 1 <= hour <= 12 and not m.group(1).startswith("0"))
