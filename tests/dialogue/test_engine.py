@@ -184,7 +184,7 @@ def test_garbage_is_reprompted_then_fallback(text: str) -> None:
     assert "didn't catch" in said(first) and "How can I help?" in said(first)
     second = engine.handle(call, Utterance(text))  # type: ignore[arg-type]
     assert any(isinstance(a, Transfer) for a in second)
-    assert [a for a in second if isinstance(a, RecordTransition)][0].trigger == "fallback"
+    assert next(a for a in second if isinstance(a, RecordTransition)).trigger == "fallback"
 
 
 def test_no_input_event_transition_wins_over_reprompt() -> None:
@@ -350,7 +350,7 @@ states:
 
 def test_condition_loop_stops_and_listens_instead_of_hanging() -> None:
     engine = make_engine(LOOP)
-    call, actions = start(engine)
+    _call, actions = start(engine)
     assert isinstance(actions[-1], Listen)
     assert sum(isinstance(a, RecordTransition) for a in actions) <= 40
 

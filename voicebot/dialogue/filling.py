@@ -91,7 +91,7 @@ def extract(t: Turn, text: str, intent: str | None, *, edit: bool = False) -> Ch
 
 
 def _time_only_corrections(t: Turn, text: str, found: Mapping[str, Extraction]) -> dict[str, Extraction]:
-    """"No, make it 11:30": a time alone corrects the time of a filled datetime and keeps its date."""
+    """A time alone ("no, make it 11:30") corrects the time of a filled datetime and keeps its date."""
     out: dict[str, Extraction] = {}
     for name, value in t.call.slots.items():
         if name in found or not isinstance(value, datetime):

@@ -264,6 +264,22 @@ def test_asked_text_slot_keeps_what_other_slots_did_not_take() -> None:
     assert found["phone"].value == "+12015550123"
 
 
+def test_asked_text_slot_gets_nothing_when_only_function_words_are_left() -> None:
+    """Answering another question ("it's for a haircut, tomorrow") leaves no name behind."""
+    found = EN.extract(
+        "it's for a haircut, tomorrow at 11 am",
+        candidates=["name", "service", "when"],
+        asked="name",
+        now=NOW_EN,
+    )
+    assert "name" not in found
+    assert found["service"].value == "haircut"
+    found = RU.extract(
+        "на завтра, на стрижку", candidates=["name", "service", "day"], asked="name", now=NOW_RU
+    )
+    assert "name" not in found and found["service"].value == "haircut"
+
+
 @pytest.mark.parametrize(
     ("ex", "text", "expected"),
     [

@@ -519,6 +519,9 @@ class _Utterance:
         rest = TRAILING.sub("", FILLER.sub("", rest)).strip(" ,.;:!?-")
         if not rest or not any(c.isalnum() for c in rest):
             return None
+        if spans and all(word.lower().strip("'") in NAME_STOP for word in rest.split()):
+            # "it's for a follow-up, tomorrow": once the values are taken, "for a" is no answer.
+            return None
         if "name" in name and len(rest.split()) > _MAX_NAME_WORDS:
             return None
         start = original.find(rest)
