@@ -23,7 +23,9 @@ livekit_server._METHODS.setdefault(
     livekit_server._Method(
         dispatch_pb.CreateAgentDispatchRequest,
         livekit_server._grant_room_admin,
-        lambda r: dispatch_pb.AgentDispatch(id="AD_1", agent_name=r.agent_name, room=r.room, metadata=r.metadata),
+        lambda r: dispatch_pb.AgentDispatch(
+            id="AD_1", agent_name=r.agent_name, room=r.room, metadata=r.metadata
+        ),
     ),
 )
 
@@ -36,7 +38,9 @@ async def test_terminal_state_deletes_the_room(fake_livekit: FakeLiveKitServer) 
     assert [r.room for r in fake_livekit.calls_to("RoomService/DeleteRoom")] == ["call-1"]
 
 
-async def test_transfer_to_a_human_is_a_sip_transfer_to_the_scenario_number(fake_livekit: FakeLiveKitServer) -> None:
+async def test_transfer_to_a_human_is_a_sip_transfer_to_the_scenario_number(
+    fake_livekit: FakeLiveKitServer,
+) -> None:
     async with livekit_api(fake_livekit.url, fake_livekit.api_key, fake_livekit.api_secret) as client:
         control = LiveKitControl(client, room="call-2", participant_identity="sip-caller")
         async with TextCall(engine_for(TINY), bot_id="tiny", control=control) as call:
@@ -69,7 +73,11 @@ async def test_outbound_call_dispatches_the_worker_and_dials_from_the_bot_number
         placed = await place_call(client, number="+14155550123", bot_number="+14155550100", trunk_id="ST_out")
     (dispatch,) = fake_livekit.calls_to("AgentDispatchService/CreateDispatch")
     assert dispatch.agent_name == AGENT_NAME and dispatch.room == placed.room
-    assert json.loads(dispatch.metadata) == {"direction": "outbound", "bot_number": "+14155550100", "to": "+14155550123"}
+    assert json.loads(dispatch.metadata) == {
+        "direction": "outbound",
+        "bot_number": "+14155550100",
+        "to": "+14155550123",
+    }
     (sip,) = fake_livekit.calls_to("SIP/CreateSIPParticipant")
     assert (sip.sip_trunk_id, sip.sip_call_to, sip.sip_number, sip.room_name) == (
         "ST_out",
@@ -82,7 +90,9 @@ async def test_outbound_call_dispatches_the_worker_and_dials_from_the_bot_number
 async def test_outbound_call_failure_is_a_provider_error(fake_livekit: FakeLiveKitServer) -> None:
     fake_livekit.fail_next(
         "SIP/CreateSIPParticipant",
-        TwirpFailure(400, "failed_precondition", "busy", {"sip_status_code": "486", "sip_status": "Busy Here"}),
+        TwirpFailure(
+            400, "failed_precondition", "busy", {"sip_status_code": "486", "sip_status": "Busy Here"}
+        ),
     )
     async with livekit_api(fake_livekit.url, fake_livekit.api_key, fake_livekit.api_secret) as client:
         with pytest.raises(ProviderError) as caught:

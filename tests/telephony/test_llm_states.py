@@ -43,7 +43,10 @@ states:
 
 
 async def test_template_states_never_call_the_llm_and_llm_states_do() -> None:
-    async with http_context.open(), FakeOpenAI(replies=["We bake in a wood oven.", "Pepperoni is our favourite."]) as fake:
+    async with (
+        http_context.open(),
+        FakeOpenAI(replies=["We bake in a wood oven.", "Pepperoni is our favourite."]) as fake,
+    ):
         port = LivekitLLM(fake.llm())
         async with TextCall(engine_for(PIZZA, llm_enabled=True), bot_id="pizza", llm=port) as call:
             assert said(await call.say("I want to order")) == ["Small or large?"]

@@ -43,7 +43,9 @@ async def test_booking_call_end_to_end_is_spoken_recorded_and_hung_up() -> None:
         "tomorrow at 10 am",
         "yes",
     ]
-    async with TextCall(bot.engine, bot_id=bot.bot_id, retriever=bot.retriever, answerer=bot.answerer) as call:
+    async with TextCall(
+        bot.engine, bot_id=bot.bot_id, retriever=bot.retriever, answerer=bot.answerer
+    ) as call:
         assert any("Riverside Family Clinic" in text for text in said(call.greeting))
         heard = [said(await call.say(line)) for line in lines]
         assert call.ended and call.control.hung_up

@@ -127,9 +127,11 @@ def audio_session(
     tts = cartesia.TTS(
         model=providers.tts.model, language=language, api_key=config.cartesia_api_key, **tts_kwargs
     )
-    turn_handling: dict[str, Any] = {"interruption": {"enabled": True}}
-    if turn_detector is not None:
-        turn_handling["turn_detection"] = turn_detector
+    # VAD-based interruption (barge-in) and, unless a detector is given, VAD end-of-turn: both local.
+    turn_handling: dict[str, Any] = {
+        "interruption": {"enabled": True, "mode": "vad"},
+        "turn_detection": turn_detector if turn_detector is not None else "vad",
+    }
     return AgentSession(
         stt=stt,
         tts=tts,
@@ -137,6 +139,7 @@ def audio_session(
         llm=EngineOnlyLLM(),
         turn_handling=turn_handling,  # type: ignore[arg-type]
         user_away_timeout=None,  # the bridge runs the scenario's own no-input timer
+        aec_warmup_duration=None,
         conn_options=SessionConnectOptions(
             stt_conn_options=APIConnectOptions(max_retry=2, timeout=config.stt_timeout),
             tts_conn_options=APIConnectOptions(max_retry=2, timeout=config.tts_timeout),
