@@ -50,7 +50,7 @@ async def _run(path: Path, caller: str, knowledge: Path | None, now: datetime | 
     conversation = Conversation(
         engine,
         CallContext(call_id="chat", caller_number=caller),
-        bot_id=bot.bot_id,
+        bot_id=bot.knowledge_id,
         retriever=bot.retriever,
         answerer=bot.answerer,
     )

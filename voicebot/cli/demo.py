@@ -36,7 +36,7 @@ async def _demo(scenario: Path) -> None:
     conversation = Conversation(
         bot.engine,
         CallContext(call_id="demo", caller_number="+12125550123"),
-        bot_id=bot.bot_id,
+        bot_id=bot.knowledge_id,
         retriever=bot.retriever,
         answerer=bot.answerer,
     )

@@ -25,8 +25,8 @@ from voicebot.dialogue import (
 )
 from voicebot.dialogue.compiled import CompiledScenario
 from voicebot.dialogue.nlu import from_json, to_json
-from voicebot.testkit.spec import Expect, Step, TestCase, TestFile, load_test_file
 from voicebot.runtime import OfflineBot, load_offline_bot
+from voicebot.testkit.spec import Expect, Step, TestCase, TestFile, load_test_file
 
 __all__ = ["CaseResult", "FileResult", "run_test_file"]
 
@@ -120,7 +120,7 @@ async def _run_case(bot: OfflineBot, spec: TestFile, case: TestCase, totals: Fil
     engine = Engine(compiled, clock=(lambda: clock_value) if clock_value else None, llm_enabled=False)
     context = CallContext(call_id=f"test:{case.name}", caller_number=case.caller_number or spec.caller_number)
     conversation = Conversation(
-        engine, context, bot_id=bot.bot_id, retriever=bot.retriever, answerer=bot.answerer
+        engine, context, bot_id=bot.knowledge_id, retriever=bot.retriever, answerer=bot.answerer
     )
     outcome = CaseResult(case.name)
     log = _CallLog()
@@ -178,7 +178,9 @@ def _as_list(value: str | list[str] | None) -> list[str]:
     return [value] if isinstance(value, str) else value
 
 
-def _check(compiled: CompiledScenario, expect: Expect, turn: _CallLog, conversation: Conversation) -> list[str]:
+def _check(
+    compiled: CompiledScenario, expect: Expect, turn: _CallLog, conversation: Conversation
+) -> list[str]:
     failures: list[str] = []
     spoken = " ".join(turn.said)
     heard = spoken.lower()
@@ -204,7 +206,9 @@ def _check(compiled: CompiledScenario, expect: Expect, turn: _CallLog, conversat
         failures.append(f"expected a transfer to {expect.transfer}, got {turn.transfer}")
     if expect.knowledge is not None and turn.knowledge != expect.knowledge:
         failures.append(
-            "expected an answer from the knowledge base" if expect.knowledge else "expected no knowledge answer"
+            "expected an answer from the knowledge base"
+            if expect.knowledge
+            else "expected no knowledge answer"
         )
     return failures
 

@@ -21,7 +21,9 @@ class _Model(BaseModel):
 class Expect(_Model):
     """What the bot must have done after a step. Every field is optional."""
 
-    say: str | list[str] | None = Field(default=None, description="Text the bot said (case-insensitive substring).")
+    say: str | list[str] | None = Field(
+        default=None, description="Text the bot said (case-insensitive substring)."
+    )
     say_regex: str | None = Field(default=None, description="A regular expression the bot's speech matches.")
     not_say: str | list[str] | None = Field(default=None, description="Text the bot must not have said.")
     state: str | None = None
