@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from livekit import rtc
 from livekit.agents.voice import io
 
-from .speech import synthesize
+from .speech import loud_windows, synthesize, trim_silence
 
 FRAME_MS = 20
 
@@ -39,8 +39,13 @@ def pcm_to_frames(pcm: bytes, sample_rate: int, *, frame_ms: int = FRAME_MS) -> 
 
 
 def speak_to_frames(text: str, sample_rate: int = 16000, *, frame_ms: int = FRAME_MS) -> list[rtc.AudioFrame]:
-    """``text`` spoken by espeak-ng (tone fallback without it) as ``frame_ms`` mono frames."""
-    return pcm_to_frames(synthesize(text, sample_rate), sample_rate, frame_ms=frame_ms)
+    """``text`` spoken by espeak-ng (tone fallback without it) as ``frame_ms`` mono frames.
+
+    espeak's leading and trailing silence (~0.4 s at the end) is cut, so the first and last frames are
+    the start and end of speech: timings measured from them are the caller's real ones.
+    """
+    pcm = trim_silence(synthesize(text, sample_rate), sample_rate)
+    return pcm_to_frames(pcm, sample_rate, frame_ms=frame_ms)
 
 
 def silence_frames(
@@ -163,8 +168,17 @@ class PlayedSegment:
     flushed: bool = False
     finished: bool = False
     sample_rate: int = 0
+    speed: float = 1.0
     pcm: bytearray = field(default_factory=bytearray, repr=False)
     """The audio heard (not what was cleared before playing)."""
+
+    @property
+    def audible_at(self) -> float | None:
+        """``time.time()`` the first audible sound (not TTS leading silence) was heard."""
+        loud = loud_windows(bytes(self.pcm), self.sample_rate)
+        if self.started_at is None or not loud:
+            return None
+        return self.started_at + loud[0] * 0.01 / self.speed
 
 
 _FLUSH = object()
@@ -203,7 +217,9 @@ class CapturingAudioOutput(io.AudioOutput):
     async def capture_frame(self, frame: rtc.AudioFrame) -> None:
         await super().capture_frame(frame)
         if self._current is None:
-            self._current = PlayedSegment(index=len(self.segments), sample_rate=frame.sample_rate)
+            self._current = PlayedSegment(
+                index=len(self.segments), sample_rate=frame.sample_rate, speed=self.speed
+            )
             self.segments.append(self._current)
         self._current.captured += frame.duration
         self._queue.put_nowait((self._current, frame))

@@ -21,6 +21,12 @@ from .speech import SKIP_REASON, espeak_available
 requires_espeak = pytest.mark.skipif(not espeak_available(), reason=SKIP_REASON)
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "slow: runs a real-time audio conversation (seconds); -m 'not slow' skips"
+    )
+
+
 @pytest.fixture
 async def lk_http() -> AsyncIterator[None]:
     """livekit's shared aiohttp session for the plugins (closed after the test)."""

@@ -101,6 +101,31 @@ async def synthesize_async(
     return await asyncio.to_thread(synthesize, text, sample_rate, voice=voice, wpm=wpm)
 
 
+def trim_silence(pcm: bytes, sample_rate: int, *, threshold_dbfs: float = -50.0, pad: float = 0.02) -> bytes:
+    """Cut leading and trailing near-silence (keeping ``pad`` seconds), so speech starts and ends on time."""
+    window = max(1, sample_rate // 100)
+    loud = loud_windows(pcm, sample_rate, threshold_dbfs)
+    if not loud:
+        return b""
+    first, last = loud[0], loud[-1]
+    padding = int(pad * sample_rate)
+    start = max(0, first * window - padding)
+    end = min(len(pcm) // 2, (last + 1) * window + padding)
+    return pcm[start * 2 : end * 2]
+
+
+def loud_windows(pcm: bytes, sample_rate: int, threshold_dbfs: float = -50.0) -> list[int]:
+    """Indices of the 10 ms windows of ``pcm`` louder than ``threshold_dbfs``."""
+    window = max(1, sample_rate // 100)
+    samples = np.frombuffer(pcm[: len(pcm) // 2 * 2], dtype=np.int16).astype(np.float64)
+    count = len(samples) // window
+    if count == 0:
+        return []
+    rms = np.sqrt(np.mean(samples[: count * window].reshape(count, window) ** 2, axis=1))
+    limit = 32768 * 10 ** (threshold_dbfs / 20)
+    return [int(i) for i in np.nonzero(rms > limit)[0]]
+
+
 def pcm_duration(pcm: bytes, sample_rate: int) -> float:
     return len(pcm) / 2 / sample_rate
 

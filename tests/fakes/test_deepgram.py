@@ -62,7 +62,7 @@ async def test_stream_answers_scripted_transcript_for_spoken_audio(
     assert conn.query["encoding"] == "linear16" and conn.query["sample_rate"] == "16000"
     assert conn.query["model"] == "nova-3" and conn.query["language"] == "en-US"
     assert conn.audio_seconds > 2.0
-    assert "CloseStream" in conn.controls
+    assert conn.controls[0] == "KeepAlive" and conn.controls[-1] == "CloseStream"
 
 
 @requires_espeak
