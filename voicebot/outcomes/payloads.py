@@ -1,0 +1,156 @@
+"""Webhook events: frozen, typed, versioned payload models, and their JSON Schemas.
+
+Every event is an envelope ``{id, type, version, timestamp, company_id, data}``. ``id`` equals the
+``webhook-id`` header and is the receiver's idempotency key (it is the same on every retry). ``type`` and
+``version`` together name the schema of ``data``. Versioning policy (docs/webhooks.md): within a version
+fields are only *added*, never removed, renamed or retyped; a breaking change is a new version, sent
+alongside the old one for a deprecation period. The schemas in docs/webhooks.md are generated from these
+models (``voicebot webhooks schemas``) and a test keeps them in sync.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = [
+    "EVENT_MODELS",
+    "AppointmentInfo",
+    "BookingCreatedData",
+    "BookingCreatedV1",
+    "CallCompletedData",
+    "CallCompletedV1",
+    "TranscriptEntry",
+    "WebhookEvent",
+    "event_schemas",
+    "render_schemas_markdown",
+]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class TranscriptEntry(_Frozen):
+    """One line of the conversation."""
+
+    role: Literal["caller", "bot", "system"]
+    text: str
+    at: dt.datetime | None = None
+
+
+class AppointmentInfo(_Frozen):
+    """An appointment booked during the call."""
+
+    appointment_id: uuid.UUID
+    confirmation_code: str = Field(description="Six characters from 23456789ABCDEFGHJKLMNPQRSTUVWXYZ.")
+    date: dt.date
+    time: dt.time
+    type: str | None = Field(default=None, description="The kind of appointment, e.g. the service booked.")
+    contact_name: str | None = None
+    contact_phone: str | None = Field(default=None, description="E.164")
+    contact_email: str | None = None
+
+
+class CallCompletedData(_Frozen):
+    """A call ended, for whatever reason; what happened in it."""
+
+    call_id: uuid.UUID
+    bot_id: uuid.UUID | None
+    bot_slug: str | None = Field(default=None, description="bot.id of the scenario.")
+    direction: Literal["inbound", "outbound"]
+    caller_number: str | None
+    dialed_number: str | None
+    started_at: dt.datetime
+    ended_at: dt.datetime
+    duration_ms: int = Field(ge=0)
+    outcome: str = Field(
+        description="The scenario's outcome name, e.g. booking, lead, support, hangup, dropped."
+    )
+    confidence: float = Field(ge=0, le=1)
+    decided_by: Literal["rules", "llm"] = Field(
+        description="'rules': the scenario's outcome rules decided; 'llm': they were ambiguous, an LLM chose."
+    )
+    rule: str = Field(
+        description="Which rule fired, e.g. 'state:booked', 'rule[0]: filled(...)', 'default:no_input'."
+    )
+    end_reason: str = Field(
+        description="completed, caller_hangup, transferred, no_input, error, dropped, ..."
+    )
+    final_state: str | None
+    summary: str
+    slots: dict[str, Any] = Field(description="Extracted data: slot name -> JSON value (dates as ISO 8601).")
+    appointment: AppointmentInfo | None = None
+    transcript: tuple[TranscriptEntry, ...] = ()
+
+
+class BookingCreatedData(_Frozen):
+    """An appointment was booked during a call."""
+
+    call_id: uuid.UUID
+    bot_id: uuid.UUID | None
+    bot_slug: str | None = None
+    appointment: AppointmentInfo
+    slots: dict[str, Any]
+
+
+class CallCompletedV1(_Frozen):
+    """``call.completed`` version 1."""
+
+    id: uuid.UUID = Field(description="Equal to the webhook-id header; the idempotency key.")
+    type: Literal["call.completed"] = "call.completed"
+    version: Literal[1] = 1
+    timestamp: dt.datetime = Field(description="When the event happened (the call ended).")
+    company_id: uuid.UUID
+    data: CallCompletedData
+
+
+class BookingCreatedV1(_Frozen):
+    """``booking.created`` version 1."""
+
+    id: uuid.UUID = Field(description="Equal to the webhook-id header; the idempotency key.")
+    type: Literal["booking.created"] = "booking.created"
+    version: Literal[1] = 1
+    timestamp: dt.datetime
+    company_id: uuid.UUID
+    data: BookingCreatedData
+
+
+WebhookEvent = Annotated[CallCompletedV1 | BookingCreatedV1, Field(discriminator="type")]
+
+EVENT_MODELS: dict[tuple[str, int], type[BaseModel]] = {
+    ("call.completed", 1): CallCompletedV1,
+    ("booking.created", 1): BookingCreatedV1,
+}
+
+
+def event_schemas() -> dict[str, dict[str, Any]]:
+    """``"<type>.v<version>"`` -> the JSON Schema of that event."""
+    return {
+        f"{etype}.v{version}": model.model_json_schema(mode="serialization")
+        for (etype, version), model in sorted(EVENT_MODELS.items())
+    }
+
+
+BEGIN_MARK = "<!-- BEGIN GENERATED SCHEMAS: voicebot webhooks schemas -->"
+END_MARK = "<!-- END GENERATED SCHEMAS -->"
+
+
+def render_schemas_markdown() -> str:
+    """The generated part of docs/webhooks.md, markers included."""
+    parts = [BEGIN_MARK, ""]
+    for name, schema in event_schemas().items():
+        parts += [
+            f"#### `{name}`",
+            "",
+            "```json",
+            json.dumps(schema, indent=2, ensure_ascii=False),
+            "```",
+            "",
+        ]
+    parts.append(END_MARK)
+    return "\n".join(parts)
