@@ -64,3 +64,16 @@ def test_pure_module_does_not_load_qdrant_or_onnxruntime() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_the_next_sentence_on_the_same_topic_completes_the_answer() -> None:
+    passages = [
+        _p(
+            "The router remains ours. After your contract ends, return the router within 30 days using the "
+            "label we send by email. If the router is not returned within 30 days, we charge 80 dollars."
+        ),
+        _p("First check the lights on your router. Then restart it.", 0.45, 1),
+    ]
+    answer = extractive_answer("What if I don't send the router back?", passages, max_sentences=2, lang="en")
+    assert answer.endswith("If the router is not returned within 30 days, we charge 80 dollars.")
+    assert "lights" not in answer

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from tests.knowledge.conftest import SUPPORT_DOCS
-from voicebot.errors import KnowledgeError
+from tests.knowledge.test_ingest import OtherEmbedder
+from voicebot.errors import EmbedderMismatchError, KnowledgeError
 from voicebot.knowledge import (
     InMemoryDocRegistry,
     KnowledgeService,
@@ -86,9 +87,19 @@ async def test_call_snapshot_answers_and_releases_the_lock(tmp_path: Path, embed
         second_call.close()
 
 
-def test_a_snapshot_is_read_only(tmp_path: Path, embedder: MiniLMEmbedder) -> None:
-    QdrantStore.local(tmp_path / "q").close()
+async def test_a_snapshot_keeps_tenancy_and_the_embedder_check(
+    tmp_path: Path, embedder: MiniLMEmbedder
+) -> None:
+    store = QdrantStore.local(tmp_path / "q")
+    service = KnowledgeService(store=store, embedder=embedder, registry=InMemoryDocRegistry())
+    await service.add(BOT, SUPPORT_DOCS / "faq.md")
+    store.close()
     snapshot = QdrantStore.local_snapshot(tmp_path / "q", str(BOT))
-    with pytest.raises(KnowledgeError, match="read-only snapshot"):
-        snapshot.ensure_collection(str(BOT), embedder)
-    assert isinstance(QdrantRetriever(store=snapshot, embedder=embedder), QdrantRetriever)
+    empty = QdrantStore.local_snapshot(tmp_path / "q", "bot-without-documents")
+    query = embedder.embed(["When is my bill due?"])[0]
+    best = snapshot.search(str(BOT), query, top_k=2, embedder=embedder)
+    assert "due on the 15th" in best[0].text and best[0].score >= best[1].score
+    assert snapshot.search("another-bot", query, top_k=2, embedder=embedder) == []
+    assert empty.search("bot-without-documents", query, top_k=2, embedder=embedder) == []
+    with pytest.raises(EmbedderMismatchError):
+        QdrantRetriever(store=snapshot, embedder=OtherEmbedder()).retrieve_sync(str(BOT), "bill", 3)

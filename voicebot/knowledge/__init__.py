@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from voicebot.knowledge.registry import DocRegistry, DocRow, InMemoryDocRegistry
     from voicebot.knowledge.retriever import QdrantRetriever, open_call_retriever, open_store
     from voicebot.knowledge.service import IngestLimits, KnowledgeService
+    from voicebot.knowledge.snapshot import SnapshotIndex
     from voicebot.knowledge.store import QdrantStore
 
 __all__ = [
@@ -33,6 +34,7 @@ __all__ = [
     "OpenAIEmbedder",
     "QdrantRetriever",
     "QdrantStore",
+    "SnapshotIndex",
     "embedder_from_settings",
     "extractive_answer",
     "open_call_retriever",
@@ -54,6 +56,7 @@ _WHERE = {
     "IngestLimits": "service",
     "KnowledgeService": "service",
     "QdrantStore": "store",
+    "SnapshotIndex": "snapshot",
 }
 
 

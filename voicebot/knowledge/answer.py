@@ -136,10 +136,27 @@ def extractive_answer(question: str, passages: Sequence[Passage], *, max_sentenc
         return idf * weight / math.sqrt(max(len(terms), 1)) + 0.01 / (1 + position)
 
     scored = sorted(candidates, key=score, reverse=True)
-    best = score(scored[0])
-    # Further sentences only when they are nearly as good: a short answer beats a padded one.
-    chosen = [c for c in scored[:max_sentences] if score(c) > 0 and score(c) >= 0.4 * best]
-    if not chosen:
+    top = scored[0]
+    best = score(top)
+    if best <= 0:
         chosen = [c for c in candidates if c[0] == 0][:max_sentences]
+    else:
+        # Further sentences must earn their place: a short answer beats a padded one. From the best
+        # sentence's passage: nearly as relevant, or the next sentence continuing its topic (shares a
+        # word with it: "Return the router within 30 days. If it is not returned, we charge..."). From
+        # other passages: almost as relevant as the best.
+        def extra(c: tuple[int, int, str, set[str], float]) -> float:
+            if c is top:
+                return -1.0
+            same = c[0] == top[0]
+            continues = same and c[1] == top[1] + 1 and bool(c[3] & top[3])
+            if continues:
+                return best  # the continuation comes first
+            if score(c) >= (0.4 if same else 0.8) * best:
+                return score(c)
+            return -1.0
+
+        extras = sorted((c for c in candidates if extra(c) > 0), key=extra, reverse=True)
+        chosen = [top, *extras[: max_sentences - 1]]
     chosen.sort(key=lambda c: (c[0], c[1]))
     return " ".join(c[2] for c in chosen)

@@ -16,7 +16,7 @@ from itertools import groupby
 from voicebot.errors import ConfigError
 from voicebot.knowledge.extract import Block
 
-__all__ = ["Chunk", "chunk_blocks", "split_sentences"]
+__all__ = ["Chunk", "chunk_blocks", "embedding_text", "split_sentences"]
 
 # A sentence ends at . ! ? … followed by space and an upper-case letter, digit or quote; "e.g. the"
 # and "5.5 GB" do not split.
@@ -88,3 +88,11 @@ def chunk_blocks(blocks: Iterable[Block], *, max_chars: int = 700, overlap_chars
         if window and fresh:
             chunks.append(Chunk(" ".join(window), page, section))
     return chunks
+
+
+def embedding_text(chunk: Chunk) -> str:
+    """What is embedded for a chunk: its section title (an FAQ question, a policy heading) says what
+    the chunk is about, so it goes in front; a csv row's "row N" does not."""
+    if chunk.section and not chunk.section.startswith("row "):
+        return f"{chunk.section}: {chunk.text}"
+    return chunk.text

@@ -3,7 +3,7 @@ collection, keep the passages that score well enough.
 
 Construction::
 
-    store = QdrantStore.server(url, api_key=key)          # or QdrantStore.local(path), or a snapshot
+    store = QdrantStore.server(url, api_key=key)    # or QdrantStore.local(path), or a SnapshotIndex
     retriever = QdrantRetriever(store=store, embedder=MiniLMEmbedder())
     passages = await retriever.retrieve(bot_id, "how much is fibre 500?", top_k=3)
 
@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 from voicebot.dialogue.ports import Passage
 from voicebot.errors import ConfigError
 from voicebot.knowledge.embedders import Embedder, embedder_from_settings
+from voicebot.knowledge.snapshot import PassageIndex
 from voicebot.knowledge.store import QdrantStore
 
 if TYPE_CHECKING:
@@ -37,7 +38,7 @@ class QdrantRetriever:
     fails and EmbedderMismatchError when the collection was built with another embedder.
     """
 
-    def __init__(self, *, store: QdrantStore, embedder: Embedder, min_score: float | None = None) -> None:
+    def __init__(self, *, store: PassageIndex, embedder: Embedder, min_score: float | None = None) -> None:
         if min_score is not None and not -1.0 <= min_score <= 1.0:
             raise ConfigError(f"min_score={min_score} must be between -1 and 1 (a cosine score)")
         self._store = store
@@ -76,6 +77,7 @@ def open_call_retriever(
 ) -> QdrantRetriever:
     """A retriever for one call's process. Blocking (it may copy a snapshot): run it off the loop."""
     embedder = embedder or embedder_from_settings(settings)
+    store: PassageIndex
     if settings.qdrant_url:
         store = QdrantStore.server(settings.qdrant_url, api_key=settings.qdrant_api_key)
     else:

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from voicebot.dialogue.ports import Passage
 from voicebot.errors import ConfigError, KnowledgeError, NotFoundError, VoicebotError
-from voicebot.knowledge.chunking import Chunk, chunk_blocks
+from voicebot.knowledge.chunking import chunk_blocks, embedding_text
 from voicebot.knowledge.embedders import Embedder
 from voicebot.knowledge.extract import extract, file_type
 from voicebot.knowledge.registry import DocRegistry, DocRow
@@ -49,13 +49,6 @@ class IngestLimits:
         for name in ("max_file_bytes", "max_chunks", "batch"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"IngestLimits.{name}={getattr(self, name)} must be at least 1")
-
-
-def _embedding_text(chunk: Chunk) -> str:
-    """The section title (an FAQ question, a policy heading) says what a chunk is about: embed it too."""
-    if chunk.section and not chunk.section.startswith("row "):
-        return f"{chunk.section}: {chunk.text}"
-    return chunk.text
 
 
 def _mb(size: int) -> str:
@@ -164,7 +157,7 @@ class KnowledgeService:
         return total
 
     def _write(self, bot: str, stored: Sequence[StoredChunk]) -> None:
-        vectors = self._embedder.embed([_embedding_text(s.chunk) for s in stored])
+        vectors = self._embedder.embed([embedding_text(s.chunk) for s in stored])
         self._store.upsert(bot, stored, vectors)
 
     async def list(self, bot_id: uuid.UUID) -> Sequence[DocRow]:

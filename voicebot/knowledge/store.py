@@ -15,8 +15,9 @@ Each collection records the embedder it was built with in its metadata (``embedd
 :meth:`QdrantStore.check_embedder` turns a difference into :class:`EmbedderMismatchError`.
 
 Local mode locks its directory to one process. :meth:`QdrantStore.local` waits for the lock for a
-bounded time; :meth:`QdrantStore.local_snapshot` copies one bot's points into memory and releases the
-lock at once, so many call processes can read a directory one ingesting process writes.
+bounded time; :meth:`QdrantStore.local_snapshot` copies one bot's points into a
+:class:`~voicebot.knowledge.snapshot.SnapshotIndex` and releases the lock at once, so many call
+processes can read a directory one ingesting process writes.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from voicebot.dialogue.ports import Passage
 from voicebot.errors import ConfigError, EmbedderMismatchError, KnowledgeError
 from voicebot.knowledge.chunking import Chunk
 from voicebot.knowledge.embedders import Embedder, Vectors
+from voicebot.knowledge.snapshot import SnapshotIndex
 
 __all__ = ["SHARED_COLLECTION", "Layout", "QdrantStore", "StoredChunk"]
 
@@ -136,7 +138,7 @@ class QdrantStore:
         return cls(client=client, layout=layout, remote=True)
 
     @classmethod
-    def local_snapshot(cls, path: Path, bot_id: str, *, wait: float = 5.0) -> QdrantStore:
+    def local_snapshot(cls, path: Path, bot_id: str, *, wait: float = 5.0) -> SnapshotIndex:
         """A read-only in-memory copy of one bot's knowledge from a local directory.
 
         Holds the directory's lock only while copying (the call processes of a LiveKit worker each
@@ -145,12 +147,9 @@ class QdrantStore:
         """
         source = cls.local(path, wait=wait)
         try:
-            target = cls.memory()
-            source._copy_bot_into(bot_id, target)
+            return source.snapshot(bot_id)
         finally:
             source.close()
-        target.read_only = True
-        return target
 
     def close(self) -> None:
         with contextlib.suppress(Exception):
@@ -343,38 +342,38 @@ class QdrantStore:
             )
         return passages
 
-    def _copy_bot_into(self, bot_id: str, target: QdrantStore) -> None:
+    def snapshot(self, bot_id: str) -> SnapshotIndex:
+        """Every passage of the bot with its vector, copied into a SnapshotIndex."""
         meta = self._metadata(bot_id)
-        if meta is None:
-            return
         name = self.collection_name(bot_id)
-        target_name = target.collection_name(bot_id)
-        with _translated(f"copy the knowledge of bot {bot_id}"):
-            target._client.create_collection(
-                target_name,
-                vectors_config=models.VectorParams(
-                    size=int(meta["dimension"]), distance=models.Distance.COSINE
-                ),
-                metadata=meta,
-            )
-            offset: Any = None
-            while True:
-                records, offset = self._client.scroll(
-                    name,
-                    scroll_filter=self._scope(bot_id),
-                    limit=1024,
-                    offset=offset,
-                    with_payload=True,
-                    with_vectors=True,
-                )
-                if records:
-                    target._client.upsert(
-                        target_name,
-                        points=[
-                            models.PointStruct(id=r.id, vector=r.vector, payload=r.payload)  # type: ignore[arg-type]
-                            for r in records
-                        ],
-                        wait=True,
+        ids: list[str] = []
+        vectors: list[Any] = []
+        payloads: list[dict[str, Any]] = []
+        if meta is not None:
+            with _translated(f"copy the knowledge of bot {bot_id}"):
+                offset: Any = None
+                while True:
+                    records, offset = self._client.scroll(
+                        name,
+                        scroll_filter=self._scope(bot_id),
+                        limit=2048,
+                        offset=offset,
+                        with_payload=True,
+                        with_vectors=True,
                     )
-                if offset is None:
-                    break
+                    for r in records:
+                        ids.append(str(r.id))
+                        vectors.append(r.vector)
+                        payloads.append(dict(r.payload or {}))
+                    if offset is None:
+                        break
+        dimension = int((meta or {}).get("dimension", 0))
+        return SnapshotIndex(
+            bot_id=bot_id,
+            collection=name,
+            embedder_name=None if meta is None else str(meta.get("embedder")),
+            dimension=dimension,
+            ids=ids,
+            vectors=np.asarray(vectors, dtype=np.float32).reshape(len(ids), dimension),
+            payloads=payloads,
+        )
