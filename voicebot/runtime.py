@@ -152,11 +152,13 @@ async def open_worker_resources(settings: Settings) -> ProcessResources:
 
     Opened on the process's first job; closed when the process exits (the recorder journals anything it
     could not write, so nothing recorded is lost)."""
+    from voicebot.observability import configure_logging
     from voicebot.observability.metrics import RecorderPrometheusMetrics, recorder_backlog
     from voicebot.storage import Database, Journal, PostgresSink, Recorder
     from voicebot.telephony.worker import ProcessResources
 
     provider_config(settings).require_speech()
+    configure_logging(level=settings.log_level, fmt=settings.log_format)  # job processes start fresh
     db = await Database.open(settings, min_size=1, max_size=min(2, settings.db_pool_max))
     recorder = Recorder(
         sink=PostgresSink(db.pool),

@@ -14,6 +14,7 @@ __all__ = [
     "STAGES",
     "RecorderPrometheusMetrics",
     "call_ended",
+    "call_rejected",
     "call_started",
     "error",
     "recorder_backlog",
