@@ -202,7 +202,7 @@ class CapturingAudioOutput(io.AudioOutput):
         )
         self.speed = speed
         self.segments: list[PlayedSegment] = []
-        self._queue: asyncio.Queue[object] = asyncio.Queue()
+        self._queue: asyncio.Queue[tuple[PlayedSegment, rtc.AudioFrame | object]] = asyncio.Queue()
         self._current: PlayedSegment | None = None  # the segment being captured
         self._playing: PlayedSegment | None = None  # the segment the player is in
         self._enabled = asyncio.Event()
@@ -239,7 +239,7 @@ class CapturingAudioOutput(io.AudioOutput):
     def clear_buffer(self) -> None:
         segs = {s.index: s for s in (self._playing, self._current) if s is not None and not s.finished}
         while not self._queue.empty():
-            seg, _ = self._queue.get_nowait()  # type: ignore[misc]
+            seg, _ = self._queue.get_nowait()
             if not seg.finished:
                 segs[seg.index] = seg
         if self._player is not None and self._playing is not None and self._frame_started is not None:
@@ -270,8 +270,7 @@ class CapturingAudioOutput(io.AudioOutput):
 
     async def _play(self) -> None:
         while True:
-            seg, item = await self._queue.get()  # type: ignore[misc]
-            assert isinstance(seg, PlayedSegment)
+            seg, item = await self._queue.get()
             if seg.finished:
                 continue
             if item is _FLUSH:
@@ -325,3 +324,13 @@ class CapturingAudioOutput(io.AudioOutput):
             self._player.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._player
+
+
+def attach_call_audio(
+    session: object, *, speed: float = 1.0
+) -> tuple[CallerAudioInput, CapturingAudioOutput]:
+    """Give an ``AgentSession`` (before ``start``) a fake caller and speaker; returns them."""
+    caller, speaker = CallerAudioInput(speed=speed), CapturingAudioOutput(speed=speed)
+    session.input.audio = caller  # type: ignore[attr-defined]
+    session.output.audio = speaker  # type: ignore[attr-defined]
+    return caller, speaker

@@ -2,13 +2,14 @@
 
 Each server fixture is function-scoped (starting one costs ~1 ms) and yields the started fake:
 ``fake_deepgram``, ``fake_cartesia``, ``fake_openai``, ``fake_livekit``. ``lk_http`` binds livekit's
-http session context, which the real plugins need outside a worker job. ``requires_espeak`` is a mark
-for tests that need real speech.
+http session context, which the real plugins need outside a worker job. ``silero_vad`` (session scope,
+~1 s to load once). ``requires_espeak`` is a mark for tests that need real speech.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 
@@ -34,6 +35,14 @@ async def lk_http() -> AsyncIterator[None]:
 
     async with http_context.open():
         yield
+
+
+@pytest.fixture(scope="session")
+def silero_vad() -> Any:
+    """Silero VAD (ships in its wheel, runs offline), loaded once per test session."""
+    from livekit.plugins import silero
+
+    return silero.VAD.load()
 
 
 @pytest.fixture

@@ -13,7 +13,14 @@ import pytest
 from livekit.agents import Agent, AgentSession
 from livekit.plugins import silero
 
-from tests.fakes import CallerAudioInput, CapturingAudioOutput, FakeCartesia, FakeDeepgram, FakeOpenAI
+from tests.fakes import (
+    CallerAudioInput,
+    CapturingAudioOutput,
+    FakeCartesia,
+    FakeDeepgram,
+    FakeOpenAI,
+    attach_call_audio,
+)
 from tests.fakes.fixtures import requires_espeak
 
 pytestmark = [requires_espeak, pytest.mark.slow]
@@ -45,14 +52,9 @@ class Call:
     tts: FakeCartesia
 
 
-@pytest.fixture(scope="module")
-def vad() -> silero.VAD:
-    return silero.VAD.load()
-
-
 @pytest.fixture
 async def call(
-    vad: silero.VAD,
+    silero_vad: silero.VAD,
     fake_deepgram: FakeDeepgram,
     fake_openai: FakeOpenAI,
     fake_cartesia: FakeCartesia,
@@ -62,15 +64,13 @@ async def call(
         stt=fake_deepgram.stt(),
         llm=fake_openai.llm(),
         tts=fake_cartesia.tts(),
-        vad=vad,
+        vad=silero_vad,
         turn_handling={"turn_detection": "vad", "interruption": {"mode": "vad"}},
         aec_warmup_duration=None,
         # at hangup the session waits this long for a final transcript; a silent caller never gets one
         session_close_transcript_timeout=0.3,
     )
-    caller, speaker = CallerAudioInput(speed=SPEED), CapturingAudioOutput(speed=SPEED)
-    session.input.audio = caller
-    session.output.audio = speaker
+    caller, speaker = attach_call_audio(session, speed=SPEED)
     await session.start(EchoAgent())
     try:
         yield Call(session, caller, speaker, fake_deepgram, fake_openai, fake_cartesia)
