@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -14,7 +15,6 @@ import click
 from voicebot.cli._transcript import TranscriptPrinter
 from voicebot.dialogue import (
     CallContext,
-    Conversation,
     Dtmf,
     Engine,
     Event,
@@ -23,12 +23,14 @@ from voicebot.dialogue import (
     Utterance,
 )
 from voicebot.dialogue.nlu import to_json
+from voicebot.observability import configure_logging
 from voicebot.runtime import load_offline_bot
+from voicebot.telephony.textcall import TextCall
 
 HELP_TEXT = "commands: /silence  /dtmf DIGITS  /state  /hangup  /help   (anything else is what you say)"
 
 
-def _event(line: str) -> Event | str | None:
+def _event(line: str) -> Event | str:
     """The event for a typed line; a string for local commands."""
     stripped = line.strip()
     if stripped in ("/silence", "/s"):
@@ -43,45 +45,52 @@ def _event(line: str) -> Event | str | None:
 
 
 async def _run(path: Path, caller: str, knowledge: Path | None, now: datetime | None, source: TextIO) -> int:
+    _quiet_logs()
     bot = load_offline_bot(path, knowledge_dir=knowledge)
     compiled = bot.engine.compiled
     clock_value = (now if now.tzinfo else now.replace(tzinfo=compiled.tz)) if now else None
     engine = Engine(compiled, clock=(lambda: clock_value) if clock_value else None)
-    conversation = Conversation(
-        engine,
-        CallContext(call_id="chat", caller_number=caller),
-        bot_id=bot.knowledge_id,
-        retriever=bot.retriever,
-        answerer=bot.answerer,
-    )
     interactive = source.isatty()
     printer = TranscriptPrinter(sys.stdout, color=sys.stdout.isatty())
     if interactive:
         click.echo(click.style(f"{bot.loaded.scenario.bot.name} — {HELP_TEXT}", dim=True))
-    printer.show(await conversation.start())
-    while not conversation.ended:
-        if interactive:
-            try:
-                line = input(click.style("you> ", fg="green", bold=True))
-            except EOFError:
-                line = "/hangup"
-        else:
-            raw = source.readline()
-            line = raw.rstrip("\n") if raw else "/hangup"
-            click.echo(f"you> {line}")
-        event = _event(line)
-        if isinstance(event, str):
-            if event == "/state":
-                call = conversation.call
-                slots = {k: to_json(v) for k, v in call.slots.items()}
-                click.echo(f"     state={call.state} slots={json.dumps(slots, ensure_ascii=False)}")
+    # The same AgentSession and bridge as a phone call, in text mode.
+    async with TextCall(
+        engine,
+        bot_id=bot.knowledge_id,
+        context=CallContext(call_id="chat", caller_number=caller),
+        retriever=bot.retriever,
+        answerer=bot.answerer,
+    ) as session_call:
+        for result in session_call.greeting:
+            printer.show(result)
+        while not session_call.ended:
+            if interactive:
+                try:
+                    line = input(click.style("you> ", fg="green", bold=True))
+                except EOFError:
+                    line = "/hangup"
             else:
-                click.echo(HELP_TEXT)
-            continue
-        if event is not None:
-            printer.show(await conversation.send(event))
+                raw = source.readline()
+                line = raw.rstrip("\n") if raw else "/hangup"
+                click.echo(f"you> {line}")
+            event = _event(line)
+            if isinstance(event, str):
+                if event == "/state":
+                    state = session_call.conversation.call
+                    slots = {k: to_json(v) for k, v in state.slots.items()}
+                    click.echo(f"     state={state.state} slots={json.dumps(slots, ensure_ascii=False)}")
+                else:
+                    click.echo(HELP_TEXT)
+                continue
+            if isinstance(event, Utterance):
+                results = await session_call.say(event.text)
+            else:
+                results = await session_call.send(event)
+            for result in results:
+                printer.show(result)
+        call = session_call.conversation.call
     finished = printer.finished
-    call = conversation.call
     click.echo("")
     if finished is not None:
         click.echo(f"outcome: {finished.outcome} (confidence {finished.confidence:.2f}, {finished.rule})")
@@ -89,6 +98,11 @@ async def _run(path: Path, caller: str, knowledge: Path | None, now: datetime | 
     slots = {k: to_json(v) for k, v in call.slots.items()}
     click.echo(f"slots:   {json.dumps(slots, ensure_ascii=False)}")
     return 0
+
+
+def _quiet_logs() -> None:
+    """The transcript is the output: logs go to stderr, warnings only unless VOICEBOT_LOG_LEVEL says."""
+    configure_logging(level=os.environ.get("VOICEBOT_LOG_LEVEL", "warning").lower(), stream=sys.stderr)
 
 
 @click.command()
