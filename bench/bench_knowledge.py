@@ -9,8 +9,9 @@
 2. Ingest throughput: a generated 300-paragraph text document, extract + chunk + embed + write, chunks/s.
 3. Latency: the support bot's collection filled up to ``--chunks`` passages (the extra ones get random
    unit vectors: brute-force search costs the same whatever the vectors hold), then each labelled
-   question embedded and searched, p50/p95 over several rounds. Also the shared layout (payload
-   filter) at the same size, and the time to take a call's snapshot of the collection.
+   question embedded and searched, p50/p95 over several rounds: through Qdrant local mode, and
+   through a call's snapshot (what a call process uses in local mode). Also the embedding alone, the
+   time to take the snapshot, and the shared layout (payload filter) in local mode at the same size.
 
 Real Qdrant local mode in a temporary directory; nothing is downloaded.
 """
@@ -174,6 +175,15 @@ async def main() -> None:
         results["call_snapshot_s"] = round(time.perf_counter() - started, 2)
         snap_retriever = QdrantRetriever(store=snapshot, embedder=embedder, min_score=-1.0)
         results["latency_snapshot"] = latency(snap_retriever, str(BOT), questions, args.rounds)
+        embed_ms = []
+        for q in questions * args.rounds:
+            started = time.perf_counter()
+            embedder.embed([q])
+            embed_ms.append((time.perf_counter() - started) * 1000)
+        results["embed_only"] = {
+            "p50_ms": round(statistics.median(embed_ms), 2),
+            "p95_ms": round(percentile(embed_ms, 95), 2),
+        }
         snapshot.close()
 
         shared = QdrantStore.local(tmp / "shared", layout="shared")
