@@ -30,8 +30,15 @@ from voicebot.scenario import load_file, load_text  # noqa: E402
 
 SCRIPTS: dict[str, list[list[str]]] = {
     "clinic": [
-        ["I'd like to book an appointment", "John Smith", "March 3rd 1985", "a check-up",
-         "tomorrow at 10 am", "no, I said Thursday at 2 pm", "yes"],
+        [
+            "I'd like to book an appointment",
+            "John Smith",
+            "March 3rd 1985",
+            "a check-up",
+            "tomorrow at 10 am",
+            "no, I said Thursday at 2 pm",
+            "yes",
+        ],
         ["book a visit for Anna Lee born 12 May 1990 for a flu shot", "next Monday at 9:30", "yes"],
         ["what are your hours", "purple elephant", "repeat that", "where are you located", "agent"],
     ],

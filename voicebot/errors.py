@@ -3,7 +3,8 @@
 ::
 
     VoicebotError                    root; .retryable says whether trying again may help
-    ├── ScenarioError                a scenario file is invalid; .problems lists every Problem(path, line, col, message)
+    ├── ScenarioError                a scenario file is invalid; .problems lists every
+    │                                Problem(path, line, col, message)
     ├── ConfigError                  a setting or command-line value is wrong; the message names the fix
     ├── NotFoundError                a company, bot, call or document does not exist (or is not yours)
     ├── ConflictError                a unique value is taken (a phone number, a name)

@@ -8,16 +8,13 @@ packages land.
 
 from __future__ import annotations
 
-import asyncio
 import os
-import uuid
-from collections.abc import Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from voicebot.dialogue import Answerer, Engine, Passage, Retriever, compile_scenario
+from voicebot.dialogue import Answerer, Engine, Retriever, compile_scenario
 from voicebot.dialogue.compiled import CompiledScenario
 from voicebot.scenario import LoadedScenario, load_file
 from voicebot.settings import Settings
@@ -31,7 +28,6 @@ __all__ = [
     "compiled_for",
     "knowledge_dir_for",
     "load_offline_bot",
-    "offline_knowledge",
     "open_worker_resources",
     "provider_config",
 ]
@@ -57,8 +53,6 @@ class OfflineBot:
     engine: Engine
     retriever: Retriever | None
     answerer: Answerer | None
-    knowledge_id: str
-    """The id the bot's knowledge is stored under: pass it as the conversation's bot_id."""
 
 
 def knowledge_dir_for(scenario_path: Path, bot_id: str) -> Path | None:
@@ -74,58 +68,12 @@ def load_offline_bot(scenario_path: Path, *, knowledge_dir: Path | None = None) 
     compiled = compiled_for(loaded)
     retriever: Retriever | None = None
     answerer: Answerer | None = None
-    knowledge_id = bot_id
     docs = knowledge_dir or knowledge_dir_for(scenario_path, bot_id)
     if docs is not None:
-        knowledge_id, retriever, answerer = offline_knowledge(bot_id, docs)
-    return OfflineBot(bot_id, loaded, Engine(compiled), retriever, answerer, knowledge_id)
+        from voicebot.knowledge.offline import offline_knowledge
 
-
-_KNOWLEDGE: dict[tuple[str, str], tuple[str, Retriever, Answerer]] = {}
-
-
-def offline_knowledge(bot_id: str, docs: Path) -> tuple[str, Retriever, Answerer]:
-    """An in-memory knowledge base of every document in ``docs``, built with the offline embedder.
-
-    Returns the id the bot's passages are stored under, the retriever and the extractive answerer.
-    Cached per process by folder and content, so a test run ingests each bot's documents once.
-    Raises KnowledgeError naming the file when a document cannot be ingested.
-    """
-    from voicebot.knowledge import (
-        InMemoryDocRegistry,
-        KnowledgeService,
-        MiniLMEmbedder,
-        QdrantRetriever,
-        QdrantStore,
-        extractive_answer,
-    )
-
-    files = sorted(p for p in docs.iterdir() if p.is_file() and not p.name.startswith("."))
-    fingerprint = ";".join(f"{p.name}:{p.stat().st_size}:{p.stat().st_mtime_ns}" for p in files)
-    key = (str(docs.resolve()), fingerprint)
-    cached = _KNOWLEDGE.get(key)
-    if cached is not None:
-        return cached
-    knowledge_id = uuid.uuid5(uuid.NAMESPACE_URL, f"voicebot:offline:{bot_id}")
-    store = QdrantStore.memory()
-    embedder = MiniLMEmbedder()
-    service = KnowledgeService(store=store, embedder=embedder, registry=InMemoryDocRegistry())
-
-    async def ingest() -> None:
-        for path in files:
-            await service.add(knowledge_id, path)
-
-    # Offline tools call this at start-up, from inside their event loop or not: ingest on a
-    # thread of its own so either works.
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        pool.submit(asyncio.run, ingest()).result()
-
-    def answer(question: str, passages: Sequence[Passage], max_sentences: int, lang: str) -> str:
-        return extractive_answer(question, passages, max_sentences=max_sentences, lang=lang)
-
-    result = (str(knowledge_id), QdrantRetriever(store=store, embedder=embedder), answer)
-    _KNOWLEDGE[key] = result
-    return result
+        retriever, answerer = offline_knowledge(bot_id, docs)
+    return OfflineBot(bot_id, loaded, Engine(compiled), retriever, answerer)
 
 
 # --------------------------------------------------------------------------- telephony (LiveKit workers)

@@ -73,7 +73,8 @@ class Settings:
     def __post_init__(self) -> None:
         if self.db_pool_min > self.db_pool_max:
             raise ConfigError(
-                f"VOICEBOT_DB_POOL_MIN={self.db_pool_min} is greater than VOICEBOT_DB_POOL_MAX={self.db_pool_max}"
+                f"VOICEBOT_DB_POOL_MIN={self.db_pool_min} is greater than "
+                f"VOICEBOT_DB_POOL_MAX={self.db_pool_max}"
             )
         if self.log_format not in ("console", "json"):
             raise ConfigError(f"VOICEBOT_LOG_FORMAT={self.log_format!r} must be 'console' or 'json'")

@@ -57,7 +57,7 @@ async def _run(path: Path, caller: str, knowledge: Path | None, now: datetime | 
     # The same AgentSession and bridge as a phone call, in text mode.
     async with TextCall(
         engine,
-        bot_id=bot.knowledge_id,
+        bot_id=bot.bot_id,
         context=CallContext(call_id="chat", caller_number=caller),
         retriever=bot.retriever,
         answerer=bot.answerer,

@@ -42,7 +42,7 @@ async def _demo(scenario: Path) -> None:
     # The same AgentSession and bridge as a phone call, in text mode.
     async with TextCall(
         bot.engine,
-        bot_id=bot.knowledge_id,
+        bot_id=bot.bot_id,
         context=CallContext(call_id="demo", caller_number="+12125550123"),
         retriever=bot.retriever,
         answerer=bot.answerer,

@@ -126,7 +126,9 @@ class BotMeta(_Model):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {value!r} (use an IANA name such as 'Europe/Moscow')") from None
+            raise ValueError(
+                f"unknown time zone {value!r} (use an IANA name such as 'Europe/Moscow')"
+            ) from None
         return value
 
 
@@ -135,12 +137,21 @@ class ScenarioSettings(_Model):
 
     no_input_seconds: float = Field(default=8.0, gt=0, le=120, description="Silence before a no_input event.")
     max_retries: int = Field(
-        default=2, ge=0, le=10, description="Reprompts after input that is not understood, before retries_exhausted."
+        default=2,
+        ge=0,
+        le=10,
+        description="Reprompts after input that is not understood, before retries_exhausted.",
     )
-    max_no_input: int = Field(default=2, ge=0, le=10, description="Silence reprompts before the call is ended.")
+    max_no_input: int = Field(
+        default=2, ge=0, le=10, description="Silence reprompts before the call is ended."
+    )
     intent_threshold: float = Field(default=0.6, gt=0, le=1, description="Minimum offline intent score.")
-    corrections: bool = Field(default=True, description="Let the caller correct a filled slot ('no, I said Tuesday').")
-    no_input_message: Text | None = Field(default=None, description="Said on silence; built-in default if unset.")
+    corrections: bool = Field(
+        default=True, description="Let the caller correct a filled slot ('no, I said Tuesday')."
+    )
+    no_input_message: Text | None = Field(
+        default=None, description="Said on silence; built-in default if unset."
+    )
     reprompt_message: Text | None = Field(
         default=None, description="Said when input is not understood; built-in default if unset."
     )
@@ -155,8 +166,12 @@ class ScenarioSettings(_Model):
 class _SlotBase(_Model):
     prompt: Text | None = Field(default=None, description="Asked when the slot is missing.")
     reprompt: Text | None = Field(default=None, description="Asked again when the answer was not understood.")
-    invalid: Text | None = Field(default=None, description="Said when a value fails validation ({value} available).")
-    confirm: bool = Field(default=False, description="Read the value back and wait for yes/no before keeping it.")
+    invalid: Text | None = Field(
+        default=None, description="Said when a value fails validation ({value} available)."
+    )
+    confirm: bool = Field(
+        default=False, description="Read the value back and wait for yes/no before keeping it."
+    )
     default_from: Literal["caller_number", "dialed_number"] | None = Field(
         default=None, description="Pre-fill from the call (e.g. the caller's number)."
     )
@@ -272,17 +287,22 @@ class Transition(_Model):
     """One way out of a state. A state's transitions are tried in the order written."""
 
     to: Name
-    intent: Name | None = Field(default=None, description="Fires when the caller's utterance has this intent.")
+    intent: Name | None = Field(
+        default=None, description="Fires when the caller's utterance has this intent."
+    )
     when: str | None = Field(default=None, description="Fires when this condition over slots holds.")
     event: Literal["no_input", "retries_exhausted", "no_answer", "utterance"] | None = Field(
         default=None,
         description=(
-            "no_input: silence; retries_exhausted: not understood max_retries times; no_answer: the knowledge "
-            "base had no good answer; utterance: anything the caller said that nothing else handled."
+            "no_input: silence; retries_exhausted: not understood max_retries times; "
+            "no_answer: the knowledge base had no good answer; "
+            "utterance: anything the caller said that nothing else handled."
         ),
     )
     dtmf: Annotated[str, Field(pattern=r"^[0-9*#]+$")] | None = None
-    fallback: bool = Field(default=False, description="Catch-all: the caller was not understood, retries ran out.")
+    fallback: bool = Field(
+        default=False, description="Catch-all: the caller was not understood, retries ran out."
+    )
     say: Text | None = Field(default=None, description="Said while taking the transition.")
 
     @model_validator(mode="after")
@@ -317,7 +337,9 @@ class KnowledgeSpec(_Model):
     """Answer the caller's last question from the bot's knowledge base."""
 
     top_k: int = Field(default=3, ge=1, le=20)
-    min_score: float = Field(default=0.35, ge=0, le=1, description="Below this best score there is no answer.")
+    min_score: float = Field(
+        default=0.35, ge=0, le=1, description="Below this best score there is no answer."
+    )
     max_sentences: int = Field(default=2, ge=1, le=10, description="Offline extractive answer length.")
 
 
@@ -325,7 +347,9 @@ class LlmTurn(_Model):
     """A free-form LLM turn; the state machine stays authoritative over where the call goes."""
 
     instructions: str = Field(min_length=1)
-    max_turns: int = Field(default=5, ge=1, le=50, description="After this many LLM replies, retries_exhausted.")
+    max_turns: int = Field(
+        default=5, ge=1, le=50, description="After this many LLM replies, retries_exhausted."
+    )
     offline_reply: Text | None = Field(default=None, description="Said instead when no LLM is configured.")
 
 
@@ -352,8 +376,9 @@ class State(_Model):
     edit: bool = Field(
         default=False,
         description=(
-            "Any slot value the caller gives here replaces the filled one, no correction cue needed; then the "
-            "call returns to the state it came from (e.g. 'What should I change?' after a read-back)."
+            "Any slot value the caller gives here replaces the filled one, no correction cue "
+            "needed; then the call returns to the state it came from "
+            "(e.g. 'What should I change?' after a read-back)."
         ),
     )
 

@@ -120,7 +120,7 @@ async def _run_case(bot: OfflineBot, spec: TestFile, case: TestCase, totals: Fil
     engine = Engine(compiled, clock=(lambda: clock_value) if clock_value else None, llm_enabled=False)
     context = CallContext(call_id=f"test:{case.name}", caller_number=case.caller_number or spec.caller_number)
     conversation = Conversation(
-        engine, context, bot_id=bot.knowledge_id, retriever=bot.retriever, answerer=bot.answerer
+        engine, context, bot_id=bot.bot_id, retriever=bot.retriever, answerer=bot.answerer
     )
     outcome = CaseResult(case.name)
     log = _CallLog()
