@@ -1,7 +1,4 @@
-"""``voicebot demo``: a scripted call through an example scenario, printed as a transcript.
-
-It runs on embedded defaults with no keys: the real scenario loader, compiled engine and offline NLU.
-"""
+"""``voicebot demo``: the whole path of a call, end to end, on embedded defaults with no keys."""
 
 from __future__ import annotations
 
@@ -14,59 +11,12 @@ from pathlib import Path
 import click
 
 from voicebot.cli._transcript import TranscriptPrinter
-from voicebot.dialogue import CallContext, Hangup
+from voicebot.demo import run_demo
 from voicebot.dialogue.nlu import to_json
 from voicebot.observability import configure_logging
-from voicebot.runtime import load_offline_bot
-from voicebot.telephony.textcall import TextCall
+from voicebot.settings import Settings
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
-
-CALLER_LINES = [
-    "Hi, what are your opening hours?",
-    "I'd like to book an appointment",
-    "John Smith",
-    "March 3rd 1985",
-    "I need a check-up",
-    "tomorrow at 10 am",
-    "no, make it 11:30 am",
-    "yes",
-]
-
-
-async def _demo(scenario: Path) -> None:
-    _quiet_logs()
-    bot = load_offline_bot(scenario)
-    printer = TranscriptPrinter(sys.stdout, color=sys.stdout.isatty())
-    click.echo(click.style(f"demo call to {bot.loaded.scenario.bot.name} ({scenario.name})\n", bold=True))
-    # The same AgentSession and bridge as a phone call, in text mode.
-    async with TextCall(
-        bot.engine,
-        bot_id=bot.bot_id,
-        context=CallContext(call_id="demo", caller_number="+12125550123"),
-        retriever=bot.retriever,
-        answerer=bot.answerer,
-    ) as call:
-        for result in call.greeting:
-            printer.show(result)
-        for line in CALLER_LINES:
-            if call.ended:
-                break
-            click.echo(click.style("caller> ", fg="green", bold=True) + line)
-            for result in await call.say(line):
-                printer.show(result)
-        if not call.ended:
-            for result in await call.send(Hangup()):
-                printer.show(result)
-        state = call.conversation.call
-    finished = printer.finished
-    click.echo(click.style("\nsummary", bold=True))
-    if finished is not None:
-        click.echo(f"  outcome:   {finished.outcome} (confidence {finished.confidence:.2f}; {finished.rule})")
-        click.echo(f"  ended:     {finished.end_reason} in state {finished.final_state}")
-    click.echo(f"  states:    {', '.join(sorted(state.visited))}")
-    slots = {k: to_json(v) for k, v in state.slots.items()}
-    click.echo(f"  slots:     {json.dumps(slots, ensure_ascii=False)}")
 
 
 def _quiet_logs() -> None:
@@ -79,8 +29,47 @@ def _quiet_logs() -> None:
     "--scenario",
     type=click.Path(path_type=Path, dir_okay=False, exists=True),
     default=None,
-    help="Scenario to call (default: the clinic example).",
+    help="Scenario to call (default: the clinic example, scenarios/clinic.yaml).",
 )
 def demo(scenario: Path | None) -> None:
-    """Run a scripted call end to end on embedded defaults (no keys, no network) and print it."""
-    asyncio.run(_demo(scenario or SCENARIOS / "clinic.yaml"))
+    """Run the whole path of a call end to end, with no keys and nothing to set up.
+
+    Starts the embedded PostgreSQL and Qdrant, creates a company and a bot from an example scenario,
+    ingests its documents, runs a scripted caller through the real session path (a knowledge question,
+    a booking, a correction), records everything in Postgres, decides the outcome and delivers the signed
+    webhooks to a local receiver that verifies them. Prints the transcript with its states, the payloads
+    and a summary. Set DATABASE_URL / QDRANT_URL to run it against real servers instead.
+    """
+    _quiet_logs()
+    settings = Settings.from_env()
+    color = sys.stdout.isatty()
+    printer = TranscriptPrinter(sys.stdout, color=color)
+
+    def show(line: str) -> None:
+        click.echo(click.style(line, bold=True) if color and line[:1].isdigit() else line)
+
+    result = asyncio.run(
+        run_demo(settings, scenario=scenario or SCENARIOS / "clinic.yaml", show=show, show_turn=printer.show)
+    )
+    finished = result.finished
+    click.echo(click.style("\nsummary", bold=True))
+    if finished is not None:
+        click.echo(
+            f"  outcome:       {finished.outcome} (confidence {finished.confidence:.2f}; {finished.rule})"
+        )
+        click.echo(f"  ended:         {finished.end_reason} in state {finished.final_state}")
+        slots = {k: to_json(v) for k, v in finished.slots.items()}
+        click.echo(f"  slots:         {json.dumps(slots, ensure_ascii=False)}")
+    if result.confirmation_code:
+        click.echo(f"  appointment:   confirmation code {result.confirmation_code}")
+    click.echo(
+        f"  in Postgres:   call {result.call_id}: {result.rows.get('turns', 0)} turns, "
+        f"{result.rows.get('transitions', 0)} transitions, {result.rows.get('slots', 0)} slot values"
+    )
+    types = ", ".join(str(e.get("type")) for e in result.delivered) or "none"
+    click.echo(
+        f"  webhooks:      {len(result.delivered)} delivered and verified ({types}) "
+        f"in {result.deliver_ms:.0f} ms after the call ended"
+    )
+    click.echo(f"  company / bot: {result.company_id} / {result.bot_id} on {result.phone}")
+    click.echo("  the embedded PostgreSQL keeps running: `voicebot db status`, `voicebot db stop`")
