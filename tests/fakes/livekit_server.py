@@ -7,7 +7,8 @@ issuer = the api key, ``exp`` required) and its grants are checked against the m
 into ``ServerError``). Requests are decoded with the ``livekit.protocol`` types and recorded.
 
 Implemented: RoomService/DeleteRoom, RoomService/RemoveParticipant, SIP/TransferSIPParticipant,
-SIP/CreateSIPParticipant. Anything else answers 404 ``bad_route``.
+SIP/CreateSIPParticipant, AgentDispatchService/CreateDispatch (outbound calls dispatch the agent to their
+room). Anything else answers 404 ``bad_route``.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from aiohttp import web
 from google.protobuf.message import Message
 from livekit.api import TokenVerifier
 from livekit.api.access_token import Claims
+from livekit.protocol import agent_dispatch as dispatch_pb
 from livekit.protocol import room as room_pb
 from livekit.protocol import sip as sip_pb
 
@@ -99,6 +101,12 @@ def _created(req: sip_pb.CreateSIPParticipantRequest) -> Message:
     )
 
 
+def _dispatched(req: dispatch_pb.CreateAgentDispatchRequest) -> Message:
+    return dispatch_pb.AgentDispatch(
+        id=f"AD_{uuid.uuid4().hex[:12]}", agent_name=req.agent_name, room=req.room, metadata=req.metadata
+    )
+
+
 _METHODS: dict[tuple[str, str], _Method] = {
     ("RoomService", "DeleteRoom"): _Method(
         room_pb.DeleteRoomRequest, _grant_delete_room, lambda _r: room_pb.DeleteRoomResponse()
@@ -110,6 +118,10 @@ _METHODS: dict[tuple[str, str], _Method] = {
         sip_pb.TransferSIPParticipantRequest, _grant_transfer, _transfer_ok
     ),
     ("SIP", "CreateSIPParticipant"): _Method(sip_pb.CreateSIPParticipantRequest, _grant_sip_call, _created),
+    # the server requires roomAdmin on the dispatch's room
+    ("AgentDispatchService", "CreateDispatch"): _Method(
+        dispatch_pb.CreateAgentDispatchRequest, _grant_room_admin, _dispatched
+    ),
 }
 
 

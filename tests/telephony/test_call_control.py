@@ -5,9 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from livekit.protocol import agent_dispatch as dispatch_pb
 
-from tests.fakes import livekit_server
 from tests.fakes.livekit_server import FakeLiveKitServer, TwirpFailure
 from voicebot.errors import ConfigError, ProviderError
 from voicebot.storage.records import CallEnded, ErrorLogged
@@ -16,18 +14,6 @@ from voicebot.telephony.textcall import TextCall
 
 from .conftest import engine_for, of_kind, said
 from .test_text_calls import TINY
-
-# The fake implements the methods a call uses; outbound calls also dispatch the agent to their room.
-livekit_server._METHODS.setdefault(
-    ("AgentDispatchService", "CreateDispatch"),
-    livekit_server._Method(
-        dispatch_pb.CreateAgentDispatchRequest,
-        livekit_server._grant_room_admin,
-        lambda r: dispatch_pb.AgentDispatch(
-            id="AD_1", agent_name=r.agent_name, room=r.room, metadata=r.metadata
-        ),
-    ),
-)
 
 
 async def test_terminal_state_deletes_the_room(fake_livekit: FakeLiveKitServer) -> None:
@@ -52,7 +38,7 @@ async def test_transfer_to_a_human_is_a_sip_transfer_to_the_scenario_number(
         "tel:+15550100999",
     )
     assert fake_livekit.calls_to("RoomService/DeleteRoom") == []
-    assert of_kind(call.records, CallEnded)[0].status == "transferred"  # type: ignore[attr-defined]
+    assert of_kind(call.records, CallEnded)[0].status == "transferred"
 
 
 async def test_a_failed_transfer_hangs_up_and_is_logged(fake_livekit: FakeLiveKitServer) -> None:
@@ -63,7 +49,7 @@ async def test_a_failed_transfer_hangs_up_and_is_logged(fake_livekit: FakeLiveKi
             await call.say("can I talk to a person please")
     assert [r.room for r in fake_livekit.calls_to("RoomService/DeleteRoom")] == ["call-3"]
     (error,) = of_kind(call.records, ErrorLogged)
-    assert error.error_type == "call_control_error"  # type: ignore[attr-defined]
+    assert error.error_type == "call_control_error"
 
 
 async def test_outbound_call_dispatches_the_worker_and_dials_from_the_bot_number(
