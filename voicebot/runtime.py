@@ -9,26 +9,31 @@ packages land.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from voicebot.dialogue import Answerer, Engine, Retriever, compile_scenario
+from voicebot.dialogue import Answerer, Engine, Passage, Retriever, compile_scenario
 from voicebot.dialogue.compiled import CompiledScenario
 from voicebot.scenario import LoadedScenario, load_file
 from voicebot.settings import Settings
 
 if TYPE_CHECKING:
+    from voicebot.dialogue.actions import CallFinished
+    from voicebot.outcomes.finalize import Finalizer
+    from voicebot.telephony.answer import CallOutcome, CallServices
     from voicebot.telephony.session import ProviderConfig
-    from voicebot.telephony.worker import ProcessResources
+
+CloseFn = Callable[[], Awaitable[None]]
 
 __all__ = [
     "OfflineBot",
     "compiled_for",
+    "finalize_calls_with",
     "knowledge_dir_for",
     "load_offline_bot",
-    "open_worker_resources",
+    "open_call_services",
     "provider_config",
 ]
 
@@ -95,17 +100,50 @@ def provider_config(settings: Settings, env: Mapping[str, str] | None = None) ->
     )
 
 
-async def open_worker_resources(settings: Settings) -> ProcessResources:
-    """What one worker process shares between its calls: a small pool, the bot lookup, the recorder.
+def finalize_calls_with(
+    finalizer: Finalizer,
+) -> Callable[[CallFinished, CallOutcome], Awaitable[object]]:
+    """The telephony hook that writes a finished call's outcome and webhooks (outcomes.Finalizer)."""
+    from voicebot.outcomes.finalize import CallFacts
+    from voicebot.outcomes.payloads import TranscriptEntry
 
-    Opened on the process's first job; closed when the process exits (the recorder journals anything it
-    could not write, so nothing recorded is lost)."""
+    async def finalize(finished: CallFinished, call: CallOutcome) -> object:
+        if call.info is None or call.scenario is None or call.started_at is None:
+            raise ValueError("only an answered call (with its info, scenario and start) can be finalized")
+        i = call.info
+        facts = CallFacts.for_scenario(
+            call.scenario.scenario,
+            call_id=i.call_id,
+            bot_id=i.bot_id,
+            started_at=call.started_at,
+            direction=i.direction,
+            caller_number=i.caller_number,
+            dialed_number=i.dialed_number,
+            scenario_version_id=i.scenario_version_id,
+        )
+        transcript = [TranscriptEntry(role=r, text=t, at=at) for r, t, at in call.transcript]  # type: ignore[arg-type]
+        return await finalizer.finalize(finished, facts, transcript)
+
+    return finalize
+
+
+async def open_call_services(settings: Settings, *, vad: Any = None) -> tuple[CallServices, CloseFn]:
+    """What one call (one LiveKit job process) needs: a small pool, the bot lookup, the recorder, the bot's
+    knowledge (a Qdrant server, or a snapshot of the local directory taken while the greeting plays), the
+    LLM when configured, and the outcome finalizer. Returns the services and their closer (flush, close).
+
+    LiveKit runs one job per process, so this is opened per call, inside the job's event loop."""
+    from voicebot.knowledge import embedder_from_settings, extractive_answer, open_call_retriever
     from voicebot.observability import configure_logging
     from voicebot.observability.metrics import RecorderPrometheusMetrics, recorder_backlog
+    from voicebot.outcomes.config import WebhookSettings
+    from voicebot.runtime_outcomes import build_outcome_services
     from voicebot.storage import Database, Journal, PostgresSink, Recorder
-    from voicebot.telephony.worker import ProcessResources
+    from voicebot.telephony.answer import CallServices
+    from voicebot.telephony.session import audio_session, load_vad, openai_llm
 
-    provider_config(settings).require_speech()
+    config = provider_config(settings)
+    config.require_speech()
     configure_logging(level=settings.log_level, fmt=settings.log_format)  # job processes start fresh
     db = await Database.open(settings, min_size=1, max_size=min(2, settings.db_pool_max))
     recorder = Recorder(
@@ -116,6 +154,9 @@ async def open_worker_resources(settings: Settings) -> ProcessResources:
         metrics=RecorderPrometheusMetrics(),
     )
     await recorder.start()
+    outcomes = build_outcome_services(db.pool, WebhookSettings.from_env())
+    vad_model = vad if vad is not None else load_vad()
+    embedder = embedder_from_settings(settings)
 
     async def flush() -> bool:
         recorder_backlog(recorder.buffered)
@@ -123,6 +164,25 @@ async def open_worker_resources(settings: Settings) -> ProcessResources:
         recorder_backlog(recorder.buffered)
         return ok
 
-    return ProcessResources(
-        bots=db.bots, record=recorder.record, providers=provider_config(settings), vad=None, flush=flush
+    async def close() -> None:
+        try:
+            await recorder.aclose(timeout=10.0)  # writes what is left, journals the rest
+        finally:
+            await outcomes.aclose()
+            await db.close()
+
+    def answer(question: str, passages: Sequence[Passage], max_sentences: int, lang: str) -> str:
+        return extractive_answer(question, passages, max_sentences=max_sentences, lang=lang)
+
+    services = CallServices(
+        bots=db.bots,
+        record=recorder.record,
+        new_session=lambda providers, lang: audio_session(providers, lang, config, vad_model=vad_model),
+        flush=flush,
+        llm_model=lambda providers: openai_llm(providers, config),
+        llm_timeout=config.llm_timeout,
+        knowledge=lambda bot_id: open_call_retriever(settings, bot_id, embedder=embedder),
+        answerer=answer,
+        finalize=finalize_calls_with(outcomes.finalizer),
     )
+    return services, close

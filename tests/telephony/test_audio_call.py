@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import pytest
 from livekit.agents import AgentSession
+from livekit.agents import vad as lk_vad
 from livekit.plugins import silero
 
 from tests.fakes import CallerAudioInput, CapturingAudioOutput, FakeCartesia, FakeDeepgram, FakeOpenAI
@@ -52,7 +53,7 @@ class AudioCall:
 
 
 @pytest.fixture(scope="module")
-def vad() -> silero.VAD:
+def vad() -> lk_vad.VAD:
     return silero.VAD.load()
 
 
@@ -113,16 +114,16 @@ async def test_caller_barges_into_the_greeting_and_is_answered(
     assert isinstance(call.agent.control, NullControl) and call.agent.control.hung_up
 
     turns = of_kind(call.records, Turn)
-    bot_turns = [t for t in turns if t.role == "bot"]  # type: ignore[attr-defined]
-    assert bot_turns[0].interrupted  # type: ignore[attr-defined]
-    assert [t.text for t in turns if t.role == "caller"] == ["sales please"]  # type: ignore[attr-defined]
+    bot_turns = [t for t in turns if t.role == "bot"]
+    assert bot_turns[0].interrupted
+    assert [t.text for t in turns if t.role == "caller"] == ["sales please"]
     final = bot_turns[-1]
-    assert final.text == "Thank you, goodbye." and not final.interrupted  # type: ignore[attr-defined]
-    assert final.tts_ms is not None and final.e2e_ms is not None  # type: ignore[attr-defined]
-    caller_turn = next(t for t in turns if t.role == "caller")  # type: ignore[attr-defined]
-    assert caller_turn.stt_ms is not None  # type: ignore[attr-defined]
+    assert final.text == "Thank you, goodbye." and not final.interrupted
+    assert final.tts_ms is not None and final.e2e_ms is not None
+    caller_turn = next(t for t in turns if t.role == "caller")
+    assert caller_turn.stt_ms is not None
     print(
-        f"\nstage latencies (ms): stt={caller_turn.stt_ms} engine={final.engine_ms} "  # type: ignore[attr-defined]
+        f"\nstage latencies (ms): stt={caller_turn.stt_ms} engine={final.engine_ms} "
         f"tts={final.tts_ms} e2e={final.e2e_ms}"
-    )  # type: ignore[attr-defined]
-    assert of_kind(call.records, CallEnded)[0].status == "completed"  # type: ignore[attr-defined]
+    )
+    assert of_kind(call.records, CallEnded)[0].status == "completed"

@@ -60,8 +60,8 @@ async def test_template_states_never_call_the_llm_and_llm_states_do() -> None:
             assert said(await call.say("what is good here?")) == ["Pepperoni is our favourite."]
         assert len(fake.requests) == 2
         assert fake.requests[-1].last_user_text == "what is good here?"
-    bot_turns = [t for t in of_kind(call.records, Turn) if t.role == "bot"]  # type: ignore[attr-defined]
-    assert bot_turns[-1].llm_ms is not None and bot_turns[-1].llm_ms > 0  # type: ignore[attr-defined]
+    bot_turns = [t for t in of_kind(call.records, Turn) if t.role == "bot"]
+    assert bot_turns[-1].llm_ms is not None and bot_turns[-1].llm_ms > 0
 
 
 async def test_llm_failure_gets_a_scripted_apology_and_an_error_row() -> None:
@@ -72,4 +72,4 @@ async def test_llm_failure_gets_a_scripted_apology_and_an_error_row() -> None:
             reply = said(await call.say("what is good here?"))
     assert reply == ["Sorry, I can't answer that right now."]
     errors = of_kind(call.records, ErrorLogged)
-    assert errors and errors[0].error_type == "llm_error"  # type: ignore[attr-defined]
+    assert errors and errors[0].error_type == "llm_error"

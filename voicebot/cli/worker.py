@@ -32,18 +32,17 @@ def worker(mode: Literal["start", "dev"], drain_timeout: int) -> None:
     if missing:
         raise ConfigError(f"{', '.join(missing)} must be set to run the worker")
     from voicebot.observability import configure_logging, metrics
-    from voicebot.runtime import open_worker_resources, provider_config
-    from voicebot.telephony.worker import run_worker
+    from voicebot.runtime import open_call_services, provider_config
+    from voicebot.telephony.worker import VoicebotWorker, run_worker
 
     provider_config(settings).require_speech()
     configure_logging(level=settings.log_level, fmt=settings.log_format)
     metrics.serve(settings.metrics_port)
-    assert settings.livekit_url and settings.livekit_api_key and settings.livekit_api_secret
-    run_worker(
-        mode,
-        resources=lambda: open_worker_resources(settings),
+    worker_ = VoicebotWorker(
+        open_services=lambda vad: open_call_services(settings, vad=vad),
         url=settings.livekit_url,
         api_key=settings.livekit_api_key,
         api_secret=settings.livekit_api_secret,
         drain_timeout=drain_timeout,
     )
+    run_worker(worker_, mode)

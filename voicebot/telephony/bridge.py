@@ -165,6 +165,20 @@ class CallAgent(Agent):
 
         return await self.send(Dtmf(digits))
 
+    def dtmf_received(self, digits: str) -> None:
+        """A room event handler: DTMF ``digits`` arrived (the answer is spoken in a task of the call)."""
+        if digits:
+            self._spawn(self.dtmf(digits))
+
+    def caller_left(self) -> None:
+        """A room event handler: the caller's participant left the room."""
+        self._spawn(self.caller_hung_up("caller_hangup"))
+
+    @property
+    def finished(self) -> CallFinished | None:
+        """The engine's end of the call (outcome, end reason, slots), once it has ended."""
+        return self._finished
+
     async def caller_hung_up(self, reason: str = "caller_hangup") -> None:
         """The line dropped: finish the call (outcome, records) without speaking."""
         self._cancel_no_input()
