@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import json
 import time
 from collections.abc import Callable
@@ -264,8 +265,10 @@ class FakeCartesia(FakeServer):
 
     @staticmethod
     async def _send(ws: web.WebSocketResponse, msg: dict[str, Any]) -> None:
+        # the plugin drops a pooled connection when its speech is interrupted: late audio has nowhere to go
         if not ws.closed:
-            await ws.send_str(json.dumps(msg))
+            with contextlib.suppress(ConnectionError):
+                await ws.send_str(json.dumps(msg))
 
     # -- bytes ---------------------------------------------------------------------------------
 

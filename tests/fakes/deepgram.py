@@ -16,6 +16,7 @@ finalizes the utterance in progress (``from_finalize=true``) or is acknowledged 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import math
 import time
@@ -398,7 +399,8 @@ class _Stream:
                 await asyncio.sleep(wait)
             utt: Utterance | None = msg.pop("_utterance", None)
             if not self.ws.closed:
-                await self.ws.send_str(json.dumps(msg))
+                with contextlib.suppress(ConnectionError):  # the client went away mid-send
+                    await self.ws.send_str(json.dumps(msg))
             if utt is not None:
                 utt.final_sent_wall = time.monotonic()
                 self.fake._final_event.set()
