@@ -31,6 +31,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "worker": ("voicebot.cli.worker", "worker", "Run the LiveKit worker that answers calls (start | dev)."),
     "call": ("voicebot.cli.call", "call", "Place an outbound call that runs a bot's scenario."),
     "knowledge": ("voicebot.cli.knowledge", "knowledge", "A bot's documents: add, list, remove, search."),
+    "api": ("voicebot.cli.api", "api", "Serve the company admin HTTP API."),
 }
 
 

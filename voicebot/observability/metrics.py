@@ -8,15 +8,25 @@ from __future__ import annotations
 
 from typing import Final
 
-from prometheus_client import REGISTRY, Counter, Gauge, Histogram, start_http_server
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+    start_http_server,
+)
 
 __all__ = [
     "STAGES",
     "RecorderPrometheusMetrics",
+    "api_request",
     "call_ended",
     "call_rejected",
     "call_started",
     "error",
+    "exposition",
     "recorder_backlog",
     "serve",
     "transition",
@@ -43,6 +53,19 @@ _RECORDER_SPILLED = Counter("voicebot_recorder_spilled_records_total", "Records 
 _RECORDER_UNAVAILABLE = Counter(
     "voicebot_recorder_unavailable_total", "Recorder flushes that found the database unreachable."
 )
+
+_API_REQUESTS = Counter(
+    "voicebot_api_requests_total",
+    "Admin API requests, by method, route template and status class (2xx, 4xx, 5xx).",
+    ["method", "route", "status"],
+)
+_API_LATENCY = Histogram(
+    "voicebot_api_request_duration_seconds",
+    "Admin API request latency, by method and route template.",
+    ["method", "route"],
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0),
+)
+_API_METHODS = frozenset(("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"))
 
 _KNOWN_STATUSES = frozenset(("completed", "transferred", "abandoned", "failed", "rejected"))
 
@@ -96,6 +119,20 @@ class RecorderPrometheusMetrics:
 
     def unavailable(self) -> None:
         _RECORDER_UNAVAILABLE.inc()
+
+
+def api_request(method: str, route: str, status: int, seconds: float) -> None:
+    """One admin API request. ``route`` must be the route *template* (``/v1/bots/{bot_id}``) or
+    ``unmatched``, never the raw path: ids in labels would make a series per bot, call and event."""
+    verb = method if method in _API_METHODS else "other"
+    _API_REQUESTS.labels(verb, route, f"{status // 100}xx").inc()
+    if seconds >= 0:
+        _API_LATENCY.labels(verb, route).observe(seconds)
+
+
+def exposition() -> tuple[bytes, str]:
+    """The process's metrics in the Prometheus text format, and its content type (for ``/metrics``)."""
+    return generate_latest(REGISTRY), CONTENT_TYPE_LATEST
 
 
 def serve(port: int, *, addr: str = "0.0.0.0") -> bool:

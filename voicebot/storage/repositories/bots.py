@@ -113,11 +113,17 @@ class Bots:
         self._cache: dict[str, tuple[float, BotForCall | None]] = {}
 
     async def deploy(
-        self, company_id: uuid.UUID, phone_number: str, loaded: DeployableScenario
+        self,
+        company_id: uuid.UUID,
+        phone_number: str,
+        loaded: DeployableScenario,
+        *,
+        activate: bool = True,
     ) -> DeployResult:
         """Create the company's bot ``loaded.scenario.bot.id`` or update it.
 
-        A new scenario version is made when the source differs from the current version's."""
+        A new scenario version is made when the source differs from the current version's. An update
+        activates the bot unless ``activate`` is False (the admin API keeps a deactivated bot inactive)."""
         phone = normalize_phone(phone_number)
         meta = loaded.scenario.bot
         providers = meta.providers.model_dump(mode="json")
@@ -156,13 +162,14 @@ class Bots:
                     bot_id, current_sha = row["id"], row["sha256"]
                     old_phone = await conn.fetchval(
                         """UPDATE bots b SET name = $2, phone_number = $3, language = $4, providers = $5,
-                                  is_active = true, updated_at = now()
+                                  is_active = b.is_active OR $6, updated_at = now()
                            FROM bots old WHERE b.id = $1 AND old.id = b.id RETURNING old.phone_number""",
                         bot_id,
                         meta.name,
                         phone,
                         meta.language,
                         providers,
+                        activate,
                     )
                     self.invalidate(old_phone)
                 if current_sha == loaded.sha256:

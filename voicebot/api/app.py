@@ -1,0 +1,85 @@
+"""``create_app(services)``: the admin API as an ASGI app. There is no module-level app.
+
+    services, close = await build_api_services(settings)      # voicebot.runtime_api
+    app = create_app(services)                                  # serve with uvicorn
+
+The app owns its background work (knowledge ingestion): shutting it down (the ASGI lifespan)
+cancels that work and waits for it; closing the services is the caller's.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from voicebot import __version__
+from voicebot.api import analytics, bots, calls, health, knowledge, webhooks
+from voicebot.api.errors import install_error_handlers
+from voicebot.api.services import ApiServices
+from voicebot.api.tasks import BackgroundWork
+from voicebot.observability.metrics import api_request
+
+__all__ = ["create_app"]
+
+
+class _RequestMetrics:
+    """Counts requests and their latency by route *template* (never the raw path with its ids)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500
+
+        async def send_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_status)
+        finally:
+            route = getattr(scope.get("route"), "path", None) or "unmatched"
+            api_request(scope["method"], route, status, time.perf_counter() - started)
+
+
+def create_app(services: ApiServices) -> FastAPI:
+    work = BackgroundWork()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            await work.aclose()
+
+    app = FastAPI(
+        title="voicebot admin API",
+        version=__version__,
+        description="Manage a company's bots, knowledge, calls, analytics and webhooks. "
+        "Authenticate with `Authorization: Bearer <API key>`. See docs/api.md.",
+        lifespan=lifespan,
+        max_body_size=services.limits.max_body_bytes,
+    )
+    app.state.services = services
+    app.state.work = work
+    install_error_handlers(app)
+    app.add_middleware(_RequestMetrics)
+    # Routes are registered on the app itself (no included routers): app.routes lists every route
+    # with its full path template, which the tenant isolation test walks and the metrics label.
+    health.register(app)
+    bots.register(app)
+    knowledge.register(app, services.limits, work)
+    calls.register(app)
+    analytics.register(app)
+    webhooks.register(app)
+    return app

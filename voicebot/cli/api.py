@@ -1,0 +1,49 @@
+"""``voicebot api``: serve the company admin HTTP API (docs/api.md) with uvicorn."""
+
+from __future__ import annotations
+
+import asyncio
+
+import click
+
+from voicebot.settings import Settings
+
+__all__ = ["api"]
+
+
+@click.command("api")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option(
+    "--port", default=8080, show_default=True, type=click.IntRange(1, 65535), help="Port to listen on."
+)
+def api(host: str, port: int) -> None:
+    """Serve the admin API (OpenAPI document at /openapi.json, interactive docs at /docs).
+
+    SIGTERM / SIGINT stop accepting requests, finish those in flight, stop background ingestion
+    (documents left in error) and close the database pool."""
+    import uvicorn
+
+    from voicebot.api import create_app
+    from voicebot.observability import configure_logging
+    from voicebot.runtime_api import build_api_services
+
+    settings = Settings.from_env()
+    configure_logging(level=settings.log_level, fmt=settings.log_format)
+
+    async def main() -> None:
+        services, close = await build_api_services(settings)
+        try:
+            config = uvicorn.Config(
+                create_app(services),
+                host=host,
+                port=port,
+                log_level=settings.log_level,
+                access_log=False,
+                server_header=False,
+                timeout_graceful_shutdown=30,
+            )
+            await uvicorn.Server(config).serve()
+        finally:
+            await close()
+
+    asyncio.run(main())

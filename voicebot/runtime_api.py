@@ -1,0 +1,114 @@
+"""Composition of the admin API's services (a companion of :mod:`voicebot.runtime`).
+
+    services, close = await build_api_services(settings)
+    app = create_app(services)          # voicebot.api
+    ...                                 # serve it (``voicebot api``)
+    await close()
+
+The knowledge store: with ``QDRANT_URL`` one server client stays open for the process. In local mode
+the directory is locked to one process and call processes need it for their snapshots, so
+:class:`ApiKnowledge` opens it per operation (one at a time in this process) and closes it at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+from voicebot.api.services import ApiLimits, ApiServices, KnowledgeOps
+from voicebot.knowledge import Embedder, KnowledgeService, QdrantStore, embedder_from_settings, open_store
+from voicebot.knowledge.registry import DocRegistry
+from voicebot.settings import Settings
+from voicebot.storage import Bots, Companies, Database, KnowledgeDocs
+from voicebot.storage.readiness import readiness
+from voicebot.storage.repositories.analytics import Analytics
+from voicebot.storage.repositories.call_history import CallHistory
+from voicebot.storage.repositories.company_bots import CompanyBots
+from voicebot.storage.repositories.company_webhooks import CompanyWebhooks
+
+__all__ = ["ApiKnowledge", "api_services_on", "build_api_services"]
+
+CloseFn = Callable[[], Awaitable[None]]
+
+
+class ApiKnowledge:
+    """The API's access to the knowledge service (voicebot.api.KnowledgeAccess)."""
+
+    def __init__(
+        self, settings: Settings, *, registry: DocRegistry, embedder: Embedder | None = None
+    ) -> None:
+        self._settings = settings
+        self._registry = registry
+        self._embedder = embedder or embedder_from_settings(settings)
+        self._lock = asyncio.Lock()
+        self._server: QdrantStore | None = None
+
+    @property
+    def embedder_name(self) -> str:
+        return self._embedder.name
+
+    @asynccontextmanager
+    async def open(self) -> AsyncIterator[KnowledgeOps]:
+        if self._settings.qdrant_url:
+            if self._server is None:
+                self._server = await asyncio.to_thread(open_store, self._settings)
+            yield self._service(self._server)
+            return
+        async with self._lock:
+            store = await asyncio.to_thread(open_store, self._settings)
+            try:
+                yield self._service(store)
+            finally:
+                await asyncio.to_thread(store.close)
+
+    def _service(self, store: QdrantStore) -> KnowledgeService:
+        return KnowledgeService(store=store, embedder=self._embedder, registry=self._registry)
+
+    def close(self) -> None:
+        if self._server is not None:
+            self._server.close()
+            self._server = None
+
+
+def api_services_on(
+    pool: Any,
+    settings: Settings,
+    *,
+    embedder: Embedder | None = None,
+    limits: ApiLimits | None = None,
+    webhook_secret_grace: dt.timedelta = dt.timedelta(hours=24),
+) -> tuple[ApiServices, ApiKnowledge]:
+    """The API's services on an open asyncpg pool (tests pass their own pool and embedder)."""
+    docs = KnowledgeDocs(pool)
+    knowledge = ApiKnowledge(settings, registry=docs, embedder=embedder)
+    services = ApiServices(
+        companies=Companies(pool),
+        bots=Bots(pool),
+        company_bots=CompanyBots(pool),
+        calls=CallHistory(pool),
+        analytics=Analytics(pool),
+        webhooks=CompanyWebhooks(pool),
+        knowledge_docs=docs,
+        knowledge=knowledge,
+        readiness=lambda: readiness(pool),
+        limits=limits or ApiLimits(),
+        webhook_secret_grace=webhook_secret_grace,
+    )
+    return services, knowledge
+
+
+async def build_api_services(settings: Settings) -> tuple[ApiServices, CloseFn]:
+    """Open the pool (VOICEBOT_DB_POOL_MIN/MAX) and build the API's services; returns their closer."""
+    db = await Database.open(settings)
+    services, knowledge = api_services_on(db.pool, settings)
+
+    async def close() -> None:
+        try:
+            await asyncio.to_thread(knowledge.close)
+        finally:
+            await db.close()
+
+    return services, close
