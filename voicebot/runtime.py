@@ -30,6 +30,7 @@ CloseFn = Callable[[], Awaitable[None]]
 __all__ = [
     "OfflineBot",
     "compiled_for",
+    "extractive_answerer",
     "finalize_calls_with",
     "knowledge_dir_for",
     "load_offline_bot",
@@ -100,6 +101,13 @@ def provider_config(settings: Settings, env: Mapping[str, str] | None = None) ->
     )
 
 
+def extractive_answerer(question: str, passages: Sequence[Passage], max_sentences: int, lang: str) -> str:
+    """The dialogue's Answerer with no LLM: the passages' best sentences (knowledge.extractive_answer)."""
+    from voicebot.knowledge import extractive_answer
+
+    return extractive_answer(question, passages, max_sentences=max_sentences, lang=lang)
+
+
 def finalize_calls_with(
     finalizer: Finalizer,
 ) -> Callable[[CallFinished, CallOutcome], Awaitable[object]]:
@@ -133,7 +141,7 @@ async def open_call_services(settings: Settings, *, vad: Any = None) -> tuple[Ca
     LLM when configured, and the outcome finalizer. Returns the services and their closer (flush, close).
 
     LiveKit runs one job per process, so this is opened per call, inside the job's event loop."""
-    from voicebot.knowledge import embedder_from_settings, extractive_answer, open_call_retriever
+    from voicebot.knowledge import embedder_from_settings, open_call_retriever
     from voicebot.observability import configure_logging
     from voicebot.observability.metrics import RecorderPrometheusMetrics, recorder_backlog
     from voicebot.outcomes.config import WebhookSettings
@@ -171,9 +179,6 @@ async def open_call_services(settings: Settings, *, vad: Any = None) -> tuple[Ca
             await outcomes.aclose()
             await db.close()
 
-    def answer(question: str, passages: Sequence[Passage], max_sentences: int, lang: str) -> str:
-        return extractive_answer(question, passages, max_sentences=max_sentences, lang=lang)
-
     services = CallServices(
         bots=db.bots,
         record=recorder.record,
@@ -182,7 +187,7 @@ async def open_call_services(settings: Settings, *, vad: Any = None) -> tuple[Ca
         llm_model=lambda providers: openai_llm(providers, config),
         llm_timeout=config.llm_timeout,
         knowledge=lambda bot_id: open_call_retriever(settings, bot_id, embedder=embedder),
-        answerer=answer,
+        answerer=extractive_answerer,
         finalize=finalize_calls_with(outcomes.finalizer),
     )
     return services, close

@@ -115,6 +115,7 @@ class CallAgent(Agent):
         self._started_at = time.monotonic()
         self._turns = 0
         self._errors = 0
+        self._failing = False
         self.done = asyncio.Event()
         """Set when the call is over and its end recorded (after the hang-up or transfer)."""
 
@@ -253,6 +254,8 @@ class CallAgent(Agent):
         def done(h: SpeechHandle | None) -> None:
             if says:
                 self._record_bot_turn(h, " ".join(a.text for a in says), state, lat, sources, result.chunks)
+            if self._failing:
+                return  # the failure path hangs up and ends the call
             if control is not None:
                 self._spawn(self._control(control))
             elif self.conversation.ended:
@@ -372,30 +375,52 @@ class CallAgent(Agent):
         metrics.error(kind)
         self.calllog.error(kind, f"{type(cause).__name__}: {cause}", context={"recoverable": recoverable})
         log.warning("provider_error", kind=kind, recoverable=recoverable, error_class=type(cause).__name__)
-        if not recoverable and not self.conversation.ended:
-            self._spawn(self._apologize_and_end())
+        if not recoverable:
+            self._fail()
+
+    def _fail(self) -> None:
+        """An unrecoverable provider error (or the session closing on one): end the call as failed, once."""
+        if self._failing or self.done.is_set():
+            return
+        self._failing = True
+        self._spawn(self._apologize_and_end())
 
     async def _apologize_and_end(self) -> None:
+        """Tell the engine (outcome by the scenario's rules, default ``error``), try the apology, hang up.
+
+        When TTS itself is what failed, livekit has closed the session and the apology cannot be spoken:
+        the call is still hung up (the caller hears the line drop) and recorded as failed."""
         lang = self.conversation.engine.compiled.lang
-        async with self._lock:
-            result = await self.conversation.send(Hangup("error"))
-            self._book(result, turn_seq=None)
+        if not self.conversation.ended:
+            async with self._lock:
+                result = await self.conversation.send(Hangup("error"))
+                self._book(result, turn_seq=None)
         text = APOLOGY.get(lang, APOLOGY["en"])
-        with contextlib.suppress(Exception):
+        try:
             handle = self.session.say(text, allow_interruptions=False)
             await asyncio.wait_for(handle.wait_for_playout(), timeout=10)
-            self.calllog.turn(
-                "bot", text, state=self.conversation.call.state, metadata={"source": ["apology"]}
-            )
-        with contextlib.suppress(Exception):
+            if not handle.interrupted:
+                self.calllog.turn(
+                    "bot", text, state=self.conversation.call.state, metadata={"source": ["apology"]}
+                )
+        except Exception as exc:  # the session is closed or TTS is down: nothing can be heard
+            log.warning("apology_not_spoken", error_class=type(exc).__name__)
+        try:
             await self.control.hang_up()
+        except Exception as exc:
+            metrics.error("call_control")
+            self.calllog.error("call_control_error", str(exc), context={"action": "end_call"})
+            log.error("call_control_failed", action="end_call", error=str(exc))
         self._end("error")
 
     def _on_close(self, ev: CloseEvent) -> None:
         if self.done.is_set():
             return
         reason = _CLOSE_REASONS.get(str(getattr(ev.reason, "value", ev.reason)), "dropped")
-        self._spawn(self.caller_hung_up(reason))
+        if reason == "error":
+            self._fail()
+        elif not self._failing:
+            self._spawn(self.caller_hung_up(reason))
 
     def _spawn(self, coro: Any) -> None:
         task = asyncio.get_running_loop().create_task(coro)

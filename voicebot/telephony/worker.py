@@ -121,7 +121,7 @@ class VoicebotWorker:
         self.server = AgentServer.from_server_options(
             WorkerOptions(
                 entrypoint_fnc=self._entrypoint,
-                request_fnc=self._request,
+                request_fnc=self.on_job_request,
                 prewarm_fnc=prewarm,
                 agent_name=AGENT_NAME,
                 ws_url=url,
@@ -136,7 +136,7 @@ class VoicebotWorker:
     def draining(self) -> bool:
         return self.server.draining
 
-    async def _request(self, request: JobRequest) -> None:
+    async def on_job_request(self, request: JobRequest) -> None:
         """Accept the job unless draining (livekit already answers 'unavailable' then; this closes the race
         of a request that arrived just before the drain began)."""
         if self.server.draining:
