@@ -38,6 +38,7 @@ bot:
   id: broken
   name: Broken bot
   language: en
+  greeting: "Hi."
 start: ask
 states:
   ask:

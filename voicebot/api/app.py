@@ -19,6 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from voicebot import __version__
 from voicebot.api import analytics, bots, calls, health, knowledge, webhooks
 from voicebot.api.errors import install_error_handlers
+from voicebot.api.limits import BodyLimit
 from voicebot.api.services import ApiServices
 from voicebot.api.tasks import BackgroundWork
 from voicebot.observability.metrics import api_request
@@ -68,11 +69,11 @@ def create_app(services: ApiServices) -> FastAPI:
         description="Manage a company's bots, knowledge, calls, analytics and webhooks. "
         "Authenticate with `Authorization: Bearer <API key>`. See docs/api.md.",
         lifespan=lifespan,
-        max_body_size=services.limits.max_body_bytes,
     )
     app.state.services = services
     app.state.work = work
     install_error_handlers(app)
+    app.add_middleware(BodyLimit, limits=services.limits)
     app.add_middleware(_RequestMetrics)
     # Routes are registered on the app itself (no included routers): app.routes lists every route
     # with its full path template, which the tenant isolation test walks and the metrics label.

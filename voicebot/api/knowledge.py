@@ -36,7 +36,6 @@ from voicebot.storage.repositories.knowledge_docs import KnowledgeDoc
 __all__ = ["DocOut", "register", "safe_filename"]
 
 _log = structlog.get_logger("voicebot.api")
-_MULTIPART_OVERHEAD = 64 * 1024
 _CHUNK = 1 << 20
 
 
@@ -150,7 +149,6 @@ def register(app: FastAPI, limits: ApiLimits, work: BackgroundWork) -> None:
         tags=TAGS,
         status_code=202,
         response_model=DocOut,
-        max_body_size=limits.max_upload_bytes + _MULTIPART_OVERHEAD,
         responses={
             200: {"description": "identical file already ready", "model": DocOut},
             **COMMON,
