@@ -105,7 +105,7 @@ class _StuckKnowledge:
 
     @asynccontextmanager
     async def open(self) -> AsyncIterator[KnowledgeOps]:
-        yield self  # type: ignore[misc]
+        yield self
 
     async def add(self, bot_id: uuid.UUID, path: Any) -> object:
         self.started.set()

@@ -33,7 +33,7 @@ def _routes(api: Api) -> list[tuple[str, str, APIRoute]]:
     for route in api.app.routes:
         if not isinstance(route, APIRoute) or route.path in PUBLIC_PATHS:
             continue
-        for method in sorted(route.methods):
+        for method in sorted(route.methods or ()):
             found.append((method, route.path, route))
     return found
 
