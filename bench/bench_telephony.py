@@ -4,7 +4,8 @@ Run: ``python bench/bench_telephony.py [--skip-audio]`` (results are recorded in
 
 1. Ratio: a text-mode turn through voicebot's session code (bridge + engine + recording) against a bare
    AgentSession turn whose agent only echoes, measured alternately in the same run. Goal: <= 1.2.
-2. Concurrency: 100 text sessions in one process, all talking at once. Goal: turn p99 < 50 ms.
+2. Concurrency: 100 text sessions in one process, all talking at once, then a sweep of 10-100 sessions
+   with ~1 s think time; each against bare echo sessions in the same run. Goal: turn p99 < 50 ms.
 3. Voice-to-voice over the fake vendors with their published latencies injected (Deepgram final
    transcript ~300 ms, Cartesia first byte ~90 ms): caller stops speaking -> first audible frame, for the
    echo agent and for voicebot, so the runtime's own share is the difference. Needs espeak-ng.
@@ -97,8 +98,26 @@ async def ratio(turns: int = 600) -> None:
     )
 
 
-async def concurrency(sessions: int = 100, turns: int = 20, think: float = 0.0) -> None:
-    """``think``: mean pause between a session's turns (s); 0 = every caller talks at once, non-stop."""
+class _Bare:
+    """A bare echo session with TextCall's shape (the concurrency baseline)."""
+
+    async def __aenter__(self) -> _Bare:
+        self.session = text_session()
+        await self.session.start(EchoAgent())
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.session.aclose()
+
+    async def say(self, line: str) -> None:
+        await self.session.run(user_input=line)
+
+
+async def concurrency(
+    sessions: int = 100, turns: int = 20, think: float = 0.0, kind: str = "voicebot"
+) -> float:
+    """``think``: mean pause between a session's turns (s); 0 = every caller talks at once, non-stop.
+    ``kind``: voicebot's TextCall, or "bare" echo sessions (the baseline). Returns the turn p99 (ms)."""
     import random
 
     latencies: list[float] = []
@@ -108,7 +127,8 @@ async def concurrency(sessions: int = 100, turns: int = 20, think: float = 0.0) 
 
     async def one(n: int) -> None:
         nonlocal ready
-        async with TextCall(engine(), bot_id="loop", record=lambda r: None) as call:
+        call: Any = _Bare() if kind == "bare" else TextCall(engine(), bot_id="loop", record=lambda r: None)
+        async with call:
             ready += 1
             if ready == sessions:
                 go.set()
@@ -124,11 +144,20 @@ async def concurrency(sessions: int = 100, turns: int = 20, think: float = 0.0) 
     await asyncio.gather(*(one(n) for n in range(sessions)))
     wall = time.perf_counter() - t0
     mode = f"think time ~{think:g} s" if think else "no think time (all talk at once)"
+    p99 = pct(latencies, 0.99)
     print(
-        f"concurrency ({mode}): {sessions} sessions x {turns} turns in {wall:.2f} s "
+        f"concurrency {kind} ({mode}): {sessions} sessions x {turns} turns in {wall:.2f} s "
         f"({sessions * turns / wall:.0f} turns/s); turn p50 {pct(latencies, 0.5):.2f} ms "
-        f"p99 {pct(latencies, 0.99):.2f} ms max {max(latencies):.2f} ms (goal p99 < 50 ms)"
+        f"p99 {p99:.2f} ms max {max(latencies):.2f} ms (goal p99 < 50 ms)"
     )
+    return p99
+
+
+async def sweep(sizes: tuple[int, ...] = (10, 25, 50, 75, 100), think: float = 1.0) -> None:
+    """p99 against the number of sessions, voicebot and the bare baseline alternately in one run."""
+    for n in sizes:
+        for kind in ("bare", "voicebot"):
+            await concurrency(n, turns=15, think=think, kind=kind)
 
 
 async def voice_to_voice(rounds: int = 3) -> None:
@@ -195,8 +224,9 @@ async def voice_to_voice(rounds: int = 3) -> None:
 async def main() -> None:
     structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(40))
     await ratio()
+    await concurrency(kind="bare")
     await concurrency()
-    await concurrency(think=1.0)
+    await sweep()
     if "--skip-audio" not in sys.argv:
         await voice_to_voice()
 

@@ -56,6 +56,9 @@ _CLOSE_REASONS = {
     "task_completed": "completed",
 }
 
+HISTORY_ITEMS = 8
+"""Chat items the agent keeps (see CallAgent._trim_history)."""
+
 APOLOGY = {
     "en": "Sorry, I'm having technical trouble. Please call again later. Goodbye.",
     "ru": "Извините, у нас технические неполадки. Пожалуйста, перезвоните позже. До свидания.",
@@ -116,6 +119,7 @@ class CallAgent(Agent):
         self._turns = 0
         self._errors = 0
         self._failing = False
+        self._trimming = False
         self.done = asyncio.Event()
         """Set when the call is over and its end recorded (after the hang-up or transfer)."""
 
@@ -254,6 +258,7 @@ class CallAgent(Agent):
         def done(h: SpeechHandle | None) -> None:
             if says:
                 self._record_bot_turn(h, " ".join(a.text for a in says), state, lat, sources, result.chunks)
+            self._trim_history()
             if self._failing:
                 return  # the failure path hangs up and ends the call
             if control is not None:
@@ -303,6 +308,21 @@ class CallAgent(Agent):
         self.calllog.turn(
             "bot", heard, state=state, interrupted=interrupted, latencies=latencies, metadata=meta
         )
+
+    def _trim_history(self) -> None:
+        """Keep the agent's chat context short. livekit walks the whole of it on every turn (copies it,
+        strips markup from every assistant message), so a turn's cost grew with the call's length; the
+        engine keeps the call's state and llm_node reads only the last caller message. The session's own
+        history (``session.history``) is untouched."""
+        if len(self.chat_ctx.items) > 2 * HISTORY_ITEMS and not self._trimming:
+            self._trimming = True
+            self._spawn(self._trim())
+
+    async def _trim(self) -> None:
+        try:
+            await self.update_chat_ctx(self.chat_ctx.copy().truncate(max_items=HISTORY_ITEMS))
+        finally:
+            self._trimming = False
 
     async def _control(self, action: EndCall | Transfer) -> None:
         try:
