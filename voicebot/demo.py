@@ -31,15 +31,15 @@ from aiohttp import web
 from voicebot.dialogue import CallContext, CallFinished, Engine, Hangup, Say, TurnResult
 from voicebot.errors import ConflictError, VoicebotError
 from voicebot.knowledge import KnowledgeService, MiniLMEmbedder, QdrantRetriever, open_store
-from voicebot.knowledge.offline import answer as extractive
-from voicebot.outcomes import CallFacts, TranscriptEntry, WebhookSettings
+from voicebot.outcomes import TranscriptEntry, WebhookSettings
 from voicebot.outcomes.signing import SignatureError, verify
 from voicebot.outcomes.urlguard import HostPolicy
-from voicebot.runtime import compiled_for
+from voicebot.runtime import compiled_for, extractive_answerer, finalize_calls_with
 from voicebot.runtime_outcomes import build_outcome_services
 from voicebot.scenario import LoadedScenario, load_file
 from voicebot.settings import Settings
 from voicebot.storage import Database, DeployResult, Recorder
+from voicebot.telephony.answer import CallOutcome
 from voicebot.telephony.recording import CallInfo
 from voicebot.telephony.textcall import TextCall
 
@@ -167,6 +167,14 @@ async def run_demo(
                 elif isinstance(action, CallFinished):
                     finished = action
 
+        info = CallInfo(
+            call_id=call_id,
+            bot_id=bot_id,
+            bot_slug=loaded.scenario.bot.id,
+            caller_number=CALLER_NUMBER,
+            dialed_number=phone,
+            scenario_version_id=deployed.version_id,
+        )
         recorder = Recorder.from_settings(settings, db.pool)
         async with recorder:
             async with TextCall(
@@ -174,16 +182,9 @@ async def run_demo(
                 bot_id=str(bot_id),
                 context=CallContext(call_id=str(call_id), caller_number=CALLER_NUMBER, dialed_number=phone),
                 retriever=retriever,
-                answerer=extractive,
+                answerer=extractive_answerer,
                 record=recorder.record,
-                info=CallInfo(
-                    call_id=call_id,
-                    bot_id=bot_id,
-                    bot_slug=loaded.scenario.bot.id,
-                    caller_number=CALLER_NUMBER,
-                    dialed_number=phone,
-                    scenario_version_id=deployed.version_id,
-                ),
+                info=info,
             ) as call:
                 for turn in call.greeting:
                     take(turn)
@@ -216,17 +217,17 @@ async def run_demo(
         )
         services = build_outcome_services(db.pool, webhook_settings)
         try:
-            facts = CallFacts.for_scenario(
-                loaded.scenario,
-                call_id=call_id,
-                bot_id=bot_id,
+            # The same finalize hook a phone call's worker uses.
+            finalize = finalize_calls_with(services.finalizer)
+            record = CallOutcome(
+                call_id,
+                info=info,
                 started_at=began,
-                caller_number=CALLER_NUMBER,
-                dialed_number=phone,
-                scenario_version_id=deployed.version_id,
+                scenario=compiled_for(loaded),
+                transcript=tuple((e.role, e.text, e.at or began) for e in transcript),
             )
             ended = time.perf_counter()
-            final = await services.finalizer.finalize(finished, facts, transcript)
+            final = await finalize(finished, record)
             result.confirmation_code = final.confirmation_code
             show(
                 f"5/6 outcome: {finished.outcome} (confidence {finished.confidence:.2f}, {finished.rule}); "

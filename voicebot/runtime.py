@@ -21,7 +21,7 @@ from voicebot.settings import Settings
 
 if TYPE_CHECKING:
     from voicebot.dialogue.actions import CallFinished
-    from voicebot.outcomes.finalize import Finalizer
+    from voicebot.outcomes.finalize import FinalizedLike, Finalizer
     from voicebot.telephony.answer import CallOutcome, CallServices
     from voicebot.telephony.session import ProviderConfig
 
@@ -102,20 +102,20 @@ def provider_config(settings: Settings, env: Mapping[str, str] | None = None) ->
 
 
 def extractive_answerer(question: str, passages: Sequence[Passage], max_sentences: int, lang: str) -> str:
-    """The dialogue's Answerer with no LLM: the passages' best sentences (knowledge.extractive_answer)."""
-    from voicebot.knowledge import extractive_answer
+    """The dialogue's Answerer with no LLM: the passages' best sentences (knowledge.spoken_answer)."""
+    from voicebot.knowledge.answer import spoken_answer
 
-    return extractive_answer(question, passages, max_sentences=max_sentences, lang=lang)
+    return spoken_answer(question, passages, max_sentences, lang)
 
 
 def finalize_calls_with(
     finalizer: Finalizer,
-) -> Callable[[CallFinished, CallOutcome], Awaitable[object]]:
+) -> Callable[[CallFinished, CallOutcome], Awaitable[FinalizedLike]]:
     """The telephony hook that writes a finished call's outcome and webhooks (outcomes.Finalizer)."""
     from voicebot.outcomes.finalize import CallFacts
     from voicebot.outcomes.payloads import TranscriptEntry
 
-    async def finalize(finished: CallFinished, call: CallOutcome) -> object:
+    async def finalize(finished: CallFinished, call: CallOutcome) -> FinalizedLike:
         if call.info is None or call.scenario is None or call.started_at is None:
             raise ValueError("only an answered call (with its info, scenario and start) can be finalized")
         i = call.info

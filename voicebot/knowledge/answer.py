@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from voicebot.dialogue.ports import Passage
 
-__all__ = ["extractive_answer"]
+__all__ = ["extractive_answer", "spoken_answer"]
 
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+(?=[\"'«(\[]?[A-ZА-ЯЁ0-9])")
@@ -160,3 +160,8 @@ def extractive_answer(question: str, passages: Sequence[Passage], *, max_sentenc
         chosen = [top, *extras[: max_sentences - 1]]
     chosen.sort(key=lambda c: (c[0], c[1]))
     return " ".join(c[2] for c in chosen)
+
+
+def spoken_answer(question: str, passages: Sequence[Passage], max_sentences: int, lang: str) -> str:
+    """:func:`extractive_answer` with the dialogue driver's positional ``Answerer`` signature."""
+    return extractive_answer(question, passages, max_sentences=max_sentences, lang=lang)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from voicebot.dialogue.ports import Passage
 from voicebot.errors import KnowledgeError
-from voicebot.knowledge.answer import extractive_answer
+from voicebot.knowledge.answer import spoken_answer as answer
 from voicebot.knowledge.chunking import chunk_blocks, embedding_text
 from voicebot.knowledge.embedders import Embedder, MiniLMEmbedder
 from voicebot.knowledge.extract import SUPPORTED_TYPES, extract
@@ -28,11 +28,6 @@ __all__ = ["answer", "ingest_folder", "offline_knowledge"]
 _Key = tuple[str, str, tuple[tuple[str, int, int], ...]]
 _cache: dict[_Key, QdrantRetriever] = {}
 _lock = threading.Lock()
-
-
-def answer(question: str, passages: Sequence[Passage], max_sentences: int, lang: str) -> str:
-    """:func:`extractive_answer` with the driver's positional Answerer signature."""
-    return extractive_answer(question, passages, max_sentences=max_sentences, lang=lang)
 
 
 def _documents(folder: Path) -> list[Path]:
