@@ -361,3 +361,27 @@ def test_knowledge_lookup_action_carries_the_question() -> None:
     actions = engine.handle(call, Utterance("I have a question about parking"))  # type: ignore[arg-type]
     lookups = [a for a in actions if isinstance(a, LookupKnowledge)]
     assert lookups and lookups[0].query == "I have a question about parking"
+
+
+def test_an_error_end_is_the_outcome_even_when_a_catch_all_rule_exists() -> None:
+    source = BASE.replace(
+        "outcomes:\n  - {outcome: lead, when: \"filled('day')\"}",
+        'outcomes:\n  - {outcome: hangup, when: "true"}',
+    )
+    engine = make_engine(source)
+    call, _ = start(engine)
+    finished = engine.handle(call, Hangup(reason="error"))[-1]  # type: ignore[arg-type]
+    assert isinstance(finished, CallFinished)
+    assert (finished.outcome, finished.rule, finished.end_reason) == ("error", "end:error", "error")
+    call, _ = start(engine)
+    assert engine.handle(call, Hangup())[-1].outcome == "hangup"  # type: ignore[arg-type,union-attr]
+
+
+def test_an_outcome_set_by_a_state_survives_a_later_error() -> None:
+    from voicebot.dialogue.outcome import decide_outcome
+
+    engine = make_engine()
+    call, _ = start(engine)
+    call.outcome = "booking"  # type: ignore[attr-defined]  # as a state's `outcome:` sets it
+    decision = decide_outcome(engine.compiled, call, "error")  # type: ignore[arg-type]
+    assert (decision.outcome, decision.rule) == ("booking", "state:menu")

@@ -36,7 +36,7 @@ CASES = [
     ("clinic", [*CLINIC_BOOKING, HANGUP], "lead", "rule[0]", "caller_hangup", "confirm"),
     ("clinic", [HANGUP], "hangup", "rule[1]", "caller_hangup", "menu"),
     ("clinic", [SILENCE, SILENCE, SILENCE], "hangup", "rule[3]", "no_input", "menu"),
-    ("clinic", [ERROR], "hangup", "rule[3]", "error", "menu"),
+    ("clinic", [ERROR], "error", "end:error", "error", "menu"),  # a system end is never hidden by a rule
     ("salon", [*SALON_BOOKING, "да"], "booking", "state:booked", "completed", "booked"),
     (
         "salon",

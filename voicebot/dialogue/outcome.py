@@ -9,7 +9,7 @@ from voicebot.dialogue.compiled import CompiledScenario
 from voicebot.dialogue.nlu import to_json
 from voicebot.dialogue.state import CallState
 
-__all__ = ["DEFAULT_OUTCOMES", "Decision", "condition_env", "decide_outcome"]
+__all__ = ["DEFAULT_OUTCOMES", "SYSTEM_ENDS", "Decision", "condition_env", "decide_outcome"]
 
 DEFAULT_OUTCOMES = {
     "caller_hangup": "hangup",
@@ -20,6 +20,9 @@ DEFAULT_OUTCOMES = {
     "dropped": "dropped",
 }
 """The outcome of a call that no state set and no rule matched, by how the call ended."""
+
+SYSTEM_ENDS = frozenset({"error", "dropped"})
+"""End reasons that are the system's doing; they decide the outcome unless a state already set one."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,11 +43,16 @@ def condition_env(call: CallState, lang: str, **extra: Any) -> dict[str, Any]:
 def decide_outcome(compiled: CompiledScenario, call: CallState, end_reason: str) -> Decision:
     """The outcome: the one a state set, else the first matching rule, else a default by end reason.
 
-    A state's ``outcome`` is an explicit statement by the scenario writer and wins (confidence 1.0).
-    Rules are tried in the order written; a rule's confidence is the one it declares.
+    A state's ``outcome`` is an explicit statement by the scenario writer and wins (confidence 1.0);
+    then an end by the system (``error``, ``dropped``) is its own outcome; then rules are tried in the
+    order written, with the confidence each declares.
     """
     if call.outcome is not None:
         return Decision(call.outcome, 1.0, f"state:{call.state}")
+    if end_reason in SYSTEM_ENDS:
+        # A provider failure or a lost worker is not something the caller did: no scenario rule
+        # (least of all a catch-all) may hide it.
+        return Decision(DEFAULT_OUTCOMES[end_reason], 1.0, f"end:{end_reason}")
     env = condition_env(
         call,
         compiled.lang,
