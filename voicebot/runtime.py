@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from voicebot.dialogue import Answerer, Engine, Passage, Retriever, compile_scenario
+from voicebot.dialogue import LLM, Answerer, Engine, Passage, Retriever, compile_scenario
 from voicebot.dialogue.compiled import CompiledScenario
-from voicebot.scenario import LoadedScenario, load_file
+from voicebot.scenario import LoadedScenario, Scenario, load_file
 from voicebot.settings import Settings
 
 if TYPE_CHECKING:
@@ -30,6 +30,7 @@ CloseFn = Callable[[], Awaitable[None]]
 __all__ = [
     "OfflineBot",
     "compiled_for",
+    "configured_llm",
     "extractive_answerer",
     "finalize_calls_with",
     "knowledge_dir_for",
@@ -99,6 +100,19 @@ def provider_config(settings: Settings, env: Mapping[str, str] | None = None) ->
         openai_api_key=settings.openai_api_key,
         openai_base_url=settings.openai_base_url,
     )
+
+
+def configured_llm(settings: Settings, scenario: Scenario) -> LLM | None:
+    """The bot's LLM (its provider settings, OPENAI_API_KEY / OPENAI_BASE_URL), or None without a key.
+
+    Used by the terminal tools so `voicebot chat` behaves like a phone call of the same bot: with a key,
+    LLM states and LLM understanding work; without one, everything stays offline and deterministic."""
+    from voicebot.telephony.llm import LivekitLLM
+    from voicebot.telephony.session import openai_llm
+
+    config = provider_config(settings)
+    model = openai_llm(scenario.bot.providers, config)
+    return LivekitLLM(model, timeout=config.llm_timeout) if model is not None else None
 
 
 def extractive_answerer(question: str, passages: Sequence[Passage], max_sentences: int, lang: str) -> str:

@@ -24,7 +24,8 @@ from voicebot.dialogue import (
 )
 from voicebot.dialogue.nlu import to_json
 from voicebot.observability import configure_logging
-from voicebot.runtime import load_offline_bot
+from voicebot.runtime import configured_llm, load_offline_bot
+from voicebot.settings import Settings
 from voicebot.telephony.textcall import TextCall
 
 HELP_TEXT = "commands: /silence  /dtmf DIGITS  /state  /hangup  /help   (anything else is what you say)"
@@ -44,16 +45,22 @@ def _event(line: str) -> Event | str:
     return Utterance(line)
 
 
-async def _run(path: Path, caller: str, knowledge: Path | None, now: datetime | None, source: TextIO) -> int:
+async def _run(
+    path: Path, caller: str, knowledge: Path | None, now: datetime | None, source: TextIO, use_llm: bool
+) -> int:
     _quiet_logs()
     bot = load_offline_bot(path, knowledge_dir=knowledge)
     compiled = bot.engine.compiled
+    llm = configured_llm(Settings.from_env(), bot.loaded.scenario) if use_llm else None
     clock_value = (now if now.tzinfo else now.replace(tzinfo=compiled.tz)) if now else None
-    engine = Engine(compiled, clock=(lambda: clock_value) if clock_value else None)
+    engine = Engine(
+        compiled, clock=(lambda: clock_value) if clock_value else None, llm_enabled=llm is not None
+    )
     interactive = source.isatty()
     printer = TranscriptPrinter(sys.stdout, color=sys.stdout.isatty())
     if interactive:
-        click.echo(click.style(f"{bot.loaded.scenario.bot.name} — {HELP_TEXT}", dim=True))
+        mode = f"LLM {bot.loaded.scenario.bot.providers.llm.model}" if llm is not None else "offline, no LLM"
+        click.echo(click.style(f"{bot.loaded.scenario.bot.name} ({mode}) — {HELP_TEXT}", dim=True))
     # The same AgentSession and bridge as a phone call, in text mode.
     async with TextCall(
         engine,
@@ -61,6 +68,7 @@ async def _run(path: Path, caller: str, knowledge: Path | None, now: datetime | 
         context=CallContext(call_id="chat", caller_number=caller),
         retriever=bot.retriever,
         answerer=bot.answerer,
+        llm=llm,
     ) as session_call:
         for result in session_call.greeting:
             printer.show(result)
@@ -115,7 +123,14 @@ def _quiet_logs() -> None:
     help="Folder of documents to answer from (default: <scenario folder>/<bot id>/knowledge if present).",
 )
 @click.option("--now", type=click.DateTime(), default=None, help="Freeze the clock (bot's time zone).")
-def chat(scenario: Path, caller: str, knowledge: Path | None, now: datetime | None) -> None:
+@click.option(
+    "--llm/--no-llm",
+    "use_llm",
+    default=True,
+    show_default=True,
+    help="Use the bot's LLM when OPENAI_API_KEY is set (LLM states, understanding); --no-llm stays offline.",
+)
+def chat(scenario: Path, caller: str, knowledge: Path | None, now: datetime | None, use_llm: bool) -> None:
     """Talk to SCENARIO in the terminal: the bot speaks first, you type the caller's lines.
 
     When stdin is not a terminal, caller lines are read from it, so a call can be scripted:
@@ -125,4 +140,4 @@ def chat(scenario: Path, caller: str, knowledge: Path | None, now: datetime | No
     Lines starting with / are commands: /silence (no input), /dtmf 12, /state, /hangup.
     At the end the outcome and the slots are printed.
     """
-    raise SystemExit(asyncio.run(_run(scenario, caller, knowledge, now, sys.stdin)))
+    raise SystemExit(asyncio.run(_run(scenario, caller, knowledge, now, sys.stdin, use_llm)))

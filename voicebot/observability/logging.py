@@ -71,6 +71,8 @@ def configure_logging(*, level: str = "info", fmt: str = "console", stream: Any 
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(max(numeric, logging.INFO))
+    # pytransitions logs every state entry at INFO: the engine records transitions itself.
+    logging.getLogger("transitions").setLevel(logging.WARNING)
 
 
 @contextmanager
