@@ -13,10 +13,11 @@ from pathlib import Path
 
 from voicebot.errors import ConfigError
 
-__all__ = ["Settings"]
+__all__ = ["Settings", "env_float", "env_int", "env_str"]
 
 
-def _int(env: Mapping[str, str], name: str, default: int, *, minimum: int = 0) -> int:
+def env_int(env: Mapping[str, str], name: str, default: int, *, minimum: int = 0) -> int:
+    """The integer in ``env[name]`` (``default`` when unset or empty); ConfigError naming the variable."""
     raw = env.get(name)
     if raw is None or raw == "":
         return default
@@ -29,7 +30,8 @@ def _int(env: Mapping[str, str], name: str, default: int, *, minimum: int = 0) -
     return value
 
 
-def _float(env: Mapping[str, str], name: str, default: float, *, minimum: float = 0.0) -> float:
+def env_float(env: Mapping[str, str], name: str, default: float, *, minimum: float = 0.0) -> float:
+    """The number in ``env[name]`` (``default`` when unset or empty); ConfigError naming the variable."""
     raw = env.get(name)
     if raw is None or raw == "":
         return default
@@ -42,7 +44,8 @@ def _float(env: Mapping[str, str], name: str, default: float, *, minimum: float 
     return value
 
 
-def _opt(env: Mapping[str, str], name: str) -> str | None:
+def env_str(env: Mapping[str, str], name: str) -> str | None:
+    """``env[name]`` stripped, or None when unset or empty."""
     raw = env.get(name, "").strip()
     return raw or None
 
@@ -87,24 +90,24 @@ class Settings:
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         """Build settings from ``env`` (default: the process environment); raises ConfigError."""
         env = os.environ if env is None else env
-        data_dir = _opt(env, "VOICEBOT_DATA_DIR")
+        data_dir = env_str(env, "VOICEBOT_DATA_DIR")
         return cls(
             data_dir=Path(data_dir).expanduser() if data_dir else Path.home() / ".voicebot",
-            database_url=_opt(env, "DATABASE_URL"),
-            db_pool_min=_int(env, "VOICEBOT_DB_POOL_MIN", 1),
-            db_pool_max=_int(env, "VOICEBOT_DB_POOL_MAX", 4, minimum=1),
-            log_level=(_opt(env, "VOICEBOT_LOG_LEVEL") or "info").lower(),
-            log_format=(_opt(env, "VOICEBOT_LOG_FORMAT") or "console").lower(),
-            metrics_port=_int(env, "VOICEBOT_METRICS_PORT", 0),
-            qdrant_url=_opt(env, "QDRANT_URL"),
-            qdrant_api_key=_opt(env, "QDRANT_API_KEY"),
-            openai_api_key=_opt(env, "OPENAI_API_KEY"),
-            openai_base_url=_opt(env, "OPENAI_BASE_URL"),
-            deepgram_api_key=_opt(env, "DEEPGRAM_API_KEY"),
-            cartesia_api_key=_opt(env, "CARTESIA_API_KEY"),
-            livekit_url=_opt(env, "LIVEKIT_URL"),
-            livekit_api_key=_opt(env, "LIVEKIT_API_KEY"),
-            livekit_api_secret=_opt(env, "LIVEKIT_API_SECRET"),
-            recorder_buffer_max=_int(env, "VOICEBOT_RECORDER_BUFFER_MAX", 10_000, minimum=1),
-            recorder_flush_interval=_float(env, "VOICEBOT_RECORDER_FLUSH_INTERVAL", 0.05),
+            database_url=env_str(env, "DATABASE_URL"),
+            db_pool_min=env_int(env, "VOICEBOT_DB_POOL_MIN", 1),
+            db_pool_max=env_int(env, "VOICEBOT_DB_POOL_MAX", 4, minimum=1),
+            log_level=(env_str(env, "VOICEBOT_LOG_LEVEL") or "info").lower(),
+            log_format=(env_str(env, "VOICEBOT_LOG_FORMAT") or "console").lower(),
+            metrics_port=env_int(env, "VOICEBOT_METRICS_PORT", 0),
+            qdrant_url=env_str(env, "QDRANT_URL"),
+            qdrant_api_key=env_str(env, "QDRANT_API_KEY"),
+            openai_api_key=env_str(env, "OPENAI_API_KEY"),
+            openai_base_url=env_str(env, "OPENAI_BASE_URL"),
+            deepgram_api_key=env_str(env, "DEEPGRAM_API_KEY"),
+            cartesia_api_key=env_str(env, "CARTESIA_API_KEY"),
+            livekit_url=env_str(env, "LIVEKIT_URL"),
+            livekit_api_key=env_str(env, "LIVEKIT_API_KEY"),
+            livekit_api_secret=env_str(env, "LIVEKIT_API_SECRET"),
+            recorder_buffer_max=env_int(env, "VOICEBOT_RECORDER_BUFFER_MAX", 10_000, minimum=1),
+            recorder_flush_interval=env_float(env, "VOICEBOT_RECORDER_FLUSH_INTERVAL", 0.05),
         )

@@ -10,6 +10,7 @@ import math
 import re
 from collections.abc import Sequence
 
+from voicebot.dialogue.nlu import stem
 from voicebot.dialogue.ports import Passage
 
 __all__ = ["extractive_answer", "spoken_answer"]
@@ -41,59 +42,11 @@ _STOP = {
         "им более всегда конечно всю между скажите подскажите пожалуйста хочу хотел хотела"
     ),
 }
-_SUFFIXES = {
-    "en": ("ing", "ed", "es", "s", "ly"),
-    "ru": (
-        "иями",
-        "ями",
-        "ами",
-        "ого",
-        "его",
-        "ому",
-        "ему",
-        "ыми",
-        "ими",
-        "ой",
-        "ей",
-        "ий",
-        "ый",
-        "ая",
-        "яя",
-        "ое",
-        "ее",
-        "ые",
-        "ие",
-        "ом",
-        "ем",
-        "ам",
-        "ям",
-        "ах",
-        "ях",
-        "ую",
-        "юю",
-        "а",
-        "я",
-        "о",
-        "е",
-        "ы",
-        "и",
-        "у",
-        "ю",
-        "ь",
-    ),
-}
-
-
-def _stem(word: str, lang: str) -> str:
-    for suffix in _SUFFIXES.get(lang, ()):
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-            return word[: -len(suffix)]
-    return word
 
 
 def _terms(text: str, lang: str) -> list[str]:
     stop = _STOP.get(lang, _STOP["en"])
-    return [_stem(w, lang) for w in (m.group(0).lower() for m in _WORD.finditer(text)) if w not in stop]
+    return [stem(w) for w in (m.group(0).lower() for m in _WORD.finditer(text)) if w not in stop]
 
 
 def _sentences(text: str) -> list[str]:

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from voicebot.errors import ConfigError
 from voicebot.outcomes.schedule import DEFAULT_SCHEDULE, RetrySchedule, parse_duration
 from voicebot.outcomes.urlguard import HostPolicy
+from voicebot.settings import env_int
 
 __all__ = ["WebhookSettings"]
 
@@ -16,19 +17,6 @@ __all__ = ["WebhookSettings"]
 def _duration(env: Mapping[str, str], name: str, default: str) -> float:
     raw = env.get(name, "").strip() or default
     return parse_duration(raw, name=name)
-
-
-def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 1) -> int:
-    raw = env.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ConfigError(f"{name}={raw!r} is not an integer") from None
-    if value < minimum:
-        raise ConfigError(f"{name}={value} must be at least {minimum}")
-    return value
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,8 +61,8 @@ class WebhookSettings:
             timeout=_duration(env, "VOICEBOT_WEBHOOK_TIMEOUT", "10s"),
             allow=HostPolicy.parse(env.get("VOICEBOT_WEBHOOK_ALLOW_HOSTS", "")),
             lease=_duration(env, "VOICEBOT_WEBHOOK_LEASE", "60s"),
-            batch_size=_int(env, "VOICEBOT_WEBHOOK_BATCH", 50),
-            concurrency=_int(env, "VOICEBOT_WEBHOOK_CONCURRENCY", 32),
+            batch_size=env_int(env, "VOICEBOT_WEBHOOK_BATCH", 50, minimum=1),
+            concurrency=env_int(env, "VOICEBOT_WEBHOOK_CONCURRENCY", 32, minimum=1),
             poll_interval=_duration(env, "VOICEBOT_WEBHOOK_POLL_INTERVAL", "200ms"),
             heartbeat_timeout=_duration(env, "VOICEBOT_CALL_HEARTBEAT_TIMEOUT", "2m"),
             reaper_interval=_duration(env, "VOICEBOT_REAPER_INTERVAL", "15s"),
