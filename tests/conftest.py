@@ -13,6 +13,8 @@
 from __future__ import annotations
 
 import asyncio
+import gc
+import logging
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -25,6 +27,17 @@ import pytest
 from voicebot.storage import EmbeddedPostgres, create_pool, migrate_url
 
 pytest_plugins = ["tests.fakes.fixtures"]
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Keep the run's last lines pytest's summary.
+
+    The provider-failure tests leave livekit's own speech tasks holding the exceptions they were made
+    to raise; asyncio logs them when they are garbage collected, which would otherwise happen at exit,
+    after the summary, as hundreds of lines of traceback. Collect them now, quietly."""
+    logging.getLogger("asyncio").setLevel(logging.CRITICAL)
+    gc.collect()
 
 
 def _with_database(url: str, name: str) -> str:
