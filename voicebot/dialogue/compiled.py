@@ -7,7 +7,7 @@ nothing here is rebuilt per call.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from zoneinfo import ZoneInfo
 
 from transitions import Machine
@@ -76,6 +76,8 @@ class CompiledState:
     intents: frozenset[str]
     waiting: bool
     llm_offline: CompiledText | None
+    relevant: frozenset[str] = frozenset()
+    """The intents worth recognizing here: the state's own and the global handlers'."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,6 +176,8 @@ def compile_scenario(scenario: Scenario) -> CompiledScenario:
             machine.add_transition(global_trigger, source="*", dest=handler.to)
         handlers.append(CompiledGlobal(global_trigger, handler, _text(handler.say, lang)))
 
+    global_intents = frozenset(h.intent for h in scenario.global_)
+    states = {name: replace(state, relevant=state.intents | global_intents) for name, state in states.items()}
     slots = {
         name: CompiledSlot(
             name, slot, _text(slot.prompt, lang), _text(slot.reprompt, lang), _text(slot.invalid, lang)
@@ -197,7 +201,7 @@ def compile_scenario(scenario: Scenario) -> CompiledScenario:
         states=states,
         slots=slots,
         global_handlers=tuple(handlers),
-        global_intents=frozenset(h.intent for h in scenario.global_),
+        global_intents=global_intents,
         outcomes=tuple(
             CompiledOutcome(rule.outcome, compile_condition(rule.when), rule.confidence)
             for rule in scenario.outcomes

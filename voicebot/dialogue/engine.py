@@ -30,7 +30,6 @@ from datetime import datetime
 from voicebot.dialogue import filling
 from voicebot.dialogue.actions import (
     Action,
-    CallFinished,
     EndCall,
     GenerateReply,
     LookupKnowledge,
@@ -39,7 +38,7 @@ from voicebot.dialogue.actions import (
     Transfer,
     Understand,
 )
-from voicebot.dialogue.compiled import CompiledScenario, CompiledState
+from voicebot.dialogue.compiled import CompiledScenario
 from voicebot.dialogue.events import (
     Dtmf,
     Event,
@@ -52,7 +51,7 @@ from voicebot.dialogue.events import (
 )
 from voicebot.dialogue.messages import builtin
 from voicebot.dialogue.nlu import is_garbage
-from voicebot.dialogue.outcome import condition_env, decide_outcome
+from voicebot.dialogue.outcome import condition_env, finish_call
 from voicebot.dialogue.ports import LlmMessage
 from voicebot.dialogue.state import CallContext, CallState
 from voicebot.dialogue.turn import Turn
@@ -76,7 +75,6 @@ class Engine:
         self.compiled = compiled
         self.llm_enabled = llm_enabled
         self._clock = clock or (lambda: datetime.now(compiled.tz))
-        self._relevant_cache: dict[str, frozenset[str]] = {}
 
     # ------------------------------------------------------------------ public surface
 
@@ -103,7 +101,7 @@ class Engine:
         elif isinstance(event, NoInput):
             self._on_no_input(t)
         elif isinstance(event, Hangup):
-            self._finish(t, event.reason)
+            finish_call(t, event.reason)
         elif isinstance(event, KnowledgeResult):
             self._on_knowledge(t, event)
         elif isinstance(event, LlmReplied):
@@ -152,7 +150,7 @@ class Engine:
             return
         if self.llm_enabled and self._needs_understanding(t):
             call.pending_utterance = text
-            t.out.append(Understand(text, tuple(sorted(self._relevant(t.state))), filling.describe_open(t)))
+            t.out.append(Understand(text, tuple(sorted(t.state.relevant)), filling.describe_open(t)))
             return
         self._not_understood(t)
 
@@ -160,7 +158,7 @@ class Engine:
         text, t.call.pending_utterance = t.call.pending_utterance, None
         if text is None:
             return
-        intent = event.intent if event.intent in self._relevant(t.state) else None
+        intent = event.intent if event.intent in t.state.relevant else None
         change = filling.apply_proposed(t, event.slots)
         if self._try_transitions(t, intent=intent):
             return
@@ -187,7 +185,7 @@ class Engine:
         if call.no_input > self.compiled.scenario.settings.max_no_input:
             t.say_text(self.compiled.messages["goodbye_no_input"], key="goodbye_no_input")
             t.out.append(EndCall("no_input"))
-            self._finish(t, "no_input")
+            finish_call(t, "no_input")
             return
         st = t.state
         t.say_text(st.no_input or self.compiled.messages["no_input"], key="no_input")
@@ -223,7 +221,8 @@ class Engine:
     # ------------------------------------------------------------------ routing
 
     def _intent(self, t: Turn, text: str) -> str | None:
-        relevant = self._relevant(t.state)
+        """The best intent relevant here (yes/no too while a read-back waits) above the threshold."""
+        relevant = t.state.relevant
         if t.call.pending_confirm is not None:
             relevant = relevant | {"yes", "no"}
         threshold = self.compiled.scenario.settings.intent_threshold
@@ -233,13 +232,6 @@ class Engine:
             if match.name in relevant:
                 return match.name
         return None
-
-    def _relevant(self, st: CompiledState) -> frozenset[str]:
-        cached = self._relevant_cache.get(st.name)
-        if cached is None:
-            cached = st.intents | self.compiled.global_intents
-            self._relevant_cache[st.name] = cached
-        return cached
 
     def _needs_understanding(self, t: Turn) -> bool:
         return bool(t.state.intents) or t.call.asked is not None
@@ -336,10 +328,10 @@ class Engine:
         if spec.transfer is not None:
             call.transferred_to = spec.transfer
             t.out.append(Transfer(spec.transfer))
-            self._finish(t, "transferred")
+            finish_call(t, "transferred")
         elif spec.end:
             t.out.append(EndCall("completed"))
-            self._finish(t, "completed")
+            finish_call(t, "completed")
         elif st.next_trigger is not None and spec.next is not None:
             self._go(t, spec.next, st.next_trigger, "next", {})
         elif spec.return_:
@@ -429,21 +421,3 @@ class Engine:
         t.listen()
 
     # ------------------------------------------------------------------ the end
-
-    def _finish(self, t: Turn, reason: str) -> None:
-        call = t.call
-        if call.ended:
-            return
-        call.ended = True
-        call.end_reason = reason
-        decision = decide_outcome(self.compiled, call, reason)
-        t.out.append(
-            CallFinished(
-                outcome=decision.outcome,
-                confidence=decision.confidence,
-                rule=decision.rule,
-                end_reason=reason,
-                final_state=call.state,
-                slots=dict(call.slots),
-            )
-        )

@@ -5,11 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from voicebot.dialogue.actions import CallFinished
 from voicebot.dialogue.compiled import CompiledScenario
 from voicebot.dialogue.nlu import to_json
 from voicebot.dialogue.state import CallState
+from voicebot.dialogue.turn import Turn
 
-__all__ = ["DEFAULT_OUTCOMES", "SYSTEM_ENDS", "Decision", "condition_env", "decide_outcome"]
+__all__ = ["DEFAULT_OUTCOMES", "SYSTEM_ENDS", "Decision", "condition_env", "decide_outcome", "finish_call"]
 
 DEFAULT_OUTCOMES = {
     "caller_hangup": "hangup",
@@ -64,3 +66,23 @@ def decide_outcome(compiled: CompiledScenario, call: CallState, end_reason: str)
         if rule.condition.evaluate(env, filled=call.slots.__contains__, visited=call.visited.__contains__):
             return Decision(rule.outcome, rule.confidence, f"rule[{index}]: {rule.condition.source}")
     return Decision(DEFAULT_OUTCOMES.get(end_reason, end_reason), 0.5, f"default:{end_reason}")
+
+
+def finish_call(t: Turn, reason: str) -> None:
+    """End the call (once): decide its outcome and append the CallFinished action."""
+    call = t.call
+    if call.ended:
+        return
+    call.ended = True
+    call.end_reason = reason
+    decision = decide_outcome(t.compiled, call, reason)
+    t.out.append(
+        CallFinished(
+            outcome=decision.outcome,
+            confidence=decision.confidence,
+            rule=decision.rule,
+            end_reason=reason,
+            final_state=call.state,
+            slots=dict(call.slots),
+        )
+    )
