@@ -7,30 +7,9 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from tests.storage.helpers import mini_scenario
 from voicebot.scenario.loader import load_text
 from voicebot.storage import Bots, Companies, KnowledgeDocs
-
-SCENARIO = """\
-version: 1
-bot:
-  id: {slug}
-  name: Mini bot
-  language: en
-  greeting: "Hello."
-start: ask
-states:
-  ask:
-    say: "Do you want a callback?"
-    transitions:
-      - intent: "yes"
-        to: done
-      - fallback: true
-        to: done
-  done:
-    say: "Goodbye."
-    outcome: finished
-    end: true
-"""
 
 BROKEN_SCENARIO = """\
 version: 1
@@ -50,7 +29,8 @@ states:
 
 
 def scenario(slug: str = "mini") -> str:
-    return SCENARIO.replace("{slug}", slug)
+    """The storage tests' mini scenario (one question, one outcome) under bot id ``slug``."""
+    return mini_scenario(bot_id=slug)
 
 
 @dataclass(frozen=True)
