@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from voicebot.dialogue import LLM, Answerer, Engine, Passage, Retriever, compile_scenario
-from voicebot.dialogue.compiled import CompiledScenario
+from voicebot.dialogue import LLM, Answerer, Engine, Passage, Retriever
+from voicebot.dialogue.compiled import CompiledCache, CompiledScenario
 from voicebot.scenario import LoadedScenario, Scenario, load_file
 from voicebot.settings import Settings
 
@@ -39,16 +39,12 @@ __all__ = [
     "provider_config",
 ]
 
-_COMPILED: dict[str, CompiledScenario] = {}
+_COMPILED = CompiledCache()
 
 
 def compiled_for(loaded: LoadedScenario) -> CompiledScenario:
     """The compiled scenario for this exact source (cached per process by content hash)."""
-    compiled = _COMPILED.get(loaded.sha256)
-    if compiled is None:
-        compiled = compile_scenario(loaded.scenario)
-        _COMPILED[loaded.sha256] = compiled
-    return compiled
+    return _COMPILED.get(loaded.sha256, lambda: loaded.scenario)
 
 
 @dataclass(frozen=True)

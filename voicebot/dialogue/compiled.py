@@ -7,6 +7,7 @@ nothing here is rebuilt per call.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from zoneinfo import ZoneInfo
 
@@ -25,7 +26,7 @@ from voicebot.scenario.model import (
     Transition,
 )
 
-__all__ = ["CompiledScenario", "CompiledText", "CompiledTransition", "compile_scenario"]
+__all__ = ["CompiledCache", "CompiledScenario", "CompiledText", "CompiledTransition", "compile_scenario"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,3 +217,18 @@ def compile_scenario(scenario: Scenario) -> CompiledScenario:
         },
         slot_names=tuple(scenario.slots),
     )
+
+
+class CompiledCache:
+    """Compiled scenarios by content hash: each source is compiled once per process, however many calls
+    run it. ``build`` is only called on a miss (so a cached source is not even parsed again)."""
+
+    def __init__(self) -> None:
+        self._by_hash: dict[str, CompiledScenario] = {}
+
+    def get(self, sha256: str, build: Callable[[], Scenario]) -> CompiledScenario:
+        compiled = self._by_hash.get(sha256)
+        if compiled is None:
+            compiled = compile_scenario(build())
+            self._by_hash[sha256] = compiled
+        return compiled

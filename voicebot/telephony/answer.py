@@ -28,7 +28,7 @@ from livekit.agents import Agent, AgentSession
 
 from voicebot.dialogue import LLM, Answerer, CallContext, Conversation, Engine, Passage, Retriever
 from voicebot.dialogue.actions import CallFinished
-from voicebot.dialogue.compiled import CompiledScenario
+from voicebot.dialogue.compiled import CompiledCache, CompiledScenario
 from voicebot.errors import VoicebotError
 from voicebot.observability import bind_call, metrics
 from voicebot.scenario.model import Providers
@@ -111,18 +111,13 @@ class CallServices:
     finalize: Finalize | None = None
     """Decide and write the outcome (outcomes.Finalizer) once the records are flushed."""
     no_input_timer: bool = True
-    _compiled: dict[str, CompiledScenario] = field(default_factory=dict)
+    _compiled: CompiledCache = field(default_factory=CompiledCache)
 
     def compiled(self, bot: BotForCall) -> CompiledScenario:
-        """The bot's compiled scenario (cached by content hash)."""
-        from voicebot.dialogue import compile_scenario
+        """The bot's compiled scenario (cached by content hash: parsed and compiled once per source)."""
         from voicebot.scenario import load_text
 
-        compiled = self._compiled.get(bot.sha256)
-        if compiled is None:
-            compiled = compile_scenario(load_text(bot.source, f"<bot {bot.id}>").scenario)
-            self._compiled[bot.sha256] = compiled
-        return compiled
+        return self._compiled.get(bot.sha256, lambda: load_text(bot.source, f"<bot {bot.id}>").scenario)
 
 
 @dataclass(frozen=True, slots=True)
