@@ -163,16 +163,19 @@ async def open_call_services(settings: Settings, *, vad: Any = None) -> tuple[Ca
     config = provider_config(settings)
     config.require_speech()
     configure_logging(level=settings.log_level, fmt=settings.log_format)  # job processes start fresh
-    db = await Database.open(settings, min_size=1, max_size=min(2, settings.db_pool_max))
+    # Lazy: a call that starts while Postgres is down is answered; its records go to the journal.
+    db = await Database.open(settings, max_size=min(2, settings.db_pool_max), lazy=True)
+    webhook_settings = WebhookSettings.from_env()
     recorder = Recorder(
         sink=PostgresSink(db.pool),
         journal=Journal(settings.data_dir / "journal"),
         buffer_max=settings.recorder_buffer_max,
         flush_interval=settings.recorder_flush_interval,
+        heartbeat_interval=min(10.0, webhook_settings.heartbeat_timeout / 4),
         metrics=RecorderPrometheusMetrics(),
     )
     await recorder.start()
-    outcomes = build_outcome_services(db.pool, WebhookSettings.from_env())
+    outcomes = build_outcome_services(db.pool, webhook_settings)
     vad_model = vad if vad is not None else load_vad()
     embedder = embedder_from_settings(settings)
 

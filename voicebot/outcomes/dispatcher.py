@@ -29,6 +29,7 @@ import structlog
 
 from voicebot.errors import DeliveryError, VoicebotError
 from voicebot.outcomes.delivery import Deliverer
+from voicebot.outcomes.outage import Outage
 from voicebot.outcomes.schedule import RetrySchedule
 from voicebot.outcomes.signing import signature_headers
 
@@ -127,6 +128,12 @@ class Dispatcher:
     async def run(self, stop: asyncio.Event) -> None:
         """Dispatch until ``stop`` is set, then finish the attempts in flight."""
         log.info("webhook_dispatcher_started", worker=self.worker_id, concurrency=self._concurrency)
+        outage = Outage(
+            log,
+            down_event="webhook_claim_failed",
+            up_event="webhook_claim_recovered",
+            base=self._poll_interval,
+        )
         try:
             while not stop.is_set():
                 free = self._concurrency - len(self._inflight)
@@ -136,8 +143,12 @@ class Dispatcher:
                         claimed = await self._outbox.claim(
                             min(free, self._batch_size), lease=self._lease, worker=self.worker_id
                         )
-                    except VoicebotError as exc:
-                        log.warning("webhook_claim_failed", error=str(exc), retryable=exc.retryable)
+                    except Exception as exc:  # any database/network error: back off, log once per outage
+                        delay = outage.failed(exc)
+                        with contextlib.suppress(TimeoutError):
+                            await asyncio.wait_for(stop.wait(), delay)
+                        continue
+                    outage.recovered()
                 for event in claimed:
                     task = asyncio.create_task(self._attempt(event))
                     self._inflight.add(task)
@@ -211,7 +222,7 @@ class Dispatcher:
                 retry_in=retry_in,
                 disable_endpoint=disable,
             )
-        except VoicebotError as exc:
+        except Exception as exc:  # the lease expires and the event is attempted again
             # The row stays leased; it is attempted again when the lease ends (at-least-once).
             log.warning("webhook_settle_failed", error=str(exc), **fields)
             return

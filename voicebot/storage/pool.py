@@ -12,6 +12,7 @@ import json
 from typing import Any
 
 import asyncpg
+import structlog
 
 from voicebot.errors import StorageError
 from voicebot.settings import Settings
@@ -20,6 +21,8 @@ from voicebot.storage.errors import translated
 from voicebot.storage.migrations import Migration, discover, migrate, pending
 from voicebot.storage.records import json_default
 from voicebot.storage.repositories import Bots, Calls, Companies, KnowledgeDocs
+
+log = structlog.get_logger("voicebot.storage.pool")
 
 __all__ = ["Database", "create_pool", "migrate_url", "resolve_url", "schema_status"]
 
@@ -98,15 +101,38 @@ class Database:
         min_size: int | None = None,
         max_size: int | None = None,
         auto_migrate: bool | None = None,
+        lazy: bool = False,
     ) -> Database:
         """Open a pool. ``auto_migrate`` (default: only for the embedded cluster) applies pending migrations;
-        otherwise pending migrations are an error naming ``voicebot db migrate``."""
+        otherwise pending migrations are an error naming ``voicebot db migrate``.
+
+        ``lazy`` (a call's process): no connection is made up front (``min_size=0``) and an unreachable
+        server is not an error: the schema check is skipped, connections are opened when first needed,
+        so a call that starts during an outage is answered and recorded to the journal."""
         url, embedded = resolve_url(settings)
         pool = await create_pool(
             url,
-            min_size=settings.db_pool_min if min_size is None else min_size,
+            min_size=0 if lazy else settings.db_pool_min if min_size is None else min_size,
             max_size=settings.db_pool_max if max_size is None else max_size,
         )
+        if lazy:
+            try:
+                with translated():
+                    async with pool.acquire(timeout=5.0) as conn:
+                        todo = await pending(conn)
+            except StorageError as exc:
+                if not exc.retryable:
+                    await pool.close()
+                    raise
+                log.warning("database_unavailable_at_open", error=str(exc))
+                return cls(pool, url=url, embedded=embedded)
+            if todo:
+                await pool.close()
+                raise StorageError(
+                    f"the database schema is behind ({len(todo)} pending migration(s), first "
+                    f"{todo[0].name}); run `voicebot db migrate`"
+                )
+            return cls(pool, url=url, embedded=embedded)
         try:
             async with pool.acquire() as conn:
                 if auto_migrate if auto_migrate is not None else embedded:

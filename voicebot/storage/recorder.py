@@ -14,6 +14,11 @@ first, each deleted only after its rows are committed), then the buffer. A batch
 the buffer after it is committed; if the buffer was spilled meanwhile, the batch is in the journal
 too and its replay is a no-op (``ON CONFLICT DO NOTHING``). Nothing is lost, no row is written twice.
 Records the database refuses (bad data) are logged and kept in the journal's rejected file.
+
+Heartbeat: the recorder knows which calls of this process are live (a ``CallStarted`` seen, its
+``CallEnded`` not yet) and, from the flusher (never from the caller's path), writes their
+``calls.last_heartbeat_at`` every ``heartbeat_interval`` seconds, and at once when the database comes
+back after an outage. The reaper finalizes as dropped only calls whose heartbeat stopped.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+import uuid
 from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -32,7 +38,7 @@ import structlog
 from voicebot.errors import StorageError
 from voicebot.settings import Settings
 from voicebot.storage.journal import Journal
-from voicebot.storage.records import Record
+from voicebot.storage.records import CallEnded, CallStarted, Record
 from voicebot.storage.sink import PostgresSink, RecordSink
 
 __all__ = ["NullRecorderMetrics", "Recorder", "RecorderMetrics"]
@@ -80,6 +86,7 @@ class Recorder:
         flush_interval: float = 0.05,
         spill_after: float = 1.0,
         max_backoff: float = 2.0,
+        heartbeat_interval: float = 10.0,
         metrics: RecorderMetrics | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -105,6 +112,11 @@ class Recorder:
         self._closing = False
         self._closed = False
         self._down_since: float | None = None
+        self._live: dict[uuid.UUID, None] = {}
+        self._heartbeat_interval = heartbeat_interval
+        self._last_beat: float | None = None  # None: beat at the next successful flush
+        beat = getattr(sink, "beat", None)
+        self._beat: Callable[[Sequence[uuid.UUID]], Any] | None = beat if callable(beat) else None
 
     @classmethod
     def from_settings(
@@ -127,6 +139,11 @@ class Recorder:
             raise StorageError("the recorder is closed")
         buf = self._buf
         buf.append(record)
+        kind = type(record)
+        if kind is CallStarted:
+            self._live[record.call_id] = None  # type: ignore[attr-defined]
+        elif kind is CallEnded:
+            self._live.pop(record.call_id, None)  # type: ignore[attr-defined]
         n = len(buf)
         if n >= self._batch_max:
             if n >= self._buffer_max:
@@ -138,6 +155,11 @@ class Recorder:
     def buffered(self) -> int:
         """Records in memory, not yet committed nor journaled."""
         return len(self._buf)
+
+    @property
+    def live_calls(self) -> tuple[uuid.UUID, ...]:
+        """The calls this process has started and not ended (those the heartbeat keeps alive)."""
+        return tuple(self._live)
 
     @property
     def healthy(self) -> bool:
@@ -254,9 +276,11 @@ class Recorder:
         while True:
             try:
                 await self._drain()
+                await self._heartbeat()
             except Exception as exc:
                 retryable = isinstance(exc, StorageError) and exc.retryable
                 now = self._clock()
+                self._last_beat = None  # beat as soon as the database is back
                 if self._down_since is None:
                     self._down_since = now
                     log.warning("recorder_database_unavailable", error=str(exc), retryable=retryable)
@@ -278,6 +302,15 @@ class Recorder:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=self._flush_interval)
             self._wake.clear()
+
+    async def _heartbeat(self) -> None:
+        if self._beat is None or not self._live:
+            return
+        now = self._clock()
+        if self._last_beat is not None and now - self._last_beat < self._heartbeat_interval:
+            return
+        await self._beat(tuple(self._live))
+        self._last_beat = now
 
     async def _closing_soon(self) -> None:
         while not self._closing:

@@ -123,6 +123,9 @@ class CallEnded:
     status: EndStatus
     final_state: str | None
     end_reason: str | None
+    decision: dict[str, Any] | None = None
+    """The engine's decision (outcome, confidence, rule, slots, and what finalizing needs of the
+    scenario): the sweeper finalizes from it when the call's own finalize did not happen."""
 
     def __post_init__(self) -> None:
         if self.status not in _END_STATUSES:

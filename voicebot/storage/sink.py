@@ -8,6 +8,8 @@ applied last, so a batch that holds a call's start and its children satisfies th
 
 from __future__ import annotations
 
+import json
+import uuid
 from collections.abc import Sequence
 from typing import Any, Protocol
 
@@ -24,6 +26,7 @@ from voicebot.storage.records import (
     SlotFilled,
     Transition,
     Turn,
+    json_default,
 )
 
 __all__ = ["PostgresSink", "RecordSink"]
@@ -74,13 +77,18 @@ INSERT INTO error_logs (call_id, bot_id, error_type, message, context, severity,
 SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::jsonb[], $6::text[],
                      $7::timestamptz[])"""
 
+# Only an active call is ended here: a call already finalized (by the reaper, or by a finalize that ran
+# before this record was replayed from the journal) keeps the status that agrees with its outcome.
 _END_CALLS = """
 UPDATE calls AS c
-SET ended_at = u.ended_at, status = u.status, final_state = u.final_state, end_reason = u.end_reason
-FROM unnest($1::uuid[], $2::timestamptz[], $3::text[], $4::text[], $5::text[])
-     AS u(id, ended_at, status, final_state, end_reason)
-WHERE c.id = u.id"""
+SET ended_at = u.ended_at, status = u.status, final_state = u.final_state, end_reason = u.end_reason,
+    decision = u.decision::jsonb
+FROM unnest($1::uuid[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[])
+     AS u(id, ended_at, status, final_state, end_reason, decision)
+WHERE c.id = u.id AND c.status = 'active'"""
 
+
+_BEAT = "UPDATE calls SET last_heartbeat_at = now() WHERE id = ANY($1::uuid[]) AND status = 'active'"
 
 _COLS: dict[type, tuple[str, ...]] = {
     CallStarted: (
@@ -120,7 +128,7 @@ _COLS: dict[type, tuple[str, ...]] = {
     ),
     SlotFilled: ("call_id", "seq", "name", "value", "confidence", "method", "validated", "turn_seq", "at"),
     Checkpoint: ("call_id", "turn_seq", "state", "slots", "retries", "at"),
-    CallEnded: ("call_id", "ended_at", "status", "final_state", "end_reason"),
+    CallEnded: ("call_id", "ended_at", "status", "final_state", "end_reason", "decision_json"),
     ErrorLogged: ("call_id", "bot_id", "error_type", "message", "context", "severity", "at"),
 }
 # Order matters: a call's row before its children, its end after them.
@@ -135,6 +143,13 @@ _STATEMENTS: tuple[tuple[type, str], ...] = (
 )
 
 
+def _value(record: Any, name: str) -> Any:
+    if name == "decision_json":
+        decision = record.decision
+        return None if decision is None else json.dumps(decision, default=json_default, ensure_ascii=False)
+    return getattr(record, name)
+
+
 async def _write(conn: Any, batch: Sequence[Record]) -> None:
     groups: dict[type, list[Any]] = {}
     for record in batch:
@@ -144,7 +159,7 @@ async def _write(conn: Any, batch: Sequence[Record]) -> None:
     for kind, sql in _STATEMENTS:
         rows = groups.get(kind)
         if rows:
-            await conn.execute(sql, *([getattr(r, name) for r in rows] for name in _COLS[kind]))
+            await conn.execute(sql, *([_value(r, name) for r in rows] for name in _COLS[kind]))
 
 
 class PostgresSink:
@@ -158,6 +173,21 @@ class PostgresSink:
         async with self._pool.acquire(timeout=self._timeout) as conn, conn.transaction():
             await _write(conn, batch)
 
+    async def beat(self, call_ids: Sequence[uuid.UUID]) -> None:
+        """The heartbeat of this process's live calls: one statement for all of them."""
+        if not call_ids:
+            return
+        try:
+            await self._pool.execute(_BEAT, list(call_ids), timeout=self._timeout)
+        except (
+            asyncpg.exceptions.PostgresError,
+            asyncpg.exceptions.InterfaceError,
+            asyncpg.exceptions.InternalClientError,
+            OSError,
+            TimeoutError,
+        ) as exc:
+            raise translate(exc) from exc
+
     async def write(self, batch: Sequence[Record]) -> Sequence[Record]:
         if not batch:
             return []
@@ -169,6 +199,7 @@ class PostgresSink:
         except (
             asyncpg.exceptions.PostgresError,
             asyncpg.exceptions.InterfaceError,
+            asyncpg.exceptions.InternalClientError,
             OSError,
             TimeoutError,
         ) as exc:
@@ -183,6 +214,7 @@ class PostgresSink:
             except (
                 asyncpg.exceptions.PostgresError,
                 asyncpg.exceptions.InterfaceError,
+                asyncpg.exceptions.InternalClientError,
                 OSError,
                 TimeoutError,
                 TypeError,

@@ -31,6 +31,7 @@ from voicebot.dialogue.actions import CallFinished
 from voicebot.dialogue.compiled import CompiledCache, CompiledScenario
 from voicebot.errors import VoicebotError
 from voicebot.observability import bind_call, metrics
+from voicebot.outcomes.finalize import outcome_names
 from voicebot.scenario.model import Providers
 from voicebot.storage.records import Record, Turn
 from voicebot.storage.repositories.bots import BotForCall
@@ -110,6 +111,9 @@ class CallServices:
     answerer: Answerer | None = None
     finalize: Finalize | None = None
     """Decide and write the outcome (outcomes.Finalizer) once the records are flushed."""
+    finalize_retry_for: float = 20.0
+    """How long a call's process retries a finalize the database refused (retryable errors, with
+    backoff); after that the sweeper finalizes the call from its journaled end record."""
     no_input_timer: bool = True
     _compiled: CompiledCache = field(default_factory=CompiledCache)
 
@@ -185,6 +189,28 @@ class _CallRetriever:
                 close()
 
 
+async def _finalize_with_retries(
+    services: CallServices, finished: CallFinished, outcome: CallOutcome
+) -> None:
+    """Finalize, retrying retryable failures for ``finalize_retry_for`` s (finalize is idempotent)."""
+    assert services.finalize is not None
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + services.finalize_retry_for
+    delay = 0.25
+    while True:
+        try:
+            await services.finalize(finished, outcome)
+            return
+        except VoicebotError as exc:
+            if not exc.retryable or loop.time() + delay > deadline:
+                # The call's end record (with the engine's decision) is in the journal / calls row:
+                # the sweeper finalizes it once the database is back.
+                log.error("call_finalize_failed", error=str(exc), retryable=exc.retryable)
+                return
+        await asyncio.sleep(delay)
+        delay = min(delay * 2, 4.0)
+
+
 async def reject_call(line: CallLine, session: AgentSession[None], reason: str) -> None:
     """Say the not-in-service message, hang up, log why (never the numbers)."""
     metrics.call_rejected()
@@ -241,6 +267,8 @@ async def answer_call(line: CallLine, services: CallServices) -> CallOutcome:
         caller_number=target.caller_number,
         dialed_number=target.bot_number,
         scenario_version_id=bot.version_id,
+        slot_types={name: slot.type for name, slot in compiled.scenario.slots.items()},
+        outcome_names=outcome_names(compiled.scenario),
     )
     started_at = dt.datetime.now(dt.UTC)
     agent_ref: list[CallAgent] = []
@@ -301,8 +329,5 @@ async def answer_call(line: CallLine, services: CallServices) -> CallOutcome:
                 call_id, info=info, started_at=started_at, scenario=compiled, transcript=tuple(transcript)
             )
             if services.finalize is not None and agent.finished is not None:
-                try:
-                    await services.finalize(agent.finished, outcome)
-                except VoicebotError as exc:  # the reaper finalizes the call as dropped
-                    log.error("call_finalize_failed", error=str(exc))
+                await _finalize_with_retries(services, agent.finished, outcome)
     return outcome

@@ -9,12 +9,13 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from voicebot.dialogue import CallFinished, RecordSlot, RecordTransition, TurnResult
 from voicebot.dialogue.nlu import to_json
 from voicebot.dialogue.state import CallState
+from voicebot.outcomes.finalize import call_status
 from voicebot.storage.records import (
     CallEnded,
     CallStarted,
@@ -43,21 +44,16 @@ class CallInfo:
     caller_number: str | None = None
     dialed_number: str | None = None
     scenario_version_id: uuid.UUID | None = None
-
-
-_STATUS = {
-    "completed": "completed",
-    "transferred": "transferred",
-    "caller_hangup": "abandoned",
-    "no_input": "abandoned",
-    "dropped": "abandoned",
-    "error": "failed",
-}
+    slot_types: Mapping[str, str] = field(default_factory=dict)
+    """Slot name -> scenario slot type: journaled with the call's end so the sweeper can finalize it."""
+    outcome_names: tuple[str, ...] = ()
 
 
 def end_status(end_reason: str) -> Literal["completed", "transferred", "abandoned", "failed"]:
-    """The ``calls.status`` of a call that ended for ``end_reason``."""
-    return _STATUS.get(end_reason, "completed")  # type: ignore[return-value]
+    """The ``calls.status`` of a call that ended for ``end_reason``: the one table of
+    :func:`voicebot.outcomes.finalize.call_status` (``dropped`` -> ``failed``), so the call row written
+    by the recorder and the one written by finalize always agree."""
+    return call_status(end_reason)  # type: ignore[return-value]
 
 
 def _json(value: Any) -> Any:
@@ -165,4 +161,17 @@ class CallLog:
         self.ended = True
         reason = finished.end_reason if finished is not None else end_reason
         state = finished.final_state if finished is not None else final_state
-        self._record(CallEnded(self.info.call_id, dt.datetime.now(dt.UTC), end_status(reason), state, reason))
+        decision = None
+        if finished is not None:
+            decision = {
+                "outcome": finished.outcome,
+                "confidence": finished.confidence,
+                "rule": finished.rule,
+                "slots": {k: _json(v) for k, v in finished.slots.items()},
+                "bot_slug": self.info.bot_slug,
+                "slot_types": dict(self.info.slot_types),
+                "outcome_names": list(self.info.outcome_names),
+            }
+        self._record(
+            CallEnded(self.info.call_id, dt.datetime.now(dt.UTC), end_status(reason), state, reason, decision)
+        )

@@ -16,6 +16,8 @@ import uuid
 from dataclasses import dataclass
 from typing import Any, Literal
 
+import asyncpg
+
 from voicebot.errors import NotFoundError
 from voicebot.storage.errors import translated
 
@@ -140,9 +142,16 @@ class Outbox:
     async def claim(self, limit: int, *, lease: dt.timedelta, worker: str) -> builtins.list[ClaimedEvent]:
         """Lease up to ``limit`` due rows to ``worker``; rows that cannot be sent are marked 'disabled'."""
         with translated():
-            async with self._pool.acquire() as conn, conn.transaction():
-                await conn.execute(_DISABLE_UNSENDABLE, limit)
-                rows = await conn.fetch(_CLAIM, limit, lease, worker)
+            async with self._pool.acquire() as conn:
+                try:
+                    async with conn.transaction():
+                        await conn.execute(_DISABLE_UNSENDABLE, limit)
+                        rows = await conn.fetch(_CLAIM, limit, lease, worker)
+                except asyncpg.exceptions.InternalClientError:
+                    # The protocol state is broken (e.g. "cannot switch to state 15" after a server
+                    # restart): this connection must not go back to the pool.
+                    conn.terminate()
+                    raise
         return [
             ClaimedEvent(
                 event_id=r["event_id"],

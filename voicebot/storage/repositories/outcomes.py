@@ -77,6 +77,11 @@ class StaleCall:
     state: str | None
     slots: dict[str, Any] = field(default_factory=dict)
     transcript: tuple[TranscriptRow, ...] = ()
+    ended_at: dt.datetime | None = None
+    """Set for an ended call (:meth:`Outcomes.unfinalized`), with its end reason and journaled decision."""
+    end_reason: str | None = None
+    final_state: str | None = None
+    decision: dict[str, Any] | None = None
 
 
 _ENSURE_CALL = """
@@ -117,6 +122,18 @@ LEFT JOIN LATERAL (SELECT state, slots FROM call_checkpoints k WHERE k.call_id =
 WHERE c.status = 'active' AND coalesce(c.last_heartbeat_at, c.started_at) < now() - $1::interval
   AND NOT EXISTS (SELECT 1 FROM outcomes o WHERE o.call_id = c.id)
 ORDER BY coalesce(c.last_heartbeat_at, c.started_at)
+LIMIT $2"""
+
+
+_UNFINALIZED = """
+SELECT c.id, c.bot_id, c.direction, c.caller_number, c.dialed_number, c.scenario_version_id, c.started_at,
+       c.ended_at AS last_seen_at, c.ended_at, c.end_reason, c.final_state, c.decision, cp.state, cp.slots
+FROM calls c
+LEFT JOIN LATERAL (SELECT state, slots FROM call_checkpoints k WHERE k.call_id = c.id
+                   ORDER BY turn_seq DESC LIMIT 1) cp ON true
+WHERE c.status <> 'active' AND c.ended_at < now() - $1::interval AND c.ended_at > now() - $3::interval
+  AND NOT EXISTS (SELECT 1 FROM outcomes o WHERE o.call_id = c.id)
+ORDER BY c.ended_at
 LIMIT $2"""
 
 
@@ -219,9 +236,22 @@ class Outcomes:
 
     async def stale(self, older_than: dt.timedelta, *, limit: int = 100) -> builtins.list[StaleCall]:
         """Active calls without an outcome whose last heartbeat (or start) is older than ``older_than``."""
+        return await self._calls(_STALE, older_than, limit)
+
+    async def unfinalized(
+        self,
+        older_than: dt.timedelta,
+        *,
+        limit: int = 100,
+        horizon: dt.timedelta = dt.timedelta(days=7),
+    ) -> builtins.list[StaleCall]:
+        """Ended calls (within ``horizon``) that have no outcome ``older_than`` after their end."""
+        return await self._calls(_UNFINALIZED, older_than, limit, horizon)
+
+    async def _calls(self, sql: str, *args: Any) -> builtins.list[StaleCall]:
         with translated():
             async with self._pool.acquire() as conn:
-                rows = await conn.fetch(_STALE, older_than, limit)
+                rows = await conn.fetch(sql, *args)
                 turns = await conn.fetch(
                     """SELECT call_id, role, text, at FROM turns WHERE call_id = ANY($1::uuid[])
                        ORDER BY call_id, seq""",
@@ -243,6 +273,16 @@ class Outcomes:
                 state=r["state"],
                 slots=dict(r["slots"] or {}),
                 transcript=tuple(by_call.get(r["id"], ())),
+                **(
+                    {
+                        "ended_at": r["ended_at"],
+                        "end_reason": r["end_reason"],
+                        "final_state": r["final_state"],
+                        "decision": r["decision"],
+                    }
+                    if "decision" in r.keys()  # noqa: SIM118 (an asyncpg Record)
+                    else {}
+                ),
             )
             for r in rows
         ]
