@@ -68,7 +68,8 @@ async def test_a_call_four_times_the_heartbeat_timeout_is_not_reaped(
         await services.aclose()
     row = await _row(db_pool, call.info.call_id)
     assert (row["status"], row["end_reason"], row["outcome_type"]) == ("completed", "completed", "booking")
-    assert await db_pool.fetchval("SELECT count(*) FROM appointments WHERE call_id=$1", call.info.call_id) == 1
+    appointments = "SELECT count(*) FROM appointments WHERE call_id=$1"
+    assert await db_pool.fetchval(appointments, call.info.call_id) == 1
 
 
 async def test_a_call_whose_process_died_is_dropped_within_timeout_and_row_agrees(
