@@ -43,6 +43,9 @@ async def test_every_call_ended_during_an_outage_gets_one_outcome_and_its_webhoo
     assert await first.flush(timeout=5)
 
     await asyncio.to_thread(private_postgres.stop)
+    # The long-running process on this host (`voicebot webhooks run`): it replays what others left.
+    second = Recorder(sink=PostgresSink(pool, timeout=1.0), journal=Journal(journal), max_backoff=0.2)
+    await second.start()
     for call in calls:  # the callers hang up: the end is recorded, the outcome cannot be written
         finished = booked(day)
         call.finished(finished, end_reason="completed", final_state="goodbye")
@@ -56,16 +59,16 @@ async def test_every_call_ended_during_an_outage_gets_one_outcome_and_its_webhoo
             await services.finalizer.finalize(finished, facts)
         assert failed.value.retryable
     await first.aclose(timeout=0.5)  # the call processes exit: their end records are in the journal
+    assert await second.adopt() >= 1
 
     await asyncio.to_thread(private_postgres.start)
     back = time.monotonic()
-    second = Recorder(sink=PostgresSink(pool, timeout=1.0), journal=Journal(journal))  # the next process
     sweeper = Reaper(
         store=services.outcomes, finalizer=services.finalizer, timeout=60, interval=0.1, grace=0.0
     )
     stop = asyncio.Event()
     try:
-        async with second:
+        async with second:  # (started above; closed on exit)
             sweeping = asyncio.create_task(sweeper.run(stop))
             await run_until(lambda: len(receiver.delivered_ids()) >= 2 * CALLS, services.dispatcher(), 30)
             recovery = time.monotonic() - back

@@ -8,12 +8,15 @@ import signal
 import uuid
 
 import click
+import structlog
 
 from voicebot.errors import ConfigError
 from voicebot.outcomes.config import WebhookSettings
 from voicebot.runtime_outcomes import build_outcome_services
 from voicebot.settings import Settings
-from voicebot.storage import Database
+from voicebot.storage import Database, Recorder
+
+log = structlog.get_logger("voicebot.cli.webhooks")
 
 __all__ = ["webhooks"]
 
@@ -40,7 +43,8 @@ def run(once: bool, no_reaper: bool) -> None:
 
     Several dispatchers may run at once against one database; each attempt is sent by one of them.
     Unless --no-reaper, calls without a heartbeat for VOICEBOT_CALL_HEARTBEAT_TIMEOUT are finalized
-    as dropped.
+    as dropped, ended calls without an outcome are finalized from their journaled decision, and the
+    recorder journals left on this host by call processes are replayed.
     """
     hooks = WebhookSettings.from_env()
     settings = Settings.from_env()
@@ -51,6 +55,7 @@ def run(once: bool, no_reaper: bool) -> None:
             try:
                 if once:
                     if not no_reaper:
+                        await services.reaper().sweep()
                         await services.reaper().run_once()
                     attempts = await services.dispatcher().run_once()
                     click.echo(f"{attempts} attempt(s)")
@@ -60,11 +65,19 @@ def run(once: bool, no_reaper: bool) -> None:
                 for sig in (signal.SIGTERM, signal.SIGINT):
                     loop.add_signal_handler(sig, stop.set)
                 tasks = [asyncio.create_task(services.dispatcher().run(stop))]
+                replayer: Recorder | None = None
                 if not no_reaper:
                     tasks.append(asyncio.create_task(services.reaper().run(stop)))
+                    # Replays what call processes on this host journaled and left behind (an outage
+                    # at hang-up), so the sweeper can finalize those calls without waiting for a call.
+                    replayer = Recorder.from_settings(settings, db.pool)
+                    await replayer.start()
+                    tasks.append(asyncio.create_task(_adopt_journals(replayer, stop, hooks.reaper_interval)))
                 try:
                     await asyncio.gather(*tasks)
                 finally:
+                    if replayer is not None:
+                        await replayer.aclose()
                     for sig in (signal.SIGTERM, signal.SIGINT):
                         with contextlib.suppress(Exception):
                             loop.remove_signal_handler(sig)
@@ -72,6 +85,16 @@ def run(once: bool, no_reaper: bool) -> None:
                 await services.aclose()
 
     asyncio.run(main())
+
+
+async def _adopt_journals(recorder: Recorder, stop: asyncio.Event, interval: float) -> None:
+    while not stop.is_set():
+        try:
+            await recorder.adopt()
+        except OSError as exc:
+            log.warning("journal_adopt_failed", error=str(exc))
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), interval)
 
 
 @webhooks.command("list")

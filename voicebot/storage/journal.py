@@ -64,6 +64,15 @@ class Journal:
         final = self.root / owner
         staging.rename(final)  # visible to others only once locked
         self.dir, self._lock_fh = final, fh
+        return self.adopt()
+
+    def adopt(self) -> int:
+        """Adopt the segments of processes that died (or exited) since: how many. :meth:`open` does it
+        once; a long-running process (``voicebot webhooks run``) calls it periodically, so records
+        journaled by call processes during an outage reach Postgres even if no new call starts."""
+        final = self.dir
+        if final is None:
+            raise ValueError("the journal is not open")
         adopted = 0
         for other in sorted(self.root.iterdir()):
             if other == final or other.name == "rejected" or not other.is_dir():

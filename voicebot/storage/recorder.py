@@ -175,6 +175,16 @@ class Recorder:
         await asyncio.get_running_loop().run_in_executor(self._executor, self._journal.open)
         self._task = asyncio.create_task(self._run(), name="voicebot-recorder")
 
+    async def adopt(self) -> int:
+        """Adopt (and then replay) the journal segments of processes that exited; how many."""
+        if self._task is None or self._closed:
+            return 0
+        loop = asyncio.get_running_loop()
+        adopted: int = await loop.run_in_executor(self._executor, self._journal.adopt)
+        if adopted:
+            self._wake.set()
+        return adopted
+
     async def __aenter__(self) -> Recorder:
         await self.start()
         return self
