@@ -139,11 +139,10 @@ class Recorder:
             raise StorageError("the recorder is closed")
         buf = self._buf
         buf.append(record)
-        kind = type(record)
-        if kind is CallStarted:
-            self._live[record.call_id] = None  # type: ignore[attr-defined]
-        elif kind is CallEnded:
-            self._live.pop(record.call_id, None)  # type: ignore[attr-defined]
+        if isinstance(record, CallStarted):
+            self._live[record.call_id] = None
+        elif isinstance(record, CallEnded):
+            self._live.pop(record.call_id, None)
         n = len(buf)
         if n >= self._batch_max:
             if n >= self._buffer_max:
