@@ -165,6 +165,7 @@ async def open_call_services(settings: Settings, *, vad: Any = None) -> tuple[Ca
     configure_logging(level=settings.log_level, fmt=settings.log_format)  # job processes start fresh
     # Lazy: a call that starts while Postgres is down is answered; its records go to the journal.
     db = await Database.open(settings, max_size=min(2, settings.db_pool_max), lazy=True)
+    db.bots.snapshot_dir = settings.data_dir / "bots"  # the bot as last seen answers during an outage
     webhook_settings = WebhookSettings.from_env()
     recorder = Recorder(
         sink=PostgresSink(db.pool),

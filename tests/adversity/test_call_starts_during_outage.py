@@ -86,3 +86,40 @@ async def test_calls_started_during_an_outage_are_recorded_and_finalized_after_i
     assert sorted((r["status"], r["outcome_type"]) for r in rows) == [("completed", "booking")] * 2
     assert await db.pool.fetchval("SELECT count(*) FROM turns") == 3
     await db.close()
+
+
+async def test_a_fresh_call_process_finds_its_bot_during_an_outage_from_the_last_snapshot(
+    private_postgres: PrivatePostgres, tmp_path: Path
+) -> None:
+    from voicebot.errors import StorageError
+    from voicebot.storage import Bots
+
+    pool = await create_pool(private_postgres.url, min_size=0, max_size=1, command_timeout=5)
+    await pool.execute("TRUNCATE calls, companies CASCADE")
+    tenant = await make_tenant(pool, None)
+    version = await pool.fetchval(
+        """INSERT INTO scenario_versions (bot_id, version, sha256, source)
+           VALUES ($1, 1, $2, 'bot: {}') RETURNING id""",
+        tenant.bot_id,
+        "0" * 64,
+    )
+    await pool.execute("UPDATE bots SET current_version_id = $2 WHERE id = $1", tenant.bot_id, version)
+    number = await pool.fetchval("SELECT phone_number FROM bots WHERE id = $1", tenant.bot_id)
+    earlier = Bots(pool)
+    earlier.snapshot_dir = tmp_path / "bots"
+    seen = await earlier.by_phone(number)  # an earlier call process, while Postgres was up
+    assert seen is not None
+    await asyncio.to_thread(private_postgres.stop)
+    try:
+        fresh = Bots(pool)  # a new call process: empty cache
+        with_snapshot = Bots(pool)
+        with_snapshot.snapshot_dir = tmp_path / "bots"
+        assert await with_snapshot.by_phone(number) == seen
+        try:
+            await fresh.by_phone(number)
+            raise AssertionError("a lookup without a snapshot cannot succeed while Postgres is down")
+        except StorageError as exc:
+            assert exc.retryable
+    finally:
+        await asyncio.to_thread(private_postgres.start)
+        await pool.close()

@@ -8,17 +8,23 @@ other processes see a deploy within ``cache_ttl``. Misses are cached for ``negat
 
 from __future__ import annotations
 
+import asyncio
 import builtins
 import datetime as dt
+import hashlib
+import json
+import os
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Any, Protocol
 
 import phonenumbers
+import structlog
 
-from voicebot.errors import ConfigError, ConflictError, NotFoundError
+from voicebot.errors import ConfigError, ConflictError, NotFoundError, StorageError
 from voicebot.scenario.model import Scenario
 from voicebot.storage.errors import translated
 
@@ -86,6 +92,40 @@ class BotForCall:
     version_id: uuid.UUID
     sha256: str
     source: str
+
+
+log = structlog.get_logger("voicebot.storage.bots")
+
+
+def _snapshot_path(root: Path, number: str) -> Path:
+    return root / f"{hashlib.sha256(number.encode()).hexdigest()[:32]}.json"
+
+
+def _write_snapshot(root: Path, number: str, bot: BotForCall | None) -> None:
+    path = _snapshot_path(root, number)
+    try:
+        if bot is None:
+            path.unlink(missing_ok=True)
+            return
+        root.mkdir(parents=True, exist_ok=True, mode=0o700)
+        data = {k: str(v) if isinstance(v, uuid.UUID) else v for k, v in asdict(bot).items()}
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            json.dump(data, fh)
+        tmp.replace(path)
+    except OSError as exc:  # a snapshot is a convenience: never fail a call for it
+        log.warning("bot_snapshot_write_failed", error=str(exc))
+
+
+def _read_snapshot(root: Path, number: str) -> BotForCall | None:
+    try:
+        data = json.loads(_snapshot_path(root, number).read_text())
+        for key in ("id", "company_id", "version_id"):
+            data[key] = uuid.UUID(data[key])
+        return BotForCall(**data)
+    except (OSError, ValueError, TypeError, KeyError):
+        return None
 
 
 _LOOKUP = """
@@ -211,11 +251,27 @@ class Bots:
         hit = self._cache.get(dialed_number)
         if hit is not None and hit[0] > now:
             return hit[1]
-        with translated():
-            row = await self._pool.fetchrow(_LOOKUP, dialed_number)
+        try:
+            with translated():
+                row = await self._pool.fetchrow(_LOOKUP, dialed_number)
+        except StorageError as exc:
+            if not exc.retryable or self.snapshot_dir is None:
+                raise
+            snapshot = await asyncio.to_thread(_read_snapshot, self.snapshot_dir, dialed_number)
+            if snapshot is None:
+                raise
+            log.warning("bot_lookup_from_snapshot", bot_id=str(snapshot.id), error=str(exc))
+            return snapshot
         bot = None if row is None else BotForCall(**dict(row))
         self._cache[dialed_number] = (now + (self._ttl if bot else self._negative_ttl), bot)
+        if self.snapshot_dir is not None:
+            await asyncio.to_thread(_write_snapshot, self.snapshot_dir, dialed_number, bot)
         return bot
+
+    snapshot_dir: Path | None = None
+    """When set (call processes: ``<data_dir>/bots``), each successful lookup is kept on disk (mode 0600)
+    and used when Postgres is unreachable, so a call that starts during an outage is answered by the
+    bot as it was last seen; a number found to have no bot removes its snapshot."""
 
     def invalidate(self, phone_number: str | None = None) -> None:
         """Forget one cached number (or all of them)."""
