@@ -44,7 +44,8 @@ async def test_a_scenario_with_escaped_nul_or_surrogate_is_refused_with_line_and
         )
         assert response.status_code == 422, response.text
         problems = response.json()["problems"]
-        assert [p["text"] for p in problems if reason in p["message"]][0].startswith("scenario.yaml:17:10: ")
+        found = next(p["text"] for p in problems if reason in p["message"])
+        assert found.startswith("scenario.yaml:17:10: "), problems
 
 
 async def test_a_lone_surrogate_in_the_json_text_is_refused(api: Api) -> None:

@@ -45,7 +45,7 @@ def test_deploy_refuses_an_escaped_nul(env: dict[str, str | None], tmp_path: Pat
     company = create_company(env)
     bad = tmp_path / "nul.yaml"
     bad.write_text(mini_scenario().replace('say: "Goodbye."', 'say: "Good\\0bye."'))
-    code, out, err = run(["bot", "deploy", str(bad), "--company", company, "--phone", "+14155550100"], env)
+    code, _, err = run(["bot", "deploy", str(bad), "--company", company, "--phone", "+14155550100"], env)
     assert code == 1 and re.search(rf"{re.escape(str(bad))}:17:10: .*NUL", err), err
 
 
