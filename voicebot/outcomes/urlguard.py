@@ -134,9 +134,17 @@ class HostPolicy:
             raise UrlRefused(f"webhook URL {url!r} must be an absolute http:// or https:// URL")
         if parts.username is not None or parts.password is not None or "@" in parts.netloc:
             raise UrlRefused("webhook URLs must not carry credentials")
-        ip = _parse_ip(host) or _legacy_ipv4(host)
+        ip = _parse_ip(host)
+        legacy = _legacy_ipv4(host) if ip is None else None
         if ip is not None:
             self.check_address(host, ip)
+        elif legacy is not None:
+            self.check_address(host, legacy)
+            # Allowed or public, it still cannot be delivered: the HTTP client refuses such a host.
+            raise UrlRefused(
+                f"webhook host {host!r} is not a canonical IP address (it means {legacy}); "
+                f"write it as {legacy}"
+            )
         elif (host == "localhost" or host.endswith(".localhost")) and not self.host_allowed(host):
             # RFC 6761: always loopback; refused here rather than only once it resolves.
             self.check_address(host, ipaddress.IPv4Address("127.0.0.1"))
