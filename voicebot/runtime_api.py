@@ -21,6 +21,7 @@ from typing import Any
 from voicebot.api.services import ApiLimits, ApiServices, KnowledgeOps
 from voicebot.knowledge import Embedder, KnowledgeService, QdrantStore, embedder_from_settings, open_store
 from voicebot.knowledge.registry import DocRegistry
+from voicebot.outcomes.urlguard import HostPolicy
 from voicebot.settings import Settings
 from voicebot.storage import Bots, Companies, Database, KnowledgeDocs
 from voicebot.storage.readiness import readiness
@@ -80,6 +81,7 @@ def api_services_on(
     embedder: Embedder | None = None,
     limits: ApiLimits | None = None,
     webhook_secret_grace: dt.timedelta = dt.timedelta(hours=24),
+    webhook_policy: HostPolicy | None = None,
 ) -> tuple[ApiServices, ApiKnowledge]:
     """The API's services on an open asyncpg pool (tests pass their own pool and embedder)."""
     docs = KnowledgeDocs(pool)
@@ -96,6 +98,7 @@ def api_services_on(
         readiness=lambda: readiness(pool),
         limits=limits or ApiLimits(),
         webhook_secret_grace=webhook_secret_grace,
+        webhook_policy=HostPolicy.from_env() if webhook_policy is None else webhook_policy,
     )
     return services, knowledge
 

@@ -22,6 +22,7 @@ from voicebot.api.errors import install_error_handlers
 from voicebot.api.limits import BodyLimit
 from voicebot.api.services import ApiServices
 from voicebot.api.tasks import BackgroundWork
+from voicebot.api.textguard import UrlTextGuard
 from voicebot.observability.metrics import api_request
 
 __all__ = ["create_app"]
@@ -74,6 +75,7 @@ def create_app(services: ApiServices) -> FastAPI:
     app.state.work = work
     install_error_handlers(app)
     app.add_middleware(BodyLimit, limits=services.limits)
+    app.add_middleware(UrlTextGuard)
     app.add_middleware(_RequestMetrics)
     # Routes are registered on the app itself (no included routers): app.routes lists every route
     # with its full path template, which the tenant isolation test walks and the metrics label.

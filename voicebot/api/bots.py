@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 
 from voicebot.api.auth import CurrentCompany, Services
 from voicebot.api.errors import ScenarioErrorBody, error_responses
+from voicebot.api.textguard import SafeText
 from voicebot.errors import ConfigError, ConflictError
 from voicebot.scenario import LoadedScenario, load_text
 from voicebot.storage.repositories.bots import BotInfo
@@ -54,16 +55,16 @@ class BotOut(BaseModel):
 
 class BotCreate(BaseModel):
     scenario: str = Field(description="The scenario YAML (its bot.id names the bot).")
-    phone_number: str = Field(description="E.164, e.g. +14155550100", examples=["+14155550100"])
+    phone_number: SafeText = Field(description="E.164, e.g. +14155550100", examples=["+14155550100"])
 
 
 class ScenarioUpdate(BaseModel):
     scenario: str = Field(description="The new scenario YAML; its bot.id must be the bot's slug.")
-    phone_number: str | None = Field(default=None, description="E.164; default: keep the current number")
+    phone_number: SafeText | None = Field(default=None, description="E.164; default: keep the current number")
 
 
 class PhoneUpdate(BaseModel):
-    phone_number: str = Field(description="E.164, e.g. +14155550100", examples=["+14155550100"])
+    phone_number: SafeText = Field(description="E.164, e.g. +14155550100", examples=["+14155550100"])
 
 
 class DeployOut(BaseModel):
@@ -74,8 +75,7 @@ class DeployOut(BaseModel):
 
 
 async def _load(text: str) -> LoadedScenario:
-    if "\x00" in text:
-        raise ConfigError("the scenario must be text (it contains NUL characters)")
+    # NUL and lone surrogates are refused by the loader, with scenario.yaml:line:col.
     return await asyncio.to_thread(load_text, text, SCENARIO_PATH)
 
 

@@ -5,6 +5,7 @@
 | NotFoundError                           | 404 (also for another company's ids)   |
 | ConflictError                           | 409    |
 | ScenarioError                           | 422, with ``problems``: ``file:line:col: message`` |
+| RequestValidationError                  | 422, FastAPI's list without the input (see textguard) |
 | ConfigError, non-retryable KnowledgeError | 422  |
 | retryable StorageError / KnowledgeError | 503 with ``Retry-After`` |
 | anything else                           | 500 ``internal error`` (logged with its traceback, never sent) |
@@ -18,8 +19,10 @@ from typing import Any
 
 import structlog
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
+from voicebot.api.textguard import printable, validation_error
 from voicebot.errors import (
     ConfigError,
     ConflictError,
@@ -85,13 +88,19 @@ _DESCRIPTIONS = {
 
 def _json(status: int, detail: str, **extra: Any) -> JSONResponse:
     headers = {"Retry-After": "5"} if status == 503 else None
-    return JSONResponse({"detail": detail, **extra}, status_code=status, headers=headers)
+    return JSONResponse({"detail": printable(detail), **extra}, status_code=status, headers=headers)
 
 
 def response_for(exc: VoicebotError) -> JSONResponse:
     if isinstance(exc, ScenarioError):
         problems = [
-            {"path": p.path, "line": p.line, "col": p.col, "message": p.message, "text": str(p)}
+            {
+                "path": p.path,
+                "line": p.line,
+                "col": p.col,
+                "message": printable(p.message),
+                "text": printable(str(p)),
+            }
             for p in exc.problems
         ]
         return _json(422, "the scenario is invalid", problems=problems)
@@ -124,5 +133,6 @@ def install_error_handlers(app: FastAPI) -> None:
         _log.error("api_unhandled_error", method=request.method, path=request.url.path, exc_info=exc)
         return _json(500, "internal error")
 
+    app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(VoicebotError, voicebot_error)
     app.add_exception_handler(Exception, unexpected)

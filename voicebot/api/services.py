@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Protocol
 
 from voicebot.errors import ConfigError
+from voicebot.outcomes.urlguard import HostPolicy
 from voicebot.storage.repositories.analytics import Analytics
 from voicebot.storage.repositories.bots import Bots
 from voicebot.storage.repositories.call_history import CallHistory
@@ -74,3 +75,5 @@ class ApiServices:
     readiness: Callable[[], Awaitable[str | None]]
     limits: ApiLimits = field(default_factory=ApiLimits)
     webhook_secret_grace: dt.timedelta = dt.timedelta(hours=24)
+    webhook_policy: HostPolicy = field(default_factory=HostPolicy)
+    """Which webhook URLs may be saved: the delivery guard's rules (VOICEBOT_WEBHOOK_ALLOW_HOSTS)."""

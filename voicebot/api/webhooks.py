@@ -119,7 +119,8 @@ def register(app: FastAPI) -> None:
     @app.put(PREFIX, tags=TAGS, response_model=EndpointOut, responses={**COMMON, **error_responses(422)})
     async def set_endpoint(body: EndpointUpdate, company: CurrentCompany, services: Services) -> EndpointOut:
         """Set the endpoint URL (a new URL re-enables an endpoint a 410 disabled). Internal addresses are
-        refused at delivery time unless allowed by VOICEBOT_WEBHOOK_ALLOW_HOSTS."""
+        refused here (422), by the delivery guard's rules, unless VOICEBOT_WEBHOOK_ALLOW_HOSTS allows."""
+        services.webhook_policy.check_registration(body.url)
         return EndpointOut.of(await services.webhooks.set_url(company.id, body.url))
 
     @app.post(PREFIX + "/secret", tags=TAGS, response_model=SecretOut, responses=COMMON)

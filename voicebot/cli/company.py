@@ -6,6 +6,7 @@ import asyncio
 
 import click
 
+from voicebot.outcomes.urlguard import HostPolicy
 from voicebot.settings import Settings
 from voicebot.storage import Database
 
@@ -22,6 +23,10 @@ def company() -> None:
 @click.option("--webhook-url", default=None, help="Where call outcomes are POSTed (http:// or https://).")
 def create(name: str, webhook_url: str | None) -> None:
     """Create a company; print its id, its API key (shown once) and its webhook signing secret."""
+
+    # The delivery guard's rules, at registration: an internal address is refused now, not at the
+    # first delivery (VOICEBOT_WEBHOOK_ALLOW_HOSTS allows one for development).
+    HostPolicy.from_env().check_registration(webhook_url)
 
     async def run() -> None:
         async with await Database.open(Settings.from_env(), min_size=1, max_size=1) as db:

@@ -6,6 +6,12 @@ prefixed with its header, and is never merged with other rows by the chunker.
 
 Every failure is a :class:`~voicebot.errors.KnowledgeError` naming the file and what is wrong with it:
 unsupported type, empty, too large, unreadable (corrupt), password-protected.
+
+Hostile documents are refused before the expensive work: a docx (a zip archive) whose parts would
+inflate past :data:`MAX_DOCX_PART_BYTES` each or :data:`MAX_DOCX_TOTAL_BYTES` in all is refused from its
+zip directory, before anything is decompressed (Python's zipfile never inflates a member past its declared
+size), and with ``max_passages`` the passage limit is checked while blocks are extracted, so a document
+far over it stops early instead of being extracted whole first.
 """
 
 from __future__ import annotations
@@ -20,7 +26,12 @@ from pathlib import Path
 
 from voicebot.errors import KnowledgeError
 
-__all__ = ["SUPPORTED_TYPES", "Block", "extract", "file_type"]
+__all__ = ["MAX_DOCX_PART_BYTES", "MAX_DOCX_TOTAL_BYTES", "SUPPORTED_TYPES", "Block", "extract", "file_type"]
+
+MAX_DOCX_PART_BYTES = 32 * 1024 * 1024
+"""Largest decompressed docx part (document.xml of a ~1,000-page text is well under it)."""
+MAX_DOCX_TOTAL_BYTES = 256 * 1024 * 1024
+"""Largest decompressed docx in all (images included)."""
 
 SUPPORTED_TYPES = ("pdf", "docx", "txt", "md", "csv")
 _ALIASES = {"markdown": "md", "text": "txt"}
@@ -48,13 +59,20 @@ def file_type(path: Path) -> str:
     return ext
 
 
-def extract(path: Path, data: bytes) -> list[Block]:
-    """All text blocks of a document; raises KnowledgeError if there is none or it cannot be read."""
+def extract(
+    path: Path, data: bytes, *, max_passages: int | None = None, passage_chars: int = 700
+) -> list[Block]:
+    """All text blocks of a document; raises KnowledgeError if there is none or it cannot be read.
+
+    With ``max_passages``, extraction stops (KnowledgeError) as soon as the text surely makes more
+    passages than that: more blocks than passages, or more than ``max_passages * passage_chars``
+    characters (a passage holds at most ``passage_chars`` new characters).
+    """
     kind = file_type(path)
     if not data.strip():
         raise KnowledgeError(f"{path.name}: the file is empty")
     try:
-        blocks = list(_EXTRACTORS[kind](data))
+        blocks = _take(_EXTRACTORS[kind](data), max_passages, passage_chars)
     except KnowledgeError as exc:
         raise KnowledgeError(f"{path.name}: {exc}") from exc
     except Exception as exc:  # parsers raise many unrelated types on malformed input
@@ -65,6 +83,37 @@ def extract(path: Path, data: bytes) -> list[Block]:
         hint = " (a scanned pdf needs OCR first)" if kind == "pdf" else ""
         raise KnowledgeError(f"{path.name}: no text found in the document{hint}")
     return blocks
+
+
+def _take(blocks: Iterator[Block], max_passages: int | None, passage_chars: int) -> list[Block]:
+    if max_passages is None:
+        return list(blocks)
+    budget = max_passages * max(1, passage_chars)
+    taken: list[Block] = []
+    chars = 0
+    for block in blocks:
+        taken.append(block)
+        chars += len(block.text)
+        if len(taken) > max_passages or chars > budget:
+            raise KnowledgeError(
+                f"the document makes more than {max_passages} passages; the limit is {max_passages} "
+                "(split it into smaller documents)"
+            )
+    return taken
+
+
+def _check_zip_sizes(data: bytes) -> None:
+    """Refuse a zip whose members would inflate past the caps, from its directory (nothing inflated)."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        total = 0
+        for info in archive.infolist():
+            total += info.file_size
+            if info.file_size > MAX_DOCX_PART_BYTES or total > MAX_DOCX_TOTAL_BYTES:
+                limit = MAX_DOCX_PART_BYTES if info.file_size > MAX_DOCX_PART_BYTES else MAX_DOCX_TOTAL_BYTES
+                raise KnowledgeError(
+                    f"the docx would decompress to more than {limit // (1024 * 1024)} MB "
+                    f"({info.filename!r} alone is {info.file_size // (1024 * 1024)} MB); refused"
+                )
 
 
 def _decode(data: bytes) -> str:
@@ -171,6 +220,7 @@ def _pdf(data: bytes) -> Iterator[Block]:
 
 def _docx(data: bytes) -> Iterator[Block]:
     import docx
+    from docx.enum.style import WD_STYLE_TYPE
     from docx.oxml.ns import qn
     from docx.table import Table
     from docx.text.paragraph import Paragraph
@@ -181,14 +231,24 @@ def _docx(data: bytes) -> Iterator[Block]:
                 "the docx is password-protected (or an old .doc); upload an unprotected .docx"
             )
         raise KnowledgeError("not a docx file (not a zip archive)")
+    _check_zip_sizes(data)
     document = docx.Document(io.BytesIO(data))
     headings: list[tuple[int, str]] = []
     body = document.element.body
+    names: dict[str | None, str] = {}
+
+    def style_name(style_id: str | None) -> str:
+        # Paragraph.style scans every style per call (~1 ms): look each id up once.
+        if style_id not in names:
+            style = document.part.get_style(style_id, WD_STYLE_TYPE.PARAGRAPH)
+            names[style_id] = (style.name or "") if style is not None else ""
+        return names[style_id]
+
     for child in body.iterchildren():
         if child.tag == qn("w:p"):
             paragraph = Paragraph(child, document)
             text = " ".join(paragraph.text.split())
-            style = paragraph.style.name if paragraph.style is not None else ""
+            style = style_name(child.style)
             m = re.match(r"(?:Heading|Title)\s*(\d*)", style or "")
             if m and text:
                 _push(headings, int(m.group(1) or 0), text)

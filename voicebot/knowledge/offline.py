@@ -45,7 +45,11 @@ def ingest_folder(store: QdrantStore, embedder: Embedder, bot_id: str, folder: P
     for path in _documents(folder):
         doc_id = str(uuid.uuid5(uuid.NAMESPACE_URL, path.name))
         chunks = chunk_blocks(
-            extract(path, path.read_bytes()), max_chars=limits.chunk_chars, overlap_chars=limits.overlap_chars
+            extract(
+                path, path.read_bytes(), max_passages=limits.max_chunks, passage_chars=limits.chunk_chars
+            ),
+            max_chars=limits.chunk_chars,
+            overlap_chars=limits.overlap_chars,
         )
         stored = [StoredChunk(doc_id, "offline", i, c, path.name, now) for i, c in enumerate(chunks)]
         store.upsert(bot_id, stored, embedder.embed([embedding_text(c) for c in chunks]))

@@ -129,7 +129,9 @@ class KnowledgeService:
                 f"{path.name}: the file is {_mb(size)}; the limit is {_mb(limits.max_file_bytes)}"
             )
         data = await asyncio.to_thread(path.read_bytes)
-        blocks = await asyncio.to_thread(extract, path, data)
+        blocks = await asyncio.to_thread(
+            lambda: extract(path, data, max_passages=limits.max_chunks, passage_chars=limits.chunk_chars)
+        )
         chunks = chunk_blocks(blocks, max_chars=limits.chunk_chars, overlap_chars=limits.overlap_chars)
         if len(chunks) > limits.max_chunks:
             raise KnowledgeError(

@@ -13,13 +13,19 @@ addresses: ``localhost,127.0.0.0/8,10.1.0.0/16``.
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Iterable
+import os
+import re
+import socket
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from voicebot.errors import ConfigError, DeliveryError
 
 __all__ = ["HostPolicy", "UrlRefused", "is_public"]
+
+_CONTROL = re.compile(r"[\x00-\x20\x7f\ud800-\udfff]")
+"""Whitespace, control characters (CR, LF, NUL) and lone surrogates: never part of a webhook URL."""
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -53,6 +59,17 @@ def _parse_ip(text: str) -> IPAddress | None:
     try:
         return ipaddress.ip_address(text.strip("[]"))
     except ValueError:
+        return None
+
+
+def _legacy_ipv4(host: str) -> ipaddress.IPv4Address | None:
+    """The address a resolver reads from a numeric host in a legacy form (``2130706433``, ``0x7f.1``,
+    ``0177.0.0.1``, ``127.1``), which inet_aton accepts and the resolver at delivery would connect to."""
+    if not host or not all(c in "0123456789abcdefxABCDEFX." for c in host) or not host[0].isdigit():
+        return None
+    try:
+        return ipaddress.IPv4Address(socket.inet_aton(host))
+    except OSError:
         return None
 
 
@@ -99,22 +116,54 @@ class HostPolicy:
     def check_url(self, url: str) -> str:
         """The URL's host after checking its form (and the address when it is an IP literal).
 
-        Raises :class:`UrlRefused`. Names are checked again on their resolved addresses at connect time.
+        Used at registration (API, ``voicebot company create``) and again before every delivery, so a
+        company hears the same "no" when it saves a URL as the dispatcher would give. Raises
+        :class:`UrlRefused`. Names are checked again on their resolved addresses at connect time.
         """
+        if _CONTROL.search(url):
+            raise UrlRefused(
+                "webhook URLs must not contain spaces, control characters (CR, LF, NUL) or lone surrogates"
+            )
         try:
             parts = urlsplit(url)
             host = parts.hostname
             parts.port  # noqa: B018 - raises ValueError on a bad port
-        except ValueError:
-            raise UrlRefused(f"webhook URL {url!r} is not a valid URL") from None
+        except ValueError as exc:
+            raise UrlRefused(f"webhook URL {url!r} is not a valid URL ({exc})") from None
         if parts.scheme not in ("http", "https") or not host:
             raise UrlRefused(f"webhook URL {url!r} must be an absolute http:// or https:// URL")
-        if parts.username or parts.password:
+        if parts.username is not None or parts.password is not None or "@" in parts.netloc:
             raise UrlRefused("webhook URLs must not carry credentials")
         ip = _parse_ip(host)
+        legacy = _legacy_ipv4(host) if ip is None else None
         if ip is not None:
             self.check_address(host, ip)
+        elif legacy is not None:
+            self.check_address(host, legacy)
+            # Allowed or public, it still cannot be delivered: the HTTP client refuses such a host.
+            raise UrlRefused(
+                f"webhook host {host!r} is not a canonical IP address (it means {legacy}); "
+                f"write it as {legacy}"
+            )
+        elif (host == "localhost" or host.endswith(".localhost")) and not self.host_allowed(host):
+            # RFC 6761: always loopback; refused here rather than only once it resolves.
+            self.check_address(host, ipaddress.IPv4Address("127.0.0.1"))
         return host
+
+    def check_registration(self, url: str | None) -> None:
+        """:meth:`check_url` for a URL being saved (None removes it): ConfigError with the same message."""
+        if url is None:
+            return
+        try:
+            self.check_url(url)
+        except UrlRefused as exc:
+            raise ConfigError(str(exc)) from None
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> HostPolicy:
+        """From ``VOICEBOT_WEBHOOK_ALLOW_HOSTS`` (empty: public addresses only)."""
+        env = os.environ if env is None else env
+        return cls.parse(env.get("VOICEBOT_WEBHOOK_ALLOW_HOSTS", ""))
 
     def check_address(self, host: str, ip: IPAddress) -> None:
         if not self.address_allowed(host, ip):

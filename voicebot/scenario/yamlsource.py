@@ -33,6 +33,14 @@ Pos = tuple[int, int]
 MAX_NODES: Final = 200_000
 """Cap on built values, so alias bombs ("billion laughs") fail fast instead of eating memory."""
 
+MAX_DEPTH: Final = 100
+"""Cap on nesting (mappings and lists inside each other, aliases expanded). Checked on the event stream
+before the document is composed, so a hostile 5,000-deep file fails fast with a position instead of
+exhausting the recursion limit."""
+
+_SURROGATE: Final = re.compile(r"[\ud800-\udfff]")
+_PAIR: Final = re.compile(r"[\ud800-\udbff][\udc00-\udfff]")
+
 
 @dataclass(frozen=True, slots=True)
 class Positions:
@@ -139,8 +147,39 @@ def _compose(text: str) -> yaml.Node | None:
     return yaml.compose(text, Loader=_Loader)
 
 
+def _too_deep(text: str) -> Pos | None:
+    """Where nesting first exceeds MAX_DEPTH, read from the parser's events (no recursion); None if it
+    does not, or if the text is not valid YAML (composing reports that)."""
+    loader = _FAST_LOADER or _Loader
+    depth = 0
+    try:
+        for event in yaml.parse(text, Loader=loader):
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    mark = event.start_mark
+                    return (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+    except yaml.YAMLError:
+        return None
+    return None
+
+
+def _depth_problem(path: str, pos: Pos) -> Problem:
+    return Problem(path, pos[0], pos[1], f"nested more than {MAX_DEPTH} levels deep")
+
+
 def parse_yaml(text: str, path: str) -> ParsedYaml:
     """Parse one YAML document; syntax errors, unsupported tags and duplicate keys become problems."""
+    surrogate = _SURROGATE.search(text)
+    if surrogate is not None:  # a str from JSON ("\ud800"); libyaml cannot even encode it
+        line, col = _offset_position(text, surrogate.start())
+        message = f"character U+{ord(surrogate.group()):04X} (a lone UTF-16 surrogate) is not allowed in YAML"
+        return ParsedYaml(None, Positions(), [Problem(path, line, col, message)])
+    deep = _too_deep(text)
+    if deep is not None:
+        return ParsedYaml(None, Positions(), [_depth_problem(path, deep)])
     try:
         root = _compose(text)
     except yaml.MarkedYAMLError as exc:
@@ -166,6 +205,8 @@ def parse_yaml(text: str, path: str) -> ParsedYaml:
         return ParsedYaml(
             None, Positions(), [Problem(path, line, col, "document too large (alias expansion?)")]
         )
+    except _TooDeep as exc:
+        return ParsedYaml(None, Positions(), [_depth_problem(path, exc.pos)])
     positions = Positions(builder.keys, builder.values, builder.text_starts)
     return ParsedYaml(data, positions, builder.problems)
 
@@ -188,6 +229,10 @@ def _reader_position(exc: yaml.YAMLError, text: str) -> Pos:
     position = getattr(exc, "position", None)
     if not isinstance(position, int):
         return (1, 1)
+    return _offset_position(text, position)
+
+
+def _offset_position(text: str, position: int) -> Pos:
     before = text[:position]
     return before.count("\n") + 1, position - (before.rfind("\n") + 1) + 1
 
@@ -198,6 +243,12 @@ def _pos(node: yaml.Node) -> Pos:
 
 class _TooLarge(Exception):
     pass
+
+
+class _TooDeep(Exception):
+    def __init__(self, pos: Pos) -> None:
+        super().__init__(pos)
+        self.pos = pos
 
 
 class _Builder:
@@ -214,10 +265,12 @@ class _Builder:
         line, col = _pos(node)
         self.problems.append(Problem(self.path, line, col, message))
 
-    def build(self, node: yaml.Node, path: KeyPath) -> object:
+    def build(self, node: yaml.Node, path: KeyPath, depth: int = 0) -> object:
         self._count += 1
         if self._count > MAX_NODES:
             raise _TooLarge
+        if depth > MAX_DEPTH:  # aliases can nest a document deeper than its text
+            raise _TooDeep(_pos(node))
         self.values.setdefault(path, _pos(node))
         if isinstance(node, yaml.ScalarNode):
             self._record_text_start(node, path)
@@ -233,16 +286,16 @@ class _Builder:
                 items: list[object] = []
                 for index, item in enumerate(node.value):
                     self.keys.setdefault((*path, index), _pos(item))
-                    items.append(self.build(item, (*path, index)))
+                    items.append(self.build(item, (*path, index), depth + 1))
                 return items
             assert isinstance(node, yaml.MappingNode)
             if node.tag != _MAP:
                 self.problem(node, f"unsupported YAML tag '{node.tag}'")
-            return self.mapping(node, path)
+            return self.mapping(node, path, depth)
         finally:
             self._active.discard(id(node))
 
-    def mapping(self, node: yaml.MappingNode, path: KeyPath) -> dict[str, object]:
+    def mapping(self, node: yaml.MappingNode, path: KeyPath, depth: int = 0) -> dict[str, object]:
         result: dict[str, object] = {}
         first_seen: dict[str, yaml.Node] = {}
         merges: list[yaml.Node] = []
@@ -253,25 +306,25 @@ class _Builder:
             if key_node.tag == _MERGE:
                 merges.append(value_node)
                 continue
-            key = str(key_node.value)
+            key = self.clean_text(key_node, str(key_node.value))
             if key in first_seen:
                 line = first_seen[key].start_mark.line + 1
                 self.problem(key_node, f"{_duplicate_noun(path)} '{key}' (first defined at line {line})")
                 continue
             first_seen[key] = key_node
             self.keys[(*path, key)] = _pos(key_node)
-            result[key] = self.build(value_node, (*path, key))
+            result[key] = self.build(value_node, (*path, key), depth + 1)
         for merge_node in merges:
-            self._merge(merge_node, path, result)
+            self._merge(merge_node, path, result, depth)
         return result
 
-    def _merge(self, node: yaml.Node, path: KeyPath, result: dict[str, object]) -> None:
+    def _merge(self, node: yaml.Node, path: KeyPath, result: dict[str, object], depth: int) -> None:
         sources = node.value if isinstance(node, yaml.SequenceNode) else [node]
         for source in sources:
             if not isinstance(source, yaml.MappingNode):
                 self.problem(source, "a merge key ('<<') needs a mapping or a list of mappings")
                 continue
-            merged = self.build(source, (*path, "<<"))
+            merged = self.build(source, (*path, "<<"), depth)
             assert isinstance(merged, dict)
             for key, value in merged.items():
                 if key not in result:
@@ -290,8 +343,23 @@ class _Builder:
         line, col = _pos(node)
         self.text_starts.setdefault(path, (line, col + (1 if node.style in ("'", '"') else 0)))
 
+    def clean_text(self, node: yaml.ScalarNode, value: str) -> str:
+        """Refuse what Postgres and terminals cannot take, which only escapes ("\\0", "\\ud800") can
+        write: NUL and lone surrogates. An escaped surrogate pair ("\\ud83d\\ude00") is the character
+        it encodes, as in JSON. Refused characters are replaced by U+FFFD so later messages print."""
+        if "\x00" not in value and not _SURROGATE.search(value):
+            return value
+        value = _PAIR.sub(lambda m: m.group().encode("utf-16", "surrogatepass").decode("utf-16"), value)
+        if "\x00" in value:
+            self.problem(node, "text must not contain a NUL character (\\0)")
+            value = value.replace("\x00", "\ufffd")
+        if _SURROGATE.search(value):
+            self.problem(node, "text must not contain a lone UTF-16 surrogate (an escape like \\ud800)")
+            value = _SURROGATE.sub("\ufffd", value)
+        return value
+
     def scalar(self, node: yaml.ScalarNode) -> object:
-        value: str = node.value
+        value: str = self.clean_text(node, node.value)
         tag = node.tag
         try:
             if tag == _STR:
