@@ -1,14 +1,21 @@
 """A call's read-only copy of one bot's passages: exact cosine search in numpy, no lock, no Qdrant.
 
-Taken by :meth:`voicebot.knowledge.store.QdrantStore.local_snapshot` so that call processes hold local
-mode's directory lock only while copying. Vectors are stored unit-length, so a search is one
+Taken by :func:`bot_snapshot` (a call's process) or :meth:`voicebot.knowledge.store.QdrantStore.
+local_snapshot`, so that call processes hold local mode's directory lock only while copying.
+:func:`bot_snapshot` reads only the calling bot's collection: qdrant-client's local mode loads every
+collection of a directory into memory when it opens, so opening the directory itself would cost each
+call the passages of every bot. Vectors are stored unit-length, so a search is one
 matrix-vector product and a partial sort: about 1 ms at 10,000 passages (Qdrant's local mode
 re-normalises every stored vector on every query and costs several times that).
 """
 
 from __future__ import annotations
 
+import json
+import tempfile
+import time
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
@@ -17,7 +24,7 @@ from voicebot.dialogue.ports import Passage
 from voicebot.errors import ConfigError, EmbedderMismatchError
 from voicebot.knowledge.embedders import Embedder, Vectors
 
-__all__ = ["PassageIndex", "SnapshotIndex"]
+__all__ = ["PassageIndex", "SnapshotIndex", "bot_snapshot"]
 
 
 class PassageIndex(Protocol):
@@ -99,3 +106,80 @@ class SnapshotIndex:
     def close(self) -> None:
         self._matrix = np.zeros((0, self._dimension), dtype=np.float32)
         self._ids, self._payloads = [], []
+
+
+def bot_snapshot(path: Path, bot_id: str, *, wait: float = 5.0) -> SnapshotIndex:
+    """One bot's passages from a local Qdrant directory, reading that bot's collection only.
+
+    Per-bot layout (``bot_<id>``, local mode's default): while holding the directory's lock, a private
+    directory whose ``meta.json`` names only this collection, and whose ``collection`` folder is the real
+    one, is opened with qdrant-client, so its local mode loads one collection instead of all of them.
+    A bot without a collection there gets an empty index (the shared layout is for a Qdrant server)."""
+    from voicebot.knowledge.store import QdrantStore
+
+    name = f"bot_{bot_id}"
+    meta_file = path / "meta.json"
+    with _directory_lock(path, wait):
+        meta = json.loads(meta_file.read_text()) if meta_file.exists() else {}
+        collections: dict[str, Any] = meta.get("collections", {})
+        if name in collections:
+            with tempfile.TemporaryDirectory(prefix="voicebot-snapshot-") as tmp:
+                view = Path(tmp)
+                only = {"collections": {name: collections[name]}, "aliases": {}}
+                (view / "meta.json").write_text(json.dumps(only))
+                (view / "collection").symlink_to((path / "collection").resolve(), target_is_directory=True)
+                store = QdrantStore.local(view, wait=0)
+                try:
+                    return store.snapshot(bot_id)
+                finally:
+                    store.close()
+    return _empty(bot_id, name)  # no knowledge for this bot (as QdrantStore.local_snapshot finds)
+
+
+def _empty(bot_id: str, collection: str) -> SnapshotIndex:
+    return SnapshotIndex(
+        bot_id=bot_id, collection=collection, embedder_name=None, dimension=0, ids=[], vectors=[], payloads=[]
+    )
+
+
+class _directory_lock:  # noqa: N801 (a context manager used like a function)
+    """Local mode's own exclusive lock on ``path/.lock``, waited for up to ``wait`` seconds."""
+
+    def __init__(self, path: Path, wait: float) -> None:
+        self._path = path
+        self._wait = wait
+        self._file: Any = None
+
+    def __enter__(self) -> None:
+        import portalocker
+
+        from voicebot.errors import KnowledgeError
+
+        self._path.mkdir(parents=True, exist_ok=True)
+        lock = self._path / ".lock"
+        if not lock.exists():
+            lock.write_text("tmp lock file")
+        self._file = open(lock, "r+")  # noqa: SIM115 (held until __exit__)
+        deadline = time.monotonic() + self._wait
+        delay = 0.02
+        while True:
+            try:
+                portalocker.lock(self._file, portalocker.LockFlags.EXCLUSIVE | portalocker.LockFlags.NON_BLOCKING)
+                return
+            except portalocker.exceptions.LockException:
+                if time.monotonic() >= deadline:
+                    self._file.close()
+                    error = KnowledgeError(
+                        f"the Qdrant directory {self._path} is in use by another process (local mode allows "
+                        "one); wait for it to finish or set QDRANT_URL to use a Qdrant server"
+                    )
+                    error.retryable = True
+                    raise error from None
+                time.sleep(delay)
+                delay = min(delay * 2, 0.25)
+
+    def __exit__(self, *exc: object) -> None:
+        import portalocker
+
+        portalocker.unlock(self._file)
+        self._file.close()
