@@ -123,6 +123,10 @@ def bot_snapshot(path: Path, bot_id: str, *, wait: float = 5.0) -> SnapshotIndex
         meta = json.loads(meta_file.read_text()) if meta_file.exists() else {}
         collections: dict[str, Any] = meta.get("collections", {})
         if name in collections:
+            try:
+                return _read_collection(path / "collection" / name, bot_id, name, collections[name])
+            except Exception:  # a storage format this reader does not know: let qdrant-client read it
+                pass
             with tempfile.TemporaryDirectory(prefix="voicebot-snapshot-") as tmp:
                 view = Path(tmp)
                 only = {"collections": {name: collections[name]}, "aliases": {}}
@@ -134,6 +138,51 @@ def bot_snapshot(path: Path, bot_id: str, *, wait: float = 5.0) -> SnapshotIndex
                 finally:
                     store.close()
     return _empty(bot_id, name)  # no knowledge for this bot (as QdrantStore.local_snapshot finds)
+
+
+_PASSAGE_FIELDS = ("doc_id", "text", "source", "page", "section")
+
+
+def _read_collection(folder: Path, bot_id: str, name: str, config: Mapping[str, Any]) -> SnapshotIndex:
+    """The points of one local-mode collection straight from its ``storage.sqlite`` (qdrant-client
+    1.x pickles one ``PointStruct`` a row; the latest row of an id wins, as local mode's loader does).
+    Vectors go into one float32 matrix as they are read, and only the payload fields a passage shows
+    are kept, so the copy costs about ``4 x dimension`` bytes a passage plus its text."""
+    import pickle
+    import sqlite3
+
+    meta = dict(config.get("metadata") or {})
+    dimension = int(meta.get("dimension") or config["vectors"]["size"])
+    con = sqlite3.connect(f"file:{folder / 'storage.sqlite'}?mode=ro", uri=True)
+    try:
+        rows = con.execute("SELECT id, point FROM points ORDER BY rowid DESC").fetchall()
+    finally:
+        con.close()
+    seen: set[str] = set()
+    ids: list[str] = []
+    payloads: list[dict[str, Any]] = []
+    matrix = np.empty((len(rows), dimension), dtype=np.float32)
+    for key, blob in rows:
+        if key in seen:
+            continue
+        seen.add(key)
+        point = pickle.loads(blob)  # noqa: S301 (local mode's own storage, written by this deployment)
+        vector = point.vector
+        if not isinstance(vector, list) or len(vector) != dimension:
+            raise ValueError("not a single unnamed vector")
+        matrix[len(ids)] = vector
+        payload = point.payload or {}
+        payloads.append({k: payload.get(k) for k in _PASSAGE_FIELDS})
+        ids.append(str(point.id))
+    return SnapshotIndex(
+        bot_id=bot_id,
+        collection=name,
+        embedder_name=None if not meta.get("embedder") else str(meta["embedder"]),
+        dimension=dimension,
+        ids=ids,
+        vectors=matrix[: len(ids)],
+        payloads=payloads,
+    )
 
 
 def _empty(bot_id: str, collection: str) -> SnapshotIndex:
