@@ -60,11 +60,10 @@ def job(kind: str, qdrant: str, out: Any) -> None:
         importlib.import_module(name)
     result: dict[str, float] = {}
     if kind != "bare":
+        import voicebot.runtime
+        import voicebot.telephony.answer  # noqa: F401
         from voicebot.knowledge import MiniLMEmbedder
         from voicebot.knowledge.snapshot import bot_snapshot
-
-        import voicebot.runtime  # noqa: F401
-        import voicebot.telephony.answer  # noqa: F401
 
         result["imports_ms"] = (time.perf_counter() - t0) * 1000
         result["private_imports_mib"] = private_mib()
@@ -111,7 +110,9 @@ def build_directory(path: Path, passages: int, other: int) -> None:
                         doc_id="doc",
                         version="v1",
                         index=start + i,
-                        chunk=Chunk(text=f"Passage {start + i} about plan {i % 50}.", page=None, section=None),
+                        chunk=Chunk(
+                            text=f"Passage {start + i} about plan {i % 50}.", page=None, section=None
+                        ),
                         source="bench.txt",
                         created_at=datetime.now(UTC),
                     )
@@ -161,7 +162,7 @@ def main() -> None:
         configs = [
             ("bare", "bare", PLUGINS + LIVEKIT_PRELOAD),
             ("voicebot, no preload", "voicebot", PLUGINS + LIVEKIT_PRELOAD),
-            ("voicebot, preload", "voicebot", PLUGINS + ["voicebot.telephony.preload"] + LIVEKIT_PRELOAD),
+            ("voicebot, preload", "voicebot", [*PLUGINS, "voicebot.telephony.preload", *LIVEKIT_PRELOAD]),
         ]
         rows = {name: run(kind, preload, qdrant, args.calls) for name, kind, preload in configs}
     bare_mem = statistics.median(r["private_mib"] for r in rows["bare"])
@@ -180,7 +181,8 @@ def main() -> None:
             line += (
                 f" (imports {med['imports_ms']:.0f} ms), first query {med['first_query_ms']:.1f} ms, tenth "
                 f"{med['tenth_query_ms']:.1f} ms, passages loaded {med['passages']:.0f}; private after "
-                f"imports {med['private_imports_mib']:.1f}, after snapshot {med['private_snapshot_mib']:.1f} MiB"
+                f"imports {med['private_imports_mib']:.1f}, "
+                f"after snapshot {med['private_snapshot_mib']:.1f} MiB"
             )
         print(line, f"~{1024 / med['private_mib']:.0f} calls/GiB")
 

@@ -5,7 +5,8 @@ Run: ``python bench/bench_telephony.py [--skip-audio] [--ratio-only]`` (results:
 0. Fair ratio: voicebot's turn against an echo agent that trims its chat history exactly as voicebot
    does (``TrimmedEchoAgent``), several fresh calls, turns interleaved with alternating order.
 1. Ratio (kept for comparison with earlier runs; its echo baseline keeps its whole history, so it
-   grows slower every turn and flatters voicebot): a text-mode turn through voicebot's session code (bridge + engine + recording) against a bare
+   grows slower every turn and flatters voicebot): a text-mode turn through voicebot's session code
+   (bridge + engine + recording) against a bare
    AgentSession turn whose agent only echoes, measured alternately in the same run. Goal: <= 1.2.
 2. Concurrency: 100 text sessions in one process, all talking at once, then a sweep of 10-100 sessions
    with ~1 s think time; each against bare echo sessions in the same run. Goal: turn p99 < 50 ms.
@@ -159,7 +160,8 @@ async def fair_ratio(calls: int = 6, turns: int = 200, warmup: int = 30) -> floa
     b, o = statistics.median(base), statistics.median(ours)
     print(
         f"fair ratio ({calls} calls x {turns} turns, interleaved, same history policy; agent "
-        f"history at the end of the last call: echo {history[0]}, voicebot {history[1]} items): trimmed echo median {b:.3f} ms p99 {pct(base, 0.99):.3f} ms; "
+        f"history at the end of the last call: echo {history[0]}, voicebot {history[1]} items): "
+        f"trimmed echo median {b:.3f} ms p99 {pct(base, 0.99):.3f} ms; "
         f"voicebot median {o:.3f} ms p99 {pct(ours, 0.99):.3f} ms; ratio {o / b:.3f} (goal <= 1.2); "
         f"per call {[round(r, 3) for r in per_call]}"
     )

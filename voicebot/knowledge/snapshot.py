@@ -166,7 +166,7 @@ def _read_collection(folder: Path, bot_id: str, name: str, config: Mapping[str, 
         if key in seen:
             continue
         seen.add(key)
-        point = pickle.loads(blob)  # noqa: S301 (local mode's own storage, written by this deployment)
+        point = pickle.loads(blob)
         vector = point.vector
         if not isinstance(vector, list) or len(vector) != dimension:
             raise ValueError("not a single unnamed vector")
@@ -191,7 +191,7 @@ def _empty(bot_id: str, collection: str) -> SnapshotIndex:
     )
 
 
-class _directory_lock:  # noqa: N801 (a context manager used like a function)
+class _directory_lock:
     """Local mode's own exclusive lock on ``path/.lock``, waited for up to ``wait`` seconds."""
 
     def __init__(self, path: Path, wait: float) -> None:
@@ -208,12 +208,14 @@ class _directory_lock:  # noqa: N801 (a context manager used like a function)
         lock = self._path / ".lock"
         if not lock.exists():
             lock.write_text("tmp lock file")
-        self._file = open(lock, "r+")  # noqa: SIM115 (held until __exit__)
+        self._file = open(lock, "r+")
         deadline = time.monotonic() + self._wait
         delay = 0.02
         while True:
             try:
-                portalocker.lock(self._file, portalocker.LockFlags.EXCLUSIVE | portalocker.LockFlags.NON_BLOCKING)
+                portalocker.lock(
+                    self._file, portalocker.LockFlags.EXCLUSIVE | portalocker.LockFlags.NON_BLOCKING
+                )
                 return
             except portalocker.exceptions.LockException:
                 if time.monotonic() >= deadline:

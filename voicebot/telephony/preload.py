@@ -3,7 +3,8 @@
 A job process is a fork of the forkserver, so what is loaded here is shared copy-on-write by every call
 instead of being paid by each: voicebot's modules and the plugins a call uses, Silero VAD, the
 offline embedder (when the settings select it) and the active bots' compiled scenarios (when
-``DATABASE_URL`` is set; a bot deployed later is compiled by its first call's process). livekit's own ``_preload_freeze`` runs after this module
+``DATABASE_URL`` is set; a bot deployed later is compiled by its first call's process). livekit's own
+``_preload_freeze`` runs after this module
 and ``gc.freeze()``-s everything loaded, so the job's collector does not touch (and copy) those pages.
 
 Nothing here may fail the forkserver: a step that fails is logged and skipped, and the job then loads

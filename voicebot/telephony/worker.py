@@ -5,7 +5,8 @@ a process exits when its job ends), so what a call needs beyond its session is o
 ``open_services`` factory (a small database pool, the recorder) and closed by the job's shutdown
 callback, which also flushes the records. Loop-free things are loaded once in LiveKit's forkserver
 (:mod:`voicebot.telephony.preload`: modules, Silero VAD, the offline embedder) and shared by the job
-processes copy-on-write; the prewarm hook hands the VAD to the job. The database therefore sees up to ``concurrent calls x pool size`` connections.
+processes copy-on-write; the prewarm hook hands the VAD to the job. The database therefore sees up to
+``concurrent calls x pool size`` connections (PgBouncer bounds them: docs/operations.md).
 
 Per job (:func:`run_job`): connect, wait for the SIP participant, then :func:`~voicebot.telephony.answer.
 answer_call` on a :class:`RoomLine` (the room seen through the :class:`~voicebot.telephony.answer.CallLine`
