@@ -187,7 +187,13 @@ def _read_collection(folder: Path, bot_id: str, name: str, config: Mapping[str, 
 
 def _empty(bot_id: str, collection: str) -> SnapshotIndex:
     return SnapshotIndex(
-        bot_id=bot_id, collection=collection, embedder_name=None, dimension=0, ids=[], vectors=[], payloads=[]
+        bot_id=bot_id,
+        collection=collection,
+        embedder_name=None,
+        dimension=0,
+        ids=[],
+        vectors=np.zeros((0, 0), dtype=np.float32),
+        payloads=[],
     )
 
 

@@ -162,6 +162,6 @@ def text_session() -> AgentSession[None]:
     return AgentSession(
         llm=EngineOnlyLLM(),
         vad=None,
-        turn_handling={"turn_detection": "manual", "preemptive_generation": NO_PREEMPTION},
+        turn_handling={"turn_detection": "manual", "preemptive_generation": NO_PREEMPTION},  # type: ignore[arg-type]
         user_away_timeout=None,
     )
