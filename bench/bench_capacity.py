@@ -8,10 +8,13 @@ with ``LIVEKIT_AGENTS_PRELOAD_LOCAL_INFERENCE=0``, then ``_preload_freeze``: ``g
 plus, for voicebot, :mod:`voicebot.telephony.preload`:
 
 * ``bare``: a job that only imports the livekit plugins (what a bare echo job needs);
-* ``voicebot, no preload``: the forkserver preloads livekit only, the job imports voicebot, loads the
-  embedder and takes its bot's snapshot itself (voicebot before this work);
-* ``voicebot, preload``: the forkserver also preloads voicebot; the job takes its bot's snapshot
-  (``knowledge.snapshot.bot_snapshot``) and asks one question.
+* ``voicebot, no preload``: the forkserver preloads livekit only, the job imports voicebot and loads the
+  embedder itself (as before this work);
+* ``voicebot, no preload`` still takes the per-bot snapshot; ``voicebot, preload``: the forkserver also
+  preloads voicebot; the job takes its bot's snapshot (``knowledge.snapshot.bot_snapshot``) and asks
+  ten questions;
+* ``preload, whole dir``: as ``voicebot, preload`` but the snapshot opens the whole directory with
+  qdrant-client (``QdrantStore.local_snapshot``: every bot's collection is loaded), as calls did before.
 
 Each job reports its private memory (``Private_Clean + Private_Dirty`` of /proc/self/smaps_rollup, i.e.
 pages not shared with the forkserver), its set-up time (imports + snapshot) and its first and tenth
@@ -67,7 +70,12 @@ def job(kind: str, qdrant: str, out: Any) -> None:
 
         result["imports_ms"] = (time.perf_counter() - t0) * 1000
         result["private_imports_mib"] = private_mib()
-        snapshot = bot_snapshot(Path(qdrant), BOT)
+        if kind == "whole":
+            from voicebot.knowledge import QdrantStore
+
+            snapshot = QdrantStore.local_snapshot(Path(qdrant), BOT)  # opens every bot's collection
+        else:
+            snapshot = bot_snapshot(Path(qdrant), BOT)
         result["setup_ms"] = (time.perf_counter() - t0) * 1000
         result["private_snapshot_mib"] = private_mib()
         embedder = MiniLMEmbedder()
@@ -163,6 +171,7 @@ def main() -> None:
             ("bare", "bare", PLUGINS + LIVEKIT_PRELOAD),
             ("voicebot, no preload", "voicebot", PLUGINS + LIVEKIT_PRELOAD),
             ("voicebot, preload", "voicebot", [*PLUGINS, "voicebot.telephony.preload", *LIVEKIT_PRELOAD]),
+            ("preload, whole dir", "whole", [*PLUGINS, "voicebot.telephony.preload", *LIVEKIT_PRELOAD]),
         ]
         rows = {name: run(kind, preload, qdrant, args.calls) for name, kind, preload in configs}
     bare_mem = statistics.median(r["private_mib"] for r in rows["bare"])

@@ -155,25 +155,26 @@ def _read_collection(folder: Path, bot_id: str, name: str, config: Mapping[str, 
     dimension = int(meta.get("dimension") or config["vectors"]["size"])
     con = sqlite3.connect(f"file:{folder / 'storage.sqlite'}?mode=ro", uri=True)
     try:
-        rows = con.execute("SELECT id, point FROM points ORDER BY rowid DESC").fetchall()
+        (count,) = con.execute("SELECT count(*) FROM points").fetchone()
+        matrix = np.empty((count, dimension), dtype=np.float32)
+        seen: set[str] = set()
+        ids: list[str] = []
+        payloads: list[dict[str, Any]] = []
+        # row by row (not fetchall): one unpickled point alive at a time
+        for key, blob in con.execute("SELECT id, point FROM points ORDER BY rowid DESC"):
+            if key in seen or len(ids) == count:
+                continue
+            seen.add(key)
+            point = pickle.loads(blob)  # local mode's own storage, written by this deployment
+            vector = point.vector
+            if not isinstance(vector, list) or len(vector) != dimension:
+                raise ValueError("not a single unnamed vector")
+            matrix[len(ids)] = vector
+            payload = point.payload or {}
+            payloads.append({k: payload.get(k) for k in _PASSAGE_FIELDS})
+            ids.append(str(point.id))
     finally:
         con.close()
-    seen: set[str] = set()
-    ids: list[str] = []
-    payloads: list[dict[str, Any]] = []
-    matrix = np.empty((len(rows), dimension), dtype=np.float32)
-    for key, blob in rows:
-        if key in seen:
-            continue
-        seen.add(key)
-        point = pickle.loads(blob)
-        vector = point.vector
-        if not isinstance(vector, list) or len(vector) != dimension:
-            raise ValueError("not a single unnamed vector")
-        matrix[len(ids)] = vector
-        payload = point.payload or {}
-        payloads.append({k: payload.get(k) for k in _PASSAGE_FIELDS})
-        ids.append(str(point.id))
     return SnapshotIndex(
         bot_id=bot_id,
         collection=name,
