@@ -1,8 +1,12 @@
 """Telephony benchmark: what the runtime adds to a turn, concurrent sessions, voice-to-voice latency.
 
-Run: ``python bench/bench_telephony.py [--skip-audio]`` (results are recorded in docs/performance.md).
+Run: ``python bench/bench_telephony.py [--skip-audio] [--ratio-only]`` (results: docs/performance.md).
 
-1. Ratio: a text-mode turn through voicebot's session code (bridge + engine + recording) against a bare
+0. Fair ratio: voicebot's turn against an echo agent that trims its chat history exactly as voicebot
+   does (``TrimmedEchoAgent``), several fresh calls, turns interleaved with alternating order.
+1. Ratio (kept for comparison with earlier runs; its echo baseline keeps its whole history, so it
+   grows slower every turn and flatters voicebot): a text-mode turn through voicebot's session code
+   (bridge + engine + recording) against a bare
    AgentSession turn whose agent only echoes, measured alternately in the same run. Goal: <= 1.2.
 2. Concurrency: 100 text sessions in one process, all talking at once, then a sweep of 10-100 sessions
    with ~1 s think time; each against bare echo sessions in the same run. Goal: turn p99 < 50 ms.
@@ -30,6 +34,7 @@ from livekit.agents import Agent, ModelSettings, llm  # noqa: E402
 
 from voicebot.dialogue import Engine, Say, compile_scenario  # noqa: E402
 from voicebot.scenario import load_text  # noqa: E402
+from voicebot.telephony.bridge import HISTORY_ITEMS  # noqa: E402
 from voicebot.telephony.session import text_session  # noqa: E402
 from voicebot.telephony.textcall import TextCall  # noqa: E402
 
@@ -60,6 +65,29 @@ class EchoAgent(Agent):
         self, chat_ctx: llm.ChatContext, tools: list[llm.Tool], model_settings: ModelSettings
     ) -> AsyncIterable[str]:
         yield chat_ctx.items[-1].text_content or ""  # type: ignore[union-attr]
+
+
+class TrimmedEchoAgent(EchoAgent):
+    """The fair baseline: the echo agent with voicebot's chat-history policy (CallAgent._trim_history:
+    past ``2 * HISTORY_ITEMS`` items, truncate to ``HISTORY_ITEMS``), so both keep the same history."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._trimming = False
+
+    async def llm_node(
+        self, chat_ctx: llm.ChatContext, tools: list[llm.Tool], model_settings: ModelSettings
+    ) -> AsyncIterable[str]:
+        yield chat_ctx.items[-1].text_content or ""  # type: ignore[union-attr]
+        if len(self.chat_ctx.items) > 2 * HISTORY_ITEMS and not self._trimming:
+            self._trimming = True
+            asyncio.get_running_loop().create_task(self._trim())
+
+    async def _trim(self) -> None:
+        try:
+            await self.update_chat_ctx(self.chat_ctx.copy().truncate(max_items=HISTORY_ITEMS))
+        finally:
+            self._trimming = False
 
 
 def pct(values: list[float], q: float) -> float:
@@ -96,6 +124,48 @@ async def ratio(turns: int = 600) -> None:
         f"voicebot turn median {o:.3f} ms p99 {pct(ours, 0.99):.3f} ms; ratio {o / b:.3f} (goal <= 1.2); "
         f"records written {len(records)}"
     )
+
+
+async def fair_ratio(calls: int = 6, turns: int = 200, warmup: int = 30) -> float:
+    """voicebot's turn against the trimmed echo baseline: ``calls`` fresh call pairs, turns interleaved
+    (which of the pair goes first alternates every turn), the first ``warmup`` turns of each call
+    dropped. Returns the ratio of medians over all calls."""
+    base: list[float] = []
+    ours: list[float] = []
+    per_call: list[float] = []
+    for c in range(calls):
+        bare = text_session()
+        echo = TrimmedEchoAgent()
+        await bare.start(echo)
+        async with TextCall(engine(), bot_id="loop", record=lambda r: None) as call:
+            b_call: list[float] = []
+            o_call: list[float] = []
+            for i in range(turns + warmup):
+                line = LINES[i % len(LINES)]
+                for who in ("bare", "ours") if (i + c) % 2 == 0 else ("ours", "bare"):
+                    t0 = time.perf_counter()
+                    if who == "bare":
+                        await bare.run(user_input=line)
+                    else:
+                        results = await call.say(line)
+                        assert any(isinstance(a, Say) for r in results for a in r.actions)
+                    elapsed = (time.perf_counter() - t0) * 1000
+                    if i >= warmup:
+                        (b_call if who == "bare" else o_call).append(elapsed)
+            history = (len(echo.chat_ctx.items), len(call.agent.chat_ctx.items))
+        await bare.aclose()
+        base += b_call
+        ours += o_call
+        per_call.append(statistics.median(o_call) / statistics.median(b_call))
+    b, o = statistics.median(base), statistics.median(ours)
+    print(
+        f"fair ratio ({calls} calls x {turns} turns, interleaved, same history policy; agent "
+        f"history at the end of the last call: echo {history[0]}, voicebot {history[1]} items): "
+        f"trimmed echo median {b:.3f} ms p99 {pct(base, 0.99):.3f} ms; "
+        f"voicebot median {o:.3f} ms p99 {pct(ours, 0.99):.3f} ms; ratio {o / b:.3f} (goal <= 1.2); "
+        f"per call {[round(r, 3) for r in per_call]}"
+    )
+    return o / b
 
 
 class _Bare:
@@ -223,6 +293,9 @@ async def voice_to_voice(rounds: int = 3) -> None:
 
 async def main() -> None:
     structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(40))
+    await fair_ratio()
+    if "--ratio-only" in sys.argv:
+        return
     await ratio()
     await concurrency(kind="bare")
     await concurrency()

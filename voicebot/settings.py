@@ -72,6 +72,8 @@ class Settings:
     livekit_api_secret: str | None = None
     recorder_buffer_max: int = 10_000
     recorder_flush_interval: float = 0.05
+    db_statement_cache_size: int = 100
+    """asyncpg's prepared-statement cache per connection; 0 behind PgBouncer in transaction mode."""
 
     def __post_init__(self) -> None:
         if self.db_pool_min > self.db_pool_max:
@@ -110,4 +112,5 @@ class Settings:
             livekit_api_secret=env_str(env, "LIVEKIT_API_SECRET"),
             recorder_buffer_max=env_int(env, "VOICEBOT_RECORDER_BUFFER_MAX", 10_000, minimum=1),
             recorder_flush_interval=env_float(env, "VOICEBOT_RECORDER_FLUSH_INTERVAL", 0.05),
+            db_statement_cache_size=env_int(env, "VOICEBOT_DB_STATEMENT_CACHE_SIZE", 100, minimum=0),
         )

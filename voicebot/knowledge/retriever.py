@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 from voicebot.dialogue.ports import Passage
 from voicebot.errors import ConfigError
 from voicebot.knowledge.embedders import Embedder, embedder_from_settings
-from voicebot.knowledge.snapshot import PassageIndex
+from voicebot.knowledge.snapshot import PassageIndex, bot_snapshot
 from voicebot.knowledge.store import QdrantStore
 
 if TYPE_CHECKING:
@@ -81,5 +81,5 @@ def open_call_retriever(
     if settings.qdrant_url:
         store = QdrantStore.server(settings.qdrant_url, api_key=settings.qdrant_api_key)
     else:
-        store = QdrantStore.local_snapshot(qdrant_path(settings), bot_id, wait=wait)
+        store = bot_snapshot(qdrant_path(settings), bot_id, wait=wait)  # this bot's passages only
     return QdrantRetriever(store=store, embedder=embedder)

@@ -1,14 +1,21 @@
 """A call's read-only copy of one bot's passages: exact cosine search in numpy, no lock, no Qdrant.
 
-Taken by :meth:`voicebot.knowledge.store.QdrantStore.local_snapshot` so that call processes hold local
-mode's directory lock only while copying. Vectors are stored unit-length, so a search is one
+Taken by :func:`bot_snapshot` (a call's process) or :meth:`voicebot.knowledge.store.QdrantStore.
+local_snapshot`, so that call processes hold local mode's directory lock only while copying.
+:func:`bot_snapshot` reads only the calling bot's collection: qdrant-client's local mode loads every
+collection of a directory into memory when it opens, so opening the directory itself would cost each
+call the passages of every bot. Vectors are stored unit-length, so a search is one
 matrix-vector product and a partial sort: about 1 ms at 10,000 passages (Qdrant's local mode
 re-normalises every stored vector on every query and costs several times that).
 """
 
 from __future__ import annotations
 
+import json
+import tempfile
+import time
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
@@ -17,7 +24,7 @@ from voicebot.dialogue.ports import Passage
 from voicebot.errors import ConfigError, EmbedderMismatchError
 from voicebot.knowledge.embedders import Embedder, Vectors
 
-__all__ = ["PassageIndex", "SnapshotIndex"]
+__all__ = ["PassageIndex", "SnapshotIndex", "bot_snapshot"]
 
 
 class PassageIndex(Protocol):
@@ -99,3 +106,138 @@ class SnapshotIndex:
     def close(self) -> None:
         self._matrix = np.zeros((0, self._dimension), dtype=np.float32)
         self._ids, self._payloads = [], []
+
+
+def bot_snapshot(path: Path, bot_id: str, *, wait: float = 5.0) -> SnapshotIndex:
+    """One bot's passages from a local Qdrant directory, reading that bot's collection only.
+
+    Per-bot layout (``bot_<id>``, local mode's default): while holding the directory's lock, a private
+    directory whose ``meta.json`` names only this collection, and whose ``collection`` folder is the real
+    one, is opened with qdrant-client, so its local mode loads one collection instead of all of them.
+    A bot without a collection there gets an empty index (the shared layout is for a Qdrant server)."""
+    from voicebot.knowledge.store import QdrantStore
+
+    name = f"bot_{bot_id}"
+    meta_file = path / "meta.json"
+    with _directory_lock(path, wait):
+        meta = json.loads(meta_file.read_text()) if meta_file.exists() else {}
+        collections: dict[str, Any] = meta.get("collections", {})
+        if name in collections:
+            try:
+                return _read_collection(path / "collection" / name, bot_id, name, collections[name])
+            except Exception:  # a storage format this reader does not know: let qdrant-client read it
+                pass
+            with tempfile.TemporaryDirectory(prefix="voicebot-snapshot-") as tmp:
+                view = Path(tmp)
+                only = {"collections": {name: collections[name]}, "aliases": {}}
+                (view / "meta.json").write_text(json.dumps(only))
+                (view / "collection").symlink_to((path / "collection").resolve(), target_is_directory=True)
+                store = QdrantStore.local(view, wait=0)
+                try:
+                    return store.snapshot(bot_id)
+                finally:
+                    store.close()
+    return _empty(bot_id, name)  # no knowledge for this bot (as QdrantStore.local_snapshot finds)
+
+
+_PASSAGE_FIELDS = ("doc_id", "text", "source", "page", "section")
+
+
+def _read_collection(folder: Path, bot_id: str, name: str, config: Mapping[str, Any]) -> SnapshotIndex:
+    """The points of one local-mode collection straight from its ``storage.sqlite`` (qdrant-client
+    1.x pickles one ``PointStruct`` a row; the latest row of an id wins, as local mode's loader does).
+    Vectors go into one float32 matrix as they are read, and only the payload fields a passage shows
+    are kept, so the copy costs about ``4 x dimension`` bytes a passage plus its text."""
+    import pickle
+    import sqlite3
+
+    meta = dict(config.get("metadata") or {})
+    dimension = int(meta.get("dimension") or config["vectors"]["size"])
+    con = sqlite3.connect(f"file:{folder / 'storage.sqlite'}?mode=ro", uri=True)
+    try:
+        (count,) = con.execute("SELECT count(*) FROM points").fetchone()
+        matrix = np.empty((count, dimension), dtype=np.float32)
+        seen: set[str] = set()
+        ids: list[str] = []
+        payloads: list[dict[str, Any]] = []
+        # row by row (not fetchall): one unpickled point alive at a time
+        for key, blob in con.execute("SELECT id, point FROM points ORDER BY rowid DESC"):
+            if key in seen or len(ids) == count:
+                continue
+            seen.add(key)
+            point = pickle.loads(blob)  # local mode's own storage, written by this deployment
+            vector = point.vector
+            if not isinstance(vector, list) or len(vector) != dimension:
+                raise ValueError("not a single unnamed vector")
+            matrix[len(ids)] = vector
+            payload = point.payload or {}
+            payloads.append({k: payload.get(k) for k in _PASSAGE_FIELDS})
+            ids.append(str(point.id))
+    finally:
+        con.close()
+    return SnapshotIndex(
+        bot_id=bot_id,
+        collection=name,
+        embedder_name=None if not meta.get("embedder") else str(meta["embedder"]),
+        dimension=dimension,
+        ids=ids,
+        vectors=matrix[: len(ids)],
+        payloads=payloads,
+    )
+
+
+def _empty(bot_id: str, collection: str) -> SnapshotIndex:
+    return SnapshotIndex(
+        bot_id=bot_id,
+        collection=collection,
+        embedder_name=None,
+        dimension=0,
+        ids=[],
+        vectors=np.zeros((0, 0), dtype=np.float32),
+        payloads=[],
+    )
+
+
+class _directory_lock:
+    """Local mode's own exclusive lock on ``path/.lock``, waited for up to ``wait`` seconds."""
+
+    def __init__(self, path: Path, wait: float) -> None:
+        self._path = path
+        self._wait = wait
+        self._file: Any = None
+
+    def __enter__(self) -> None:
+        import portalocker
+
+        from voicebot.errors import KnowledgeError
+
+        self._path.mkdir(parents=True, exist_ok=True)
+        lock = self._path / ".lock"
+        if not lock.exists():
+            lock.write_text("tmp lock file")
+        self._file = open(lock, "r+")
+        deadline = time.monotonic() + self._wait
+        delay = 0.02
+        while True:
+            try:
+                portalocker.lock(
+                    self._file, portalocker.LockFlags.EXCLUSIVE | portalocker.LockFlags.NON_BLOCKING
+                )
+                return
+            except portalocker.exceptions.LockException:
+                if time.monotonic() >= deadline:
+                    self._file.close()
+                    error = KnowledgeError(
+                        f"the Qdrant directory {self._path} is in use by another process (local mode allows "
+                        "one); wait for it to finish or set QDRANT_URL to use a Qdrant server"
+                    )
+                    error.retryable = True
+                    raise error from None
+                time.sleep(delay)
+                delay = min(delay * 2, 0.25)
+
+    def __exit__(self, *exc: object) -> None:
+        import portalocker
+
+        portalocker.unlock(self._file)
+        self._file.close()

@@ -38,9 +38,17 @@ async def _init_connection(conn: Any) -> None:
 
 
 async def create_pool(
-    url: str, *, min_size: int = 1, max_size: int = 4, command_timeout: float = 30.0
+    url: str,
+    *,
+    min_size: int = 1,
+    max_size: int = 4,
+    command_timeout: float = 30.0,
+    statement_cache_size: int = 100,
 ) -> Any:
-    """An asyncpg pool with voicebot's codecs; a retryable StorageError if the server is unreachable."""
+    """An asyncpg pool with voicebot's codecs; a retryable StorageError if the server is unreachable.
+
+    ``statement_cache_size=0`` for PgBouncer in transaction mode (prepared statements do not survive
+    a server connection change there); see docs/operations.md."""
     if min_size > max_size:
         raise StorageError(f"pool min_size={min_size} is greater than max_size={max_size}")
     with translated():
@@ -49,6 +57,7 @@ async def create_pool(
             min_size=min_size,
             max_size=max_size,
             command_timeout=command_timeout,
+            statement_cache_size=statement_cache_size,
             init=_init_connection,
         )
 
@@ -114,6 +123,7 @@ class Database:
             url,
             min_size=0 if lazy else settings.db_pool_min if min_size is None else min_size,
             max_size=settings.db_pool_max if max_size is None else max_size,
+            statement_cache_size=settings.db_statement_cache_size,
         )
         if lazy:
             try:

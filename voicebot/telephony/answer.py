@@ -95,6 +95,18 @@ KnowledgeOpener = Callable[[str], Retriever]
 Finalize = Callable[[CallFinished, "CallOutcome"], Awaitable[object]]
 
 
+PROCESS_COMPILED = CompiledCache()
+"""Compiled scenarios of this process, by content hash. The forkserver fills it with the deployed bots'
+scenarios (:mod:`voicebot.telephony.preload`), so a job process inherits them and compiles nothing."""
+
+
+def compile_bot(cache: CompiledCache, sha256: str, source: str, name: str) -> CompiledScenario:
+    """``source`` compiled through ``cache`` (parsed and checked only on a miss)."""
+    from voicebot.scenario import load_text
+
+    return cache.get(sha256, lambda: load_text(source, name).scenario)
+
+
 @dataclass
 class CallServices:
     """What a call needs from the process: built by ``runtime.open_call_services``, or by a test."""
@@ -115,13 +127,11 @@ class CallServices:
     """How long a call's process retries a finalize the database refused (retryable errors, with
     backoff); after that the sweeper finalizes the call from its journaled end record."""
     no_input_timer: bool = True
-    _compiled: CompiledCache = field(default_factory=CompiledCache)
+    _compiled: CompiledCache = field(default_factory=lambda: PROCESS_COMPILED)
 
     def compiled(self, bot: BotForCall) -> CompiledScenario:
         """The bot's compiled scenario (cached by content hash: parsed and compiled once per source)."""
-        from voicebot.scenario import load_text
-
-        return self._compiled.get(bot.sha256, lambda: load_text(bot.source, f"<bot {bot.id}>").scenario)
+        return compile_bot(self._compiled, bot.sha256, bot.source, f"<bot {bot.id}>")
 
 
 @dataclass(frozen=True, slots=True)

@@ -120,6 +120,8 @@ class CallAgent(Agent):
         self._errors = 0
         self._failing = False
         self._trimming = False
+        self._answered: str | None = None
+        """Id of the last caller message llm_node answered: livekit may ask again for the same turn."""
         self.done = asyncio.Event()
         """Set when the call is over and its end recorded (after the hang-up or transfer)."""
 
@@ -143,8 +145,9 @@ class CallAgent(Agent):
     ) -> AsyncIterable[str]:
         """The caller finished a turn: the engine answers (no LLM unless the state asks for it)."""
         message = next((m for m in reversed(chat_ctx.items) if getattr(m, "role", None) == "user"), None)
-        if message is None or self.conversation.ended:
+        if message is None or self.conversation.ended or message.id == self._answered:
             return
+        self._answered = message.id
         text = message.text_content or ""  # type: ignore[union-attr]
         stt = message.metrics.get("transcription_delay")  # type: ignore[union-attr]
         self._cancel_no_input()

@@ -6,6 +6,9 @@ Both run the same :class:`~voicebot.telephony.bridge.CallAgent`; only the sessio
   Silero VAD (loaded once per process, see :func:`load_vad`) and livekit's local turn detector.
 * Text: no VAD, manual turn detection; typed lines arrive through ``session.run(user_input=...)``.
 
+Preemptive generation is off in both (:data:`NO_PREEMPTION`): a caller turn is processed exactly once,
+when livekit commits it.
+
 The session always gets :class:`EngineOnlyLLM`, a placeholder: the bridge's ``llm_node`` answers every
 turn from the engine, and the real LLM is reached only through the dialogue's LLM port
 (:mod:`voicebot.telephony.llm`) when a state asks for it.
@@ -69,6 +72,12 @@ class ProviderConfig:
 
 _LANGS = {"en": "en-US", "ru": "ru"}
 
+NO_PREEMPTION: dict[str, Any] = {"enabled": False}
+"""livekit's preemptive generation (on by default in 1.8.9) runs the reply hook, ``llm_node``, on a
+final transcript before the user turn is committed. Our hook advances the dialogue and records the
+caller's turn, so a caller who pauses and resumes would be processed twice. The engine answers in
+well under a millisecond: preemption saves nothing here, so it is off in every session."""
+
 
 def load_vad() -> vad.VAD:
     """Silero VAD (bundled, offline). Load once per process (worker prewarm) and share between calls."""
@@ -131,6 +140,7 @@ def audio_session(
     turn_handling: dict[str, Any] = {
         "interruption": {"enabled": True, "mode": "vad"},
         "turn_detection": turn_detector if turn_detector is not None else "vad",
+        "preemptive_generation": NO_PREEMPTION,
     }
     return AgentSession(
         stt=stt,
@@ -152,6 +162,6 @@ def text_session() -> AgentSession[None]:
     return AgentSession(
         llm=EngineOnlyLLM(),
         vad=None,
-        turn_handling={"turn_detection": "manual"},
+        turn_handling={"turn_detection": "manual", "preemptive_generation": NO_PREEMPTION},  # type: ignore[arg-type]
         user_away_timeout=None,
     )

@@ -3,8 +3,10 @@
 LiveKit runs every job in a process of its own (``num_idle_processes`` are started ahead and prewarmed;
 a process exits when its job ends), so what a call needs beyond its session is opened per job by the
 ``open_services`` factory (a small database pool, the recorder) and closed by the job's shutdown
-callback, which also flushes the records. Only loop-free things are shared through the prewarm hook:
-the Silero VAD model. The database therefore sees up to ``concurrent calls x pool size`` connections.
+callback, which also flushes the records. Loop-free things are loaded once in LiveKit's forkserver
+(:mod:`voicebot.telephony.preload`: modules, Silero VAD, the offline embedder) and shared by the job
+processes copy-on-write; the prewarm hook hands the VAD to the job. The database therefore sees up to
+``concurrent calls x pool size`` connections (PgBouncer bounds them: docs/operations.md).
 
 Per job (:func:`run_job`): connect, wait for the SIP participant, then :func:`~voicebot.telephony.answer.
 answer_call` on a :class:`RoomLine` (the room seen through the :class:`~voicebot.telephony.answer.CallLine`
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import signal
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Literal
@@ -103,8 +106,18 @@ async def run_job(ctx: JobContext, services: CallServices, close: Callable[[], A
     ctx.shutdown("call rejected" if outcome.rejected else "call ended")
 
 
+PRELOAD_MODULE = "voicebot.telephony.preload"
+"""Named to LiveKit's forkserver: voicebot's modules, Silero VAD and the offline embedder, loaded once."""
+
+LOCAL_INFERENCE_ENV = "LIVEKIT_AGENTS_PRELOAD_LOCAL_INFERENCE"
+
+
 class VoicebotWorker:
-    """livekit's ``AgentServer`` registered as agent ``voicebot``, with voicebot's per-job services."""
+    """livekit's ``AgentServer`` registered as agent ``voicebot``, with voicebot's per-job services.
+
+    The forkserver preloads :mod:`voicebot.telephony.preload` (then livekit freezes the collector), and
+    livekit's own local inference models (about 256 MiB of turn-detector weights voicebot never uses)
+    are not loaded unless ``LIVEKIT_AGENTS_PRELOAD_LOCAL_INFERENCE`` is set explicitly."""
 
     def __init__(
         self,
@@ -118,6 +131,7 @@ class VoicebotWorker:
     ) -> None:
         self._open_services = open_services
         self.drain_timeout = drain_timeout
+        os.environ.setdefault(LOCAL_INFERENCE_ENV, "0")
         self.server = AgentServer.from_server_options(
             WorkerOptions(
                 entrypoint_fnc=self._entrypoint,
@@ -128,7 +142,7 @@ class VoicebotWorker:
                 api_key=api_key,
                 api_secret=api_secret,
                 drain_timeout=drain_timeout,
-                **options,
+                **{"preload_modules": [PRELOAD_MODULE], **options},
             )
         )
 
@@ -181,8 +195,11 @@ class VoicebotWorker:
 
 
 def prewarm(proc: JobProcess) -> None:
-    """In each job process before its job: load Silero VAD (no event loop exists yet)."""
-    proc.userdata["vad"] = load_vad()
+    """In each job process before its job: Silero VAD, the forkserver's copy when it preloaded one."""
+    from voicebot.telephony.preload import preloaded_vad
+
+    vad = preloaded_vad()
+    proc.userdata["vad"] = vad if vad is not None else load_vad()
 
 
 def run_worker(worker: VoicebotWorker, mode: Literal["start", "dev"]) -> None:

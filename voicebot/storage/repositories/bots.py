@@ -136,6 +136,20 @@ JOIN scenario_versions v ON v.id = b.current_version_id
 JOIN companies c ON c.id = b.company_id
 WHERE b.phone_number = $1 AND b.is_active AND c.is_active"""
 
+_ACTIVE_SOURCES = """
+SELECT b.id, v.sha256, v.source
+FROM bots b
+JOIN scenario_versions v ON v.id = b.current_version_id
+JOIN companies c ON c.id = b.company_id
+WHERE b.is_active AND c.is_active"""
+
+
+async def active_scenarios(conn: Any) -> list[tuple[uuid.UUID, str, str]]:
+    """(bot id, sha256, source) of every active bot's current scenario (the worker precompiles them)."""
+    with translated():
+        rows = await conn.fetch(_ACTIVE_SOURCES)
+    return [(r["id"], r["sha256"], r["source"]) for r in rows]
+
 
 class Bots:
     def __init__(
