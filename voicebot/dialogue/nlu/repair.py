@@ -19,15 +19,14 @@ __all__ = ["Repair", "repair_kind"]
 
 Repair = Literal["repeat", "hold"]
 
+_EN_FILLERS = (
+    "um uh er erm eh ah oh hmm mm so sorry please ok okay well just oh hey hello excuse me pardon "
+    "i'm im really very a bit"
+)
+_RU_FILLERS = "эм э ээ ой ну так а извините простите пожалуйста пардон алло девушка я мне вас"
 _FILLERS: Final[dict[Language, frozenset[str]]] = {
-    "en": frozenset(
-        "um uh er erm eh ah oh hmm mm so sorry please ok okay well just oh hey hello excuse me pardon "
-        "i'm im really very a bit".split()
-    ),
-    "ru": frozenset(
-        "эм э ээ ой ну так а ой извините простите пожалуйста пардон алло девушка "
-        "я мне вас".split()
-    ),
+    "en": frozenset(_EN_FILLERS.split()),
+    "ru": frozenset(_RU_FILLERS.split()),
 }
 """Words allowed around a repair phrase; an utterance of nothing but these and an apology is a repair."""
 
@@ -41,10 +40,13 @@ _PHRASES: Final[dict[Language, dict[Repair, str]]] = {
     "en": {
         "repeat": r"""
             what | what what | huh | eh | what was that | what did you (?:just )?say | what's that
-          | (?:come|say) (?:that |it )?again | (?:can|could|would) you (?:please )?(?:say|repeat) (?:that|it)(?: again)?
-          | (?:can|could|would) you repeat(?: yourself| the question)? | repeat(?: that| it| yourself| the question)?
+          | (?:come|say) (?:that |it )?again
+          | (?:can|could|would) you (?:please )?(?:say|repeat) (?:that|it)(?: again)?
+          | (?:can|could|would) you repeat(?: yourself| the question)?
+          | repeat(?: that| it| yourself| the question)?
           | one more time | once more | again
-          | i (?:didn't|did not|couldn't|could not|can't|cannot) (?:quite )?(?:catch|hear|get|understand)(?: that| it| you| what you said)?
+          | i (?:didn't|did not|couldn't|could not|can't|cannot) (?:quite )?(?:catch|hear|get|understand)
+            (?: that| it| you| what you said)?
           | (?:didn't|did not) (?:quite )?(?:catch|hear|get)(?: that| it| you)?
           | (?:i )?missed (?:that|it|what you said) | you're breaking up | you are breaking up
           | i can't hear you | i cannot hear you | what do you mean | what was the question
@@ -66,7 +68,8 @@ _PHRASES: Final[dict[Language, dict[Repair, str]]] = {
           | что вы имеете в виду | какой вопрос
         """,
         "hold": r"""
-            (?:подождите|погодите|подожди|погоди)(?: пожалуйста)?(?: (?:секунду|минутку|секундочку|минуту|немного))?
+            (?:подождите|погодите|подожди|погоди)(?: пожалуйста)?
+            (?: (?:секунду|минутку|секундочку|минуту|немного))?
           | (?:одну )?(?:секунду|секундочку|минутку|минуточку|минуту|сек)
           | сейчас(?: посмотрю| подумаю| гляну)? | дайте (?:подумать|посмотреть|вспомнить)
           | не кладите трубку | я сейчас
@@ -76,8 +79,11 @@ _PHRASES: Final[dict[Language, dict[Repair, str]]] = {
 
 
 def _compile(source: str) -> re.Pattern[str]:
-    alternatives = [" ".join(alt.split()) for alt in source.split("\n")]
-    joined = " ".join(a for a in alternatives if a)
+    joined = ""
+    for line in source.split("\n"):
+        line = " ".join(line.split())
+        if line:  # a line not starting with "|" continues the alternative above it
+            joined += (" " if joined and line.startswith("| ") else "") + line
     one = r"(?:" + joined.replace(" | ", "|").replace(" ", r"\s") + r")"
     return re.compile(one + r"(?:\s" + one + r")*")  # "hang on, one sec, let me check"
 
