@@ -161,7 +161,7 @@ class Engine:
         self._not_understood(t)
 
     def _repair(self, t: Turn, text: str) -> bool:
-        """"what?", "hang on", "повторите": repeat or wait; never a slot value, never a failed try."""
+        """ "what?", "hang on", "повторите": repeat or wait; never a slot value, never a failed try."""
         kind = repair_kind(text, self.compiled.lang)
         if kind is None:
             return False
