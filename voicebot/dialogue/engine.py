@@ -393,7 +393,8 @@ class Engine:
             missing = filling.first_missing(t)
             call.asked = missing
             if missing is not None:
-                t.say_text(self.compiled.slots[missing].prompt)
+                if not t.ended_with_question():  # "Sorry, that day is in the past. Which day?" asks once
+                    t.say_text(self.compiled.slots[missing].prompt)
             elif resume or not t.said_this_turn():
                 t.say_text(st.say)
         t.listen()

@@ -1,0 +1,67 @@
+"""How a turn is interpreted, on the example scenarios: repair first, global requests in any state,
+one question at a time."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from voicebot.dialogue import CallContext, Engine, Say, Transfer, Utterance, compile_scenario
+from voicebot.scenario import load_file
+
+ROOT = Path(__file__).resolve().parents[2]
+NOW = datetime(2026, 11, 23, 9, 0, tzinfo=ZoneInfo("Europe/Moscow"))
+
+
+def engine(name: str) -> Engine:
+    return Engine(compile_scenario(load_file(ROOT / "scenarios" / f"{name}.yaml").scenario), clock=lambda: NOW)
+
+
+def said(actions: list[object]) -> list[str]:
+    return [a.text for a in actions if isinstance(a, Say)]
+
+
+def test_an_invalid_time_is_asked_about_once_not_twice() -> None:
+    e = engine("salon")
+    call, _ = e.start(CallContext(call_id="c", caller_number="+79161234567"))
+    e.handle(call, Utterance("хочу записаться на маникюр завтра"))
+    out = said(e.handle(call, Utterance("в девять вечера")))
+    assert len(out) == 1  # the invalid message asks the question itself; the prompt is not added
+    assert out[0].startswith("Мы работаем с 10 до 20 часов") and out[0].endswith("На какое время вас записать?")
+    assert "time" not in call.slots
+    e.handle(call, Utterance("в три часа дня"))
+    assert call.slots["time"].hour == 15
+
+
+@pytest.mark.parametrize(
+    ("name", "steps", "ask"),
+    [
+        ("salon", ["хочу записаться на маникюр"], "соедините меня лучше с администратором"),
+        ("salon", ["хочу записаться", "на стрижку"], "а можно с живым человеком поговорить"),
+        ("clinic", ["I'd like to book an appointment"], "can I just talk to somebody at the front desk"),
+        ("clinic", ["I'd like to book an appointment"], "put me through to reception please"),
+    ],
+)
+def test_asking_for_a_person_mid_booking_is_heard_the_first_time(
+    name: str, steps: list[str], ask: str
+) -> None:
+    e = engine(name)
+    call, _ = e.start(CallContext(call_id="c", caller_number="+79161234567"))
+    for step in steps:
+        e.handle(call, Utterance(step))
+    assert not call.ended
+    actions = e.handle(call, Utterance(ask))
+    assert any(isinstance(a, Transfer) for a in actions)
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [("salon", ""), ("salon", "😀😀😀"), ("clinic", "x" * 5000), ("clinic", "🙂 what?? 🙂"), ("salon", "ыыыыы")],
+)
+def test_garbage_never_raises_and_gets_an_answer(name: str, text: str) -> None:
+    e = engine(name)
+    call, _ = e.start(CallContext(call_id="c"))
+    assert said(e.handle(call, Utterance(text)))
