@@ -17,7 +17,8 @@ NOW = datetime(2026, 11, 23, 9, 0, tzinfo=ZoneInfo("Europe/Moscow"))
 
 
 def engine(name: str) -> Engine:
-    return Engine(compile_scenario(load_file(ROOT / "scenarios" / f"{name}.yaml").scenario), clock=lambda: NOW)
+    scenario = load_file(ROOT / "scenarios" / f"{name}.yaml").scenario
+    return Engine(compile_scenario(scenario), clock=lambda: NOW)
 
 
 def said(actions: list[object]) -> list[str]:
@@ -30,7 +31,8 @@ def test_an_invalid_time_is_asked_about_once_not_twice() -> None:
     e.handle(call, Utterance("хочу записаться на маникюр завтра"))
     out = said(e.handle(call, Utterance("в девять вечера")))
     assert len(out) == 1  # the invalid message asks the question itself; the prompt is not added
-    assert out[0].startswith("Мы работаем с 10 до 20 часов") and out[0].endswith("На какое время вас записать?")
+    assert out[0].startswith("Мы работаем с 10 до 20 часов")
+    assert out[0].endswith("На какое время вас записать?")
     assert "time" not in call.slots
     e.handle(call, Utterance("в три часа дня"))
     assert call.slots["time"].hour == 15
@@ -59,7 +61,7 @@ def test_asking_for_a_person_mid_booking_is_heard_the_first_time(
 
 @pytest.mark.parametrize(
     ("name", "text"),
-    [("salon", ""), ("salon", "😀😀😀"), ("clinic", "x" * 5000), ("clinic", "🙂 what?? 🙂"), ("salon", "ыыыыы")],
+    [("salon", ""), ("salon", "😀😀😀"), ("clinic", "x" * 5000), ("clinic", "🙂 what?? 🙂"), ("salon", "ыыы")],
 )
 def test_garbage_never_raises_and_gets_an_answer(name: str, text: str) -> None:
     e = engine(name)
