@@ -61,7 +61,7 @@ def test_asking_for_a_person_mid_booking_is_heard_the_first_time(
 
 @pytest.mark.parametrize(
     ("name", "text"),
-    [("salon", ""), ("salon", "😀😀😀"), ("clinic", "x" * 5000), ("clinic", "🙂 what?? 🙂"), ("salon", "ыыы")],
+    [("salon", ""), ("salon", "😀😀😀"), ("clinic", "x" * 5000), ("clinic", "🙂 what?? 🙂")],
 )
 def test_garbage_never_raises_and_gets_an_answer(name: str, text: str) -> None:
     e = engine(name)
