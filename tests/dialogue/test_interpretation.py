@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from voicebot.dialogue import CallContext, Engine, Say, Transfer, Utterance, compile_scenario
-from voicebot.scenario import load_file
+from voicebot.scenario import load_file, load_text
 
 ROOT = Path(__file__).resolve().parents[2]
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=ZoneInfo("Europe/Moscow"))
@@ -67,3 +67,52 @@ def test_garbage_never_raises_and_gets_an_answer(name: str, text: str) -> None:
     e = engine(name)
     call, _ = e.start(CallContext(call_id="c"))
     assert said(e.handle(call, Utterance(text)))
+
+
+GUESTS = """
+version: 1
+bot: {{id: g, name: G, language: {lang}, greeting: "Hi."}}
+slots:
+  guests: {{type: number, min: 1, max: 10, prompt: "How many?"}}
+  name: {{type: text, prompt: "Name?"}}
+start: ask
+states:
+  ask:
+    collect: [guests, name]
+    transitions:
+      - {{when: "filled('guests') and filled('name')", to: check}}
+      - {{fallback: true, to: done}}
+  check:
+    say: "{{guests}} for {{name}}?"
+    transitions:
+      - {{intent: "yes", to: done}}
+      - {{intent: "no", to: fix}}
+      - {{fallback: true, to: done}}
+  fix:
+    edit: true
+    say: "What should I change?"
+    transitions:
+      - {{fallback: true, to: done}}
+  done: {{say: "Bye.", end: true, outcome: done}}
+"""
+
+
+@pytest.mark.parametrize(
+    ("lang", "name", "cue", "edit"),
+    [("en", "Priya Shah", "actually make it three", "make it four"), ("ru", "Анна", "вернее, три", "четыре")],
+)
+def test_a_number_slot_can_be_corrected_and_is_read_back_again(
+    lang: str, name: str, cue: str, edit: str
+) -> None:
+    e = Engine(compile_scenario(load_text(GUESTS.format(lang=lang), "g.yaml").scenario), clock=lambda: NOW)
+    call, _ = e.start(CallContext(call_id="c"))
+    e.handle(call, Utterance("2"))
+    assert said(e.handle(call, Utterance(name)))[-1] == f"2 for {name}?"
+    assert said(e.handle(call, Utterance(cue)))[-1] == f"3 for {name}?"  # read back again
+    assert call.slots["guests"] == 3
+    e.handle(call, Utterance("no" if lang == "en" else "нет"))
+    assert call.state == "fix"
+    assert (
+        said(e.handle(call, Utterance(edit)))[-1] == f"4 for {name}?"
+    )  # the edit step returns to the read-back
+    assert call.state == "check" and call.slots["guests"] == 4
