@@ -1,4 +1,4 @@
-"""A name given with its framing ("it's under ...", "записывайте на ...") is read back as the name alone."""
+"""Value grammar added for issue 10: names without their framing, British and Russian half hours."""
 
 from __future__ import annotations
 
@@ -48,3 +48,26 @@ COMPILED = {
 def test_name_alone(lang: str, text: str, name: str) -> None:
     found = COMPILED[lang].extractor.extract(text, candidates=("name",), asked="name", now=NOW)
     assert found["name"].value == name
+
+
+TIME_SOURCE = SOURCE.replace('name: {{type: text, prompt: "Name?"}}', 'name: {{type: time, prompt: "When?"}}')
+TIMES = {
+    lang: compile_scenario(load_text(TIME_SOURCE.format(lang=lang), "t.yaml").scenario) for lang in ("en", "ru")
+}
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "hour", "minute"),
+    [
+        ("en", "half seven", 19, 30),  # British: 7:30; an hour without am/pm is read as a daytime hour
+        ("en", "half seven in the morning", 7, 30),
+        ("en", "half past two", 14, 30),
+        ("ru", "в полтретьего", 14, 30),
+        ("ru", "в полдесятого", 9, 30),
+        ("ru", "в полдесятого вечера", 21, 30),
+        ("ru", "полпервого", 12, 30),
+    ],
+)
+def test_half_hours(lang: str, text: str, hour: int, minute: int) -> None:
+    found = TIMES[lang].extractor.extract(text, candidates=("name",), asked="name", now=NOW)
+    assert (found["name"].value.hour, found["name"].value.minute) == (hour, minute)
