@@ -52,7 +52,8 @@ def test_name_alone(lang: str, text: str, name: str) -> None:
 
 TIME_SOURCE = SOURCE.replace('name: {{type: text, prompt: "Name?"}}', 'name: {{type: time, prompt: "When?"}}')
 TIMES = {
-    lang: compile_scenario(load_text(TIME_SOURCE.format(lang=lang), "t.yaml").scenario) for lang in ("en", "ru")
+    lang: compile_scenario(load_text(TIME_SOURCE.format(lang=lang), "t.yaml").scenario)
+    for lang in ("en", "ru")
 }
 
 
