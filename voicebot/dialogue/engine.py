@@ -5,21 +5,24 @@ Pure: no I/O, and no clock but the injected one.
 How one caller turn is processed (documented for scenario writers in docs/scenarios.md):
 
 1. Empty, garbage or absurdly long input is "not understood" (a reprompt, never an exception).
-2. The utterance is classified against the intents relevant here: the state's intent transitions,
+2. A repair or meta phrase alone ("what?", "say that again", "hang on", "повторите", "подождите") is
+   served first: the bot repeats what it said (the scenario's ``repeat`` handler if it has one) or says
+   it will wait; it fills no slot and is not a failed try.
+3. The utterance is classified against the intents relevant here: the state's intent transitions,
    the global handlers, and yes/no while a read-back waits for confirmation.
-3. A pending read-back confirmation is answered first (yes keeps the value, no asks again,
+4. A pending read-back confirmation is answered first (yes keeps the value, no asks again,
    a new value is read back again).
-4. A global handler's intent (one the state does not handle itself) is served right away, and the
+5. A global handler's intent (one the state does not handle itself) is served right away, and the
    utterance fills no slots ("how much is a manicure?" does not choose the service).
-5. Slot values are extracted for every open slot of the scenario (answers out of order are kept) and,
+6. Slot values are extracted for every open slot of the scenario (answers out of order are kept) and,
    with a correction cue ("no, I said Tuesday"), for filled ones too. A correction wins over the
    state's transitions: the bot acknowledges it and repeats the current state (from an ``edit`` state it
    returns to the state it came from).
-6. The state's transitions are tried in the order written (intent, when, dtmf, event).
-7. If slots were filled, the bot asks for the next missing one.
-8. An LLM state replies through the LLM; an ``event: utterance`` transition takes anything else;
+7. The state's transitions are tried in the order written (intent, when, dtmf, event).
+8. If slots were filled, the bot asks for the next missing one.
+9. An LLM state replies through the LLM; an ``event: utterance`` transition takes anything else;
    with an LLM configured, the LLM is asked to understand.
-9. Otherwise: a reprompt; after ``max_retries`` the ``retries_exhausted`` event, then the fallback.
+10. Otherwise: a reprompt; after ``max_retries`` the ``retries_exhausted`` event, then the fallback.
 """
 
 from __future__ import annotations
@@ -51,6 +54,7 @@ from voicebot.dialogue.events import (
 )
 from voicebot.dialogue.messages import builtin
 from voicebot.dialogue.nlu import is_garbage
+from voicebot.dialogue.nlu.repair import repair_kind
 from voicebot.dialogue.outcome import condition_env, finish_call
 from voicebot.dialogue.ports import LlmMessage
 from voicebot.dialogue.state import CallContext, CallState
@@ -124,6 +128,8 @@ class Engine:
         call.last_utterance = text
         if not t.state.waiting:
             return
+        if self._repair(t, text):
+            return
         intent = self._intent(t, text)
         if call.pending_confirm is not None and filling.answer_confirmation(t, text, intent):
             self._progress(t)
@@ -153,6 +159,22 @@ class Engine:
             t.out.append(Understand(text, tuple(sorted(t.state.relevant)), filling.describe_open(t)))
             return
         self._not_understood(t)
+
+    def _repair(self, t: Turn, text: str) -> bool:
+        """ "what?", "hang on", "повторите": repeat or wait; never a slot value, never a failed try."""
+        kind = repair_kind(text, self.compiled.lang)
+        if kind is None:
+            return False
+        if kind == "repeat":
+            if "repeat" in t.state.intents and self._try_transitions(t, intent="repeat"):
+                return True
+            if self._global(t, "repeat"):
+                return True
+            t.repeat()
+        else:
+            t.say_text(None, key="hold")
+        t.listen()
+        return True
 
     def _on_understood(self, t: Turn, event: Understood) -> None:
         text, t.call.pending_utterance = t.call.pending_utterance, None
@@ -371,7 +393,8 @@ class Engine:
             missing = filling.first_missing(t)
             call.asked = missing
             if missing is not None:
-                t.say_text(self.compiled.slots[missing].prompt)
+                if not t.ended_with_question():  # "Sorry, that day is in the past. Which day?" asks once
+                    t.say_text(self.compiled.slots[missing].prompt)
             elif resume or not t.said_this_turn():
                 t.say_text(st.say)
         t.listen()

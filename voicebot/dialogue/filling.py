@@ -75,6 +75,8 @@ def extract(t: Turn, text: str, intent: str | None, *, edit: bool = False) -> Ch
         cue = edit or intent == "no" or is_correction(text, compiled.lang)
         if cue:
             found = {**_time_only_corrections(t, text, found), **found}
+            if not found:
+                found = _number_correction(t, text)
     if not found:
         return change
     for name, extraction in found.items():
@@ -101,6 +103,21 @@ def _time_only_corrections(t: Turn, text: str, found: Mapping[str, Extraction]) 
             moved = value.replace(hour=fresh.value.hour, minute=fresh.value.minute, second=0, microsecond=0)
             out[name] = replace(fresh, value=moved)
     return out
+
+
+def _number_correction(t: Turn, text: str) -> dict[str, Extraction]:
+    """A bare number with a correction cue ("actually make it three") changes the one filled number slot.
+
+    Numbers are only taken for the slot being asked; once filled, a number slot could otherwise never be
+    changed. With several filled number slots the number is ambiguous and nothing is changed.
+    """
+    compiled = t.compiled
+    filled = [n for n in t.call.slots if compiled.slots[n].spec.type == "number"]
+    if len(filled) != 1:
+        return {}
+    name = filled[0]
+    fresh = compiled.extractor.extract(text, candidates=(name,), asked=name, now=t.now).get(name)
+    return {name: fresh} if fresh is not None else {}
 
 
 def apply_proposed(t: Turn, proposed: Mapping[str, Any]) -> Change:

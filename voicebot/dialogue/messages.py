@@ -17,6 +17,7 @@ _MESSAGES: Final[dict[str, dict[str, str]]] = {
         "invalid": "Sorry, {value} won't work.",
         "llm_unavailable": "Sorry, I can't answer that right now.",
         "repeat_nothing": "I haven't said anything yet.",
+        "hold": "Sure, take your time.",
     },
     "ru": {
         "reprompt": "Извините, я не расслышала.",
@@ -28,6 +29,7 @@ _MESSAGES: Final[dict[str, dict[str, str]]] = {
         "invalid": "Извините, {value} не подходит.",
         "llm_unavailable": "Извините, сейчас я не могу ответить на этот вопрос.",
         "repeat_nothing": "Я пока ничего не говорила.",
+        "hold": "Конечно, я подожду.",
     },
 }
 

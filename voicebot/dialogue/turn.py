@@ -63,6 +63,11 @@ class Turn:
     def said_this_turn(self) -> bool:
         return any(isinstance(a, Say) for a in self.out)
 
+    def ended_with_question(self) -> bool:
+        """True when the last thing said this turn asks a question (then the bot does not ask another)."""
+        said = [a.text for a in self.out if isinstance(a, Say)]
+        return bool(said) and said[-1].rstrip().endswith("?")
+
     def repeat(self) -> None:
         if not self.call.last_said:
             self.say(builtin("repeat_nothing", self.lang), "builtin")

@@ -101,6 +101,7 @@ _EN_TIME = re.compile(
     r"\b(?:(?P<pre>at|by|around|from|after|before|until|till)\s+)?(?:"
     r"(?P<noon>noon|midday|midnight)"
     r"|half\s+past\s+(?P<hh>\d{1,2})"
+    r"|half\s+(?P<hb>\d{1,2})(?!\s*(?:[:.]\d|past|an\b|hour))"  # British "half seven" = 7:30
     r"|(?:a\s+)?quarter\s+(?P<qdir>past|after|to|till|before|of)\s+(?P<qh>\d{1,2})"
     r"|(?P<mins>\d{1,2})\s+(?:minutes?\s+)?(?P<mdir>past|after|to|till|before)\s+(?P<mh>\d{1,2})"
     r"|(?P<h>\d{1,2})(?:[:.](?P<m>\d{2})|\s(?P<ms>[0-5]\d)(?!\d))?\s*"
@@ -145,6 +146,8 @@ _RU_TIME = re.compile(
     r"(?<!\w)(?:(?P<pre>в|во|к|на|около|после|до|с)\s+)?(?:"
     r"(?P<noon>полдень|полночь|полудню|полуночи)"
     r"|половин[еуы]\s+(?P<hh>\d{1,2})(?:-?го)?"
+    r"|пол(?P<ph>первого|второго|третьего|четвертого|пятого|шестого|седьмого|восьмого|девятого|десятого"
+    r"|одиннадцатого|двенадцатого)"
     r"|без\s+(?:(?P<bq>четверти)|(?P<bm>\d{1,2})(?:\s+минут[ы]?)?)\s+(?P<bh>\d{1,2})(?:-?х|-?ти|-?и)?"
     r"|четверть\s+(?P<qh>\d{1,2})(?:-?го)?"
     r"|(?P<one>час)(?=\s+(?:дня|ночи))"
@@ -194,7 +197,7 @@ _TEMPORAL_WORDS = {
     ),
     "ru": re.compile(
         r"завтра|сегодня|вчера|понедельник|вторник|сред|четверг|пятниц|суббот|воскресень|полдень|полноч|"
-        r"полчаса|недел|месяц|час"
+        r"полчаса|пол[а-я]+[ое]го|недел|месяц|час"
     ),
 }
 
@@ -311,6 +314,12 @@ def _preceded_by_time_word(text: str, pos: int, lang: Language) -> bool:
     return _TIME_PREFIX[lang].search(text, max(0, pos - 8), pos) is not None
 
 
+_RU_HALF_OF = (
+    "первого", "второго", "третьего", "четвертого", "пятого", "шестого", "седьмого", "восьмого", "девятого",
+    "десятого", "одиннадцатого", "двенадцатого",
+)  # fmt: skip
+
+
 def _time_hit(m: re.Match[str], lang: Language) -> TimeHit | None:
     g = m.groupdict()
     pod = g["pod"]
@@ -319,6 +328,10 @@ def _time_hit(m: re.Match[str], lang: Language) -> TimeHit | None:
     if g["noon"]:
         hour = 0 if g["noon"].startswith(("midn", "полун", "полноч")) else 12
         strong = True
+    elif g.get("hb"):
+        hour, minute = int(g["hb"]), 30
+    elif g.get("ph"):  # "полтретьего" = half of the third hour = 2:30
+        hour, minute = _RU_HALF_OF.index(g["ph"]) or 12, 30
     elif g["hh"]:
         hour, minute = int(g["hh"]) - (1 if lang == "ru" else 0), 30
         if lang == "ru" and hour == 0:

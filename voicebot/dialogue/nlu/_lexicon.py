@@ -52,6 +52,10 @@ YES_NO: Final[dict[str, dict[str, bool]]] = {
 FILLER: Final = re.compile(
     r"^(?:\s|[,.!?;:-])*(?:(?:um+|uh+|er+m?|hmm+|well|so|like|oh|ah|okay|ok|yes|yeah|it's|it\s+is|its|"
     r"my\s+name\s+is|my\s+name's|the\s+name\s+is|name's|this\s+is|i'm|i\s+am|call\s+me|that\s+would\s+be|"
+    r"(?:the\s+)?(?:booking|appointment|reservation)\s+(?:is|should\s+be|will\s+be)\s+under|"
+    r"(?:put|book)\s+(?:it|me)\s+(?:down\s+)?(?:under|as)|in\s+the\s+name\s+of|under\s+the\s+name(?:\s+of)?|"
+    r"under|name\s+of|"
+    r"записывайте(?:\s+на)?|запишите(?:\s+на)?|запись\s+на|(?:на\s+)?имя|"
     r"ну|эм+|э+|ммм*|так|да|это|меня\s+зовут|мое\s+имя|моё\s+имя|зовут|я)(?:\s|[,.!?;:-])+)+",
     re.IGNORECASE,
 )

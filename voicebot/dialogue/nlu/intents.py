@@ -21,7 +21,7 @@ from typing import Final
 from voicebot.dialogue.nlu._text import WORD, normalize, stem
 from voicebot.scenario.model import Language
 
-__all__ = ["BUILTIN_EXAMPLES", "IntentMatch", "IntentMatcher"]
+__all__ = ["BUILTIN_EXAMPLES", "BUILTIN_PATTERNS", "IntentMatch", "IntentMatcher"]
 
 BUILTIN_EXAMPLES: Final[dict[Language, dict[str, list[str]]]] = {
     "en": {
@@ -34,7 +34,8 @@ BUILTIN_EXAMPLES: Final[dict[Language, dict[str, list[str]]]] = {
         "help": ["help", "I need help", "what can you do", "what are my options", "I don't understand",
                  "how does this work", "what should I say"],
         "human": ["human", "operator", "agent", "real person", "talk to a person", "speak to someone",
-                  "representative", "manager", "connect me to a human", "live agent"],
+                  "representative", "manager", "connect me to a human", "live agent", "front desk",
+                  "reception", "receptionist", "talk to somebody", "speak to a member of staff"],
         "cancel": ["cancel", "stop", "never mind", "forget it", "I changed my mind", "cancel that", "quit"],
     },
     "ru": {
@@ -46,13 +47,43 @@ BUILTIN_EXAMPLES: Final[dict[Language, dict[str, list[str]]]] = {
                    "повторите пожалуйста", "скажите еще раз", "можно еще раз", "плохо слышно", "не услышал"],
         "help": ["помощь", "помогите", "что вы умеете", "я не понимаю", "как это работает", "что мне сказать",
                  "какие есть варианты"],
-        "human": ["оператор", "человек", "живой человек", "соедините с оператором", "позовите менеджера",
-                  "переключите на оператора", "специалист", "менеджер", "хочу поговорить с человеком"],
+        "human": ["оператор", "живой человек", "соедините с оператором", "позовите менеджера",
+                  "переключите на оператора", "менеджер", "хочу поговорить с человеком", "администратор"],
         "cancel": ["отмена", "отменить", "отмените", "стоп", "хватит", "забудьте", "передумал", "передумала",
-                   "неважно"],
+                   "неважно", "забудьте не надо", "отбой", "я передумал", "уже не надо"],
     },
 }  # fmt: skip
 """Default examples of the built-in intents; a scenario's examples for the same intent are added."""
+
+_EN_PERSON = (
+    r"(?:some(?:one|body)|any(?:one|body)|a\s+(?:real\s+|live\s+)?(?:person|human|receptionist|agent)"
+    r"|(?:the|your)\s+(?:front\s+desk|reception(?:ist)?|office|staff|manager|administrator)"
+    r"|reception(?:ist)?|the\s+desk|an?\s+(?:operator|agent|administrator|manager|representative)"
+    r"|a\s+member\s+of\s+staff|(?:a\s+)?(?:human|person|operator))"
+)
+_RU_PERSON = (
+    r"(?:администратор\w*|оператор\w*|менеджер\w*|человек\w*|сотрудник\w*|специалист\w*"
+    r"|регистратур\w*|ресепшн\w*|кем-(?:то|нибудь)|живым\s+человеком|кем-то\s+живым)"
+)
+BUILTIN_PATTERNS: Final[dict[Language, dict[str, list[str]]]] = {
+    "en": {
+        "human": [
+            r"\b(?:talk|speak|chat)\s+(?:to|with)\s+(?:\w+\s+){0,2}?" + _EN_PERSON + r"\b",
+            r"\b(?:put|transfer|connect|pass)\s+me\s+(?:through\s+|over\s+)?(?:to|with)\s+(?:\w+\s+){0,2}?"
+            + _EN_PERSON + r"\b",
+            r"\b(?:get|give)\s+me\s+(?:\w+\s+){0,2}?" + _EN_PERSON + r"\b",
+        ],
+    },
+    "ru": {
+        "human": [
+            r"(?<!\w)(?:соедин|переключ|перевед|связ|свяж|позов|дайте|поговор|пригласит)\w*(?:\s+\S+){0,3}?\s+"
+            + _RU_PERSON,
+            r"^\W*(?:человек|специалист|сотрудник)\W*$",
+            r"(?<!\w)нуж(?:ен|на)\s+(?:\S+\s+)?(?:администратор|оператор|менеджер|живой\s+человек)",
+        ],
+    },
+}  # fmt: skip
+"""Patterns of the built-in intents (a request for a person in free words); a scenario's are added."""
 
 _STOP: Final = frozenset(
     [
@@ -185,7 +216,8 @@ class IntentMatcher:
     def __init__(self, intents: Mapping[str, tuple[Sequence[str], Sequence[str]]], *, lang: Language) -> None:
         self.lang: Language = lang
         specs: dict[str, tuple[list[str], list[str]]] = {
-            name: (list(examples), []) for name, examples in BUILTIN_EXAMPLES[lang].items()
+            name: (list(examples), list(BUILTIN_PATTERNS[lang].get(name, ())))
+            for name, examples in BUILTIN_EXAMPLES[lang].items()
         }
         for name, (examples, patterns) in intents.items():
             own_examples, own_patterns = specs.setdefault(name, ([], []))
