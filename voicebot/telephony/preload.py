@@ -105,19 +105,10 @@ def precompile(database_url: str) -> int:
     One short connection, closed (and its event loop with it) before this process forks any job."""
     import asyncio
 
-    import asyncpg
-
-    from voicebot.storage.repositories.bots import active_scenarios
+    from voicebot.storage.repositories.bots import fetch_active_scenarios
     from voicebot.telephony.answer import PROCESS_COMPILED, compile_bot
 
-    async def fetch() -> list[tuple[Any, str, str]]:
-        conn = await asyncpg.connect(database_url, timeout=10)
-        try:
-            return await active_scenarios(conn)
-        finally:
-            await conn.close()
-
-    rows = asyncio.run(fetch())
+    rows = asyncio.run(fetch_active_scenarios(database_url))
     for bot_id, sha256, source in rows:
         try:
             compile_bot(PROCESS_COMPILED, sha256, source, f"<bot {bot_id}>")

@@ -151,6 +151,21 @@ async def active_scenarios(conn: Any) -> list[tuple[uuid.UUID, str, str]]:
     return [(r["id"], r["sha256"], r["source"]) for r in rows]
 
 
+async def fetch_active_scenarios(
+    database_url: str, *, timeout: float = 10.0
+) -> list[tuple[uuid.UUID, str, str]]:
+    """:func:`active_scenarios` over one short connection of its own, closed before returning (the
+    worker's preload runs it in the forkserver parent, which must hold no connection when it forks)."""
+    import asyncpg
+
+    with translated():
+        conn = await asyncpg.connect(database_url, timeout=timeout)
+    try:
+        return await active_scenarios(conn)
+    finally:
+        await conn.close()
+
+
 class Bots:
     def __init__(
         self,
