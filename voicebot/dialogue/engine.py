@@ -53,6 +53,7 @@ from voicebot.dialogue.messages import builtin
 from voicebot.dialogue.nlu import is_garbage
 from voicebot.dialogue.outcome import condition_env, finish_call
 from voicebot.dialogue.ports import LlmMessage
+from voicebot.dialogue.slot_actions import has_slot_actions, run_slot_actions
 from voicebot.dialogue.state import CallContext, CallState
 from voicebot.dialogue.turn import Turn
 
@@ -312,6 +313,8 @@ class Engine:
         if spec.outcome is not None:
             call.outcome = spec.outcome
             t.out.append(SetOutcome(spec.outcome))
+        if has_slot_actions(spec):
+            run_slot_actions(t)
         t.say_text(st.say)
         if spec.knowledge is not None:
             k = spec.knowledge

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from voicebot.errors import Problem
+from voicebot.scenario import analysis
 from voicebot.scenario.expressions import (
     CONTEXT_NAMES,
     END_REASONS,
@@ -402,5 +403,9 @@ CHECKS: Final[tuple[Check, ...]] = (
     check_prompts,
     check_templates,
     check_conditions,
+    analysis.check_condition_types,
+    analysis.check_slot_actions,
+    analysis.check_loops,
+    analysis.check_unused_slots,
 )
 """All checks, in the order they run."""

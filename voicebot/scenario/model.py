@@ -373,6 +373,23 @@ class State(_Model):
     reprompt: Text | None = Field(default=None, description="Said when input is not understood here.")
     no_input: Text | None = Field(default=None, description="Said on silence here.")
     max_retries: int | None = Field(default=None, ge=0, le=10)
+    clear: list[Name] = Field(
+        default_factory=list,
+        description="Slot actions, run on entering the state before it speaks: forget these slots.",
+        examples=[["res_time"]],
+    )
+    set_: dict[Name, str | int | float | bool] = Field(
+        default_factory=dict,
+        alias="set",
+        description="Slot actions: fill these slots with fixed values (checked against the slot's type).",
+        examples=[{"party_size": 2, "confirmed": False}],
+    )
+    copy_: dict[Name, Name] = Field(
+        default_factory=dict,
+        alias="copy",
+        description="Slot actions: target slot <- source slot (the source's value, if it is filled).",
+        examples=[{"callback_phone": "caller_phone"}],
+    )
     edit: bool = Field(
         default=False,
         description=(
