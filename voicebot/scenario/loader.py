@@ -49,20 +49,32 @@ def load_text(text: str, path: str = "<string>") -> LoadedScenario:
     except ValidationError as exc:
         schema_problems = problems_from_validation(exc, parsed.data, parsed.positions, path)
         problems.extend(schema_problems)
-        repaired = repair(parsed.data, exc)
+        deleted: set[str] = set()
+        repaired = repair(parsed.data, exc, deleted)
         if repaired is not None:  # the other checks still run on the rest of the file
             taken = {(p.line, p.col) for p in schema_problems}
-            problems.extend(
-                p for p in run_checks(repaired, parsed.positions, path) if (p.line, p.col) not in taken
-            )
-        raise ScenarioError(list(dict.fromkeys(problems))) from None
+            found = [
+                p
+                for p in run_checks(repaired, parsed.positions, path)
+                if (p.line, p.col) not in taken and not any(f"'{name}'" in p.message for name in deleted)
+            ]
+            problems.extend(p for p in found if not p.warning)
+            raise _invalid(list(dict.fromkeys(problems)), [p for p in found if p.warning]) from None
+        raise ScenarioError(problems) from None
     found = run_checks(scenario, parsed.positions, path)
     problems.extend(p for p in found if not p.warning)
     if problems:
-        raise ScenarioError(problems + [p for p in found if p.warning])
+        raise _invalid(problems, [p for p in found if p.warning])
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
     warnings = tuple(sorted((p for p in found if p.warning), key=lambda p: (p.line, p.col, p.message)))
     return LoadedScenario(scenario, text, path, digest, parsed.positions, warnings)
+
+
+def _invalid(errors: list[Problem], warnings: list[Problem]) -> ScenarioError:
+    """The error for an invalid file; its warnings ride along as ``.warnings`` (``voicebot check`` shows them)."""
+    error = ScenarioError(errors)
+    error.warnings = warnings  # type: ignore[attr-defined]
+    return error
 
 
 def load_file(path: Path | str) -> LoadedScenario:
@@ -123,6 +135,7 @@ def check_paths(paths: Iterable[Path | str]) -> list[Problem]:
             problems.extend(load_file(file).warnings)
         except ScenarioError as exc:
             problems.extend(exc.problems)
+            problems.extend(getattr(exc, "warnings", []))
         except Exception as exc:  # a checker bug must not hide the other files' results
             message = f"internal error while checking (please report): {exc!r}"
             problems.append(Problem(str(file), 1, 1, message))

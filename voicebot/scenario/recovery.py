@@ -37,16 +37,23 @@ def _delete(data: dict[str, Any], path: tuple[str | int, ...]) -> bool:
     return False
 
 
-def repair(data: object, exc: ValidationError) -> Scenario | None:
-    """A valid scenario close to ``data`` (which failed with ``exc``), or None if it cannot be had."""
+def repair(data: object, exc: ValidationError, deleted: set[str]) -> Scenario | None:
+    """A valid scenario close to ``data`` (which failed with ``exc``), or None if it cannot be had.
+
+    Names of states and slots that had to be deleted (their names are invalid) are added to ``deleted``,
+    so that problems about references to them can be left out.
+    """
     if not isinstance(data, dict):
         return None
     current: dict[str, Any] = copy.deepcopy(data)
     for _ in range(_ROUNDS):
         changed = False
-        for error in exc.errors(include_url=False):
-            path, on_key = located_path(error, current)
+        errors = exc.errors(include_url=False)
+        located = [located_path(error, current) for error in errors]  # before anything is changed
+        for error, (path, on_key) in zip(errors, located, strict=True):
             if on_key and path:
+                if len(path) == 2 and path[0] in ("states", "slots"):
+                    deleted.add(str(path[1]))
                 changed = _delete(current, path) or changed
                 continue
             if error["type"] == "missing" and path == ("bot",):
