@@ -84,13 +84,18 @@ def test_unknown_key_with_suggestion(problems: Callable[[str], list[str]]) -> No
             end: true
             outcome: done
         """
-    ) == ["s.yaml:5:5: unknown key 'sya' in state 'a' (did you mean 'say'?); valid keys: say, collect, knowledge, llm, transitions, next, return, outcome, transfer, end, reprompt, no_input, max_retries, clear, set, copy, edit"]
+    ) == [
+        "s.yaml:5:5: unknown key 'sya' in state 'a' (did you mean 'say'?); "
+        "valid keys: say, collect, knowledge, llm, transitions, next, return, outcome, transfer, end, "
+        "reprompt, no_input, max_retries, clear, set, copy, edit"
+    ]
 
 
 def test_unknown_top_level_key_with_suggestion(problems: Callable[[str], list[str]]) -> None:
     assert problems(BOT + "start: a\nstate:\n  a: {end: true, outcome: x}\n") == [
         "s.yaml:1:1: missing required key 'states' at the top level",
-        "s.yaml:3:1: unknown key 'state' at the top level (did you mean 'states'?); valid keys: version, bot, settings, slots, intents, global, start, states, outcomes",
+        "s.yaml:3:1: unknown key 'state' at the top level (did you mean 'states'?); "
+        "valid keys: version, bot, settings, slots, intents, global, start, states, outcomes",
     ]
 
 
@@ -171,7 +176,7 @@ def test_bad_state_name_points_at_the_key(problems: Callable[[str], list[str]]) 
     assert problems(BOT + "start: a\nstates:\n  Greet: {end: true}\n") == [
         "s.yaml:2:8: start: unknown state 'a'",
         "s.yaml:4:3: states: 'Greet' is not a valid name "
-        "(use lowercase letters, digits and '_', starting with a letter)"
+        "(use lowercase letters, digits and '_', starting with a letter)",
     ]
 
 

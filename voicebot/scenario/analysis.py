@@ -65,7 +65,10 @@ def _type_error(name: str, slot: Slot, value: object) -> str | None:
     if isinstance(slot, NumberSlot):
         if isinstance(value, int | float) and not isinstance(value, bool):
             return None
-        return f"'{name}' is a number and is never equal to {shown}; compare it with a number (such as {name} >= 2)"
+        return (
+            f"'{name}' is a number and is never equal to {shown}; "
+            f"compare it with a number (such as {name} >= 2)"
+        )
     if isinstance(slot, YesNoSlot):
         if isinstance(value, bool):
             return None
@@ -132,9 +135,13 @@ def check_slot_actions(c: _Context) -> Iterator[Problem]:
                 except ValueError as exc:
                     problem = str(exc)
             if problem is None and isinstance(slot, EnumSlot) and raw not in slot.synonyms():
-                problem = f"'{raw}' is not a value of enum slot '{name}' (values: {', '.join(slot.synonyms())})"
+                problem = (
+                    f"'{raw}' is not a value of enum slot '{name}' (values: {', '.join(slot.synonyms())})"
+                )
             if problem is not None:
-                yield c.at_value(where, f"{dotted(where)}: {problem.replace('is never equal to', 'cannot be')}")
+                yield c.at_value(
+                    where, f"{dotted(where)}: {problem.replace('is never equal to', 'cannot be')}"
+                )
         for target, source in state.copy_.items():
             where = (*base, "copy", target)
             if target not in slots:

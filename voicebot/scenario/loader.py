@@ -71,7 +71,8 @@ def load_text(text: str, path: str = "<string>") -> LoadedScenario:
 
 
 def _invalid(errors: list[Problem], warnings: list[Problem]) -> ScenarioError:
-    """The error for an invalid file; its warnings ride along as ``.warnings`` (``voicebot check`` shows them)."""
+    """The error for an invalid file; its warnings ride along as ``.warnings`` (``voicebot check`` prints
+    them)."""
     error = ScenarioError(errors)
     error.warnings = warnings  # type: ignore[attr-defined]
     return error
