@@ -28,7 +28,7 @@ def test_schema_errors_do_not_hide_templates_conditions_and_references(
     ) == [
         "s.yaml:1:51: bot.greeting: unknown placeholder '{nme}'",
         "s.yaml:3:28: unknown key 'not_on' in slot 'visit_date'; valid keys: prompt, reprompt, invalid, "
-        "confirm, default_from, required, type, not_in_past, not_in_future, max_days_ahead",
+        "confirm, default_from, required, type, not_in_past, not_in_future, max_days_ahead, calendar",
         "s.yaml:7:5: unknown key 'sya' in state 'a' (did you mean 'say'?); valid keys: say, collect, "
         "knowledge, llm, transitions, next, return, outcome, transfer, end, reprompt, no_input, max_retries, "
         "clear, set, copy, edit",

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Final
 
 from voicebot.errors import Problem
+from voicebot.scenario.calendar import WEEKDAYS
 from voicebot.scenario.expressions import ConditionSyntaxError, compile_condition
 from voicebot.scenario.model import (
     DateSlot,
@@ -28,7 +29,13 @@ if TYPE_CHECKING:
     from voicebot.scenario.checks import _Context
     from voicebot.scenario.yamlsource import KeyPath
 
-__all__ = ["check_condition_types", "check_loops", "check_slot_actions", "check_unused_slots"]
+__all__ = [
+    "check_calendar_slots",
+    "check_condition_types",
+    "check_loops",
+    "check_slot_actions",
+    "check_unused_slots",
+]
 
 _DATE: Final = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _TIME: Final = re.compile(r"^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?$")
@@ -101,6 +108,14 @@ def check_condition_types(c: _Context) -> Iterator[Problem]:
         except ConditionSyntaxError:
             continue  # reported by check_conditions
         for name, value in dict.fromkeys(condition.compared):
+            if name == "weekday()" and value not in WEEKDAYS:
+                offset = _literal_offset(source, name, value)
+                message = (
+                    f"weekday() is one of {', '.join(WEEKDAYS)}, never {value!r} "
+                    "(such as weekday(visit_date) == 'sun')"
+                )
+                yield c.at_text(where, offset, f"{dotted(where)}: {message}")
+                continue
             slot = slots.get(name)
             if slot is None:
                 continue
@@ -154,6 +169,19 @@ def check_slot_actions(c: _Context) -> Iterator[Problem]:
                     f"{dotted(where)}: cannot copy {slots[source].type} slot '{source}' "
                     f"into {slots[target].type} slot '{target}'",
                 )
+
+
+def check_calendar_slots(c: _Context) -> Iterator[Problem]:
+    """A slot with ``calendar: true`` needs a bot-level ``calendar``."""
+    if c.scenario.calendar is not None:
+        return
+    for name, slot in c.scenario.slots.items():
+        if getattr(slot, "calendar", False):
+            yield c.at_value(
+                ("slots", name, "calendar"),
+                f"slots.{name}.calendar: there is no business calendar; add a top-level 'calendar:' with "
+                "'hours' (see docs/scenarios.md, Business calendar)",
+            )
 
 
 def _moves(scenario: Scenario) -> dict[str, list[str]]:

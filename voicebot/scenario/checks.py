@@ -405,6 +405,7 @@ CHECKS: Final[tuple[Check, ...]] = (
     check_conditions,
     analysis.check_condition_types,
     analysis.check_slot_actions,
+    analysis.check_calendar_slots,
     analysis.check_loops,
     analysis.check_unused_slots,
 )
