@@ -123,8 +123,9 @@ def _accept(
     call = t.call
     slot = t.compiled.slots[name]
     spoken = speak(slot.spec, value, lang=t.lang, now=t.now)
-    refusal = calendar_refusal(t, name, value)  # business calendar (issue 11); None without one
-    if refusal is not None or validate(slot.spec, value, now=t.now) is not None:
+    reason = validate(slot.spec, value, now=t.now)
+    refusal = calendar_refusal(t, name, value) if reason is None else None  # the business calendar
+    if reason is not None or refusal is not None:
         t.out.append(RecordSlot(name, to_json(value), confidence, method, False, call.turn))
         if refusal is not None:
             t.say(refusal)

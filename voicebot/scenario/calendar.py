@@ -236,6 +236,16 @@ _RU_MONTHS: Final = (
 )
 
 
+def _time_en(at: time) -> str:
+    hour = at.hour % 12 or 12
+    minutes = f":{at.minute:02d}" if at.minute else ""
+    return f"{hour}{minutes} {'AM' if at.hour < 12 else 'PM'}"
+
+
+def _time_ru(at: time) -> str:
+    return f"{at.hour}:{at.minute:02d}"
+
+
 def _day_en(day: date, today: date | None) -> str:
     if today is not None and (day - today).days in (0, 1):
         return ("today" if day == today else "tomorrow") + f", {day.day} {_EN_MONTHS[day.month - 1]}"
@@ -252,7 +262,7 @@ def spoken_refusal(refusal: Refusal, lang: str, *, today: date | None = None) ->
     """The sentence said for ``refusal``, alternatives included, in ``lang`` ('en' or 'ru')."""
     ru = lang == "ru"
     if refusal.reason == "closed_time":
-        times = [f"{t.hour}:{t.minute:02d}" for t in refusal.alternatives if isinstance(t, time)]
+        times = [_time_ru(t) if ru else _time_en(t) for t in refusal.alternatives if isinstance(t, time)]
         if ru:
             head = "В это время мы не работаем"
             if not times:
