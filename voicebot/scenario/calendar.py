@@ -88,7 +88,7 @@ class Calendar(BaseModel):
         if day in self.closed:
             return []
         out: list[tuple[int, int]] = []
-        for window in self.hours.get(WEEKDAYS[day.weekday()], []):  # type: ignore[call-overload]
+        for window in self.hours.get(WEEKDAYS[day.weekday()], []):
             match = _WINDOW.match(window)
             assert match is not None  # checked on load
             out.append((_minutes(match.group(1), match.group(2)), _minutes(match.group(3), match.group(4))))

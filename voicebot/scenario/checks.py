@@ -25,6 +25,7 @@ from voicebot.scenario.expressions import (
     ConditionSyntaxError,
     compile_condition,
 )
+from voicebot.scenario.formats import FORMATS
 from voicebot.scenario.model import BUILTIN_INTENTS, EnumSlot, Scenario, State, Text
 from voicebot.scenario.validation import dotted
 from voicebot.scenario.yamlsource import KeyPath, Positions
@@ -305,14 +306,27 @@ def _check_placeholders(c: _Context, where: KeyPath, text: str, known: set[str])
         cursor = found + len(written) if found >= 0 else cursor
         if not _PLACEHOLDER.match(field):
             message = f"placeholder '{written}' must be a plain name such as '{{date}}'"
-        elif spec or conversion:
-            message = f"placeholder '{written}' takes no format or conversion; write '{{{field}}}'"
+        elif conversion:
+            message = f"placeholder '{written}' takes no conversion; write '{{{field}}}'"
+        elif spec and spec not in _formats_of(c, field):
+            allowed = _formats_of(c, field)
+            message = (
+                f"placeholder '{written}': unknown format '{spec}' "
+                f"(formats of '{field}': {', '.join(allowed)})"
+                if allowed
+                else f"placeholder '{written}' takes no format; write '{{{field}}}'"
+            )
         elif field not in known:
             message = _unknown("placeholder", field, known).replace(f"'{field}'", f"'{{{field}}}'", 1)
             message = re.sub(r"did you mean '(\w+)'", r"did you mean '{\1}'", message)
         else:
             continue
         yield c.at_text(where, offset, f"{dotted(where)}: {message}")
+
+
+def _formats_of(c: _Context, name: str) -> tuple[str, ...]:
+    slot = c.scenario.slots.get(name)
+    return FORMATS.get(slot.type, ()) if slot is not None else ()
 
 
 _PLACEHOLDER: Final = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
