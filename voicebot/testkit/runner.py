@@ -26,8 +26,8 @@ from voicebot.dialogue import (
 )
 from voicebot.dialogue.compiled import CompiledScenario
 from voicebot.dialogue.fakes import ScriptedLLM
-from voicebot.dialogue.ports import Passage
 from voicebot.dialogue.nlu import from_json, to_json
+from voicebot.dialogue.ports import Passage
 from voicebot.runtime import OfflineBot, load_offline_bot
 from voicebot.testkit.spec import Expect, Step, TestCase, TestFile, load_test_file
 
