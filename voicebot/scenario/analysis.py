@@ -110,11 +110,11 @@ def check_condition_types(c: _Context) -> Iterator[Problem]:
         for name, value in dict.fromkeys(condition.compared):
             if name == "weekday()" and value not in WEEKDAYS:
                 offset = _literal_offset(source, name, value)
-                message = (
+                wrong = (
                     f"weekday() is one of {', '.join(WEEKDAYS)}, never {value!r} "
                     "(such as weekday(visit_date) == 'sun')"
                 )
-                yield c.at_text(where, offset, f"{dotted(where)}: {message}")
+                yield c.at_text(where, offset, f"{dotted(where)}: {wrong}")
                 continue
             slot = slots.get(name)
             if slot is None:
