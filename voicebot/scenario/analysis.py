@@ -6,13 +6,14 @@ still loads); everything else is an error that says what to write instead.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Final
 
 from voicebot.errors import Problem
 from voicebot.scenario.calendar import WEEKDAYS
-from voicebot.scenario.expressions import ConditionSyntaxError, compile_condition
+from voicebot.scenario.expressions import Condition, ConditionSyntaxError, compile_condition
 from voicebot.scenario.model import (
     DateSlot,
     DateTimeSlot,
@@ -36,6 +37,13 @@ __all__ = [
     "check_slot_actions",
     "check_unused_slots",
 ]
+
+
+@functools.lru_cache(maxsize=4096)
+def cached_condition(source: str) -> Condition:
+    """:func:`compile_condition`, once per source text across all the checks (errors are not cached)."""
+    return compile_condition(source)
+
 
 _DATE: Final = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _TIME: Final = re.compile(r"^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?$")
@@ -104,7 +112,7 @@ def check_condition_types(c: _Context) -> Iterator[Problem]:
     slots = c.scenario.slots
     for where, source, _ in _conditions(c.scenario):
         try:
-            condition = compile_condition(source)
+            condition = cached_condition(source)
         except ConditionSyntaxError:
             continue  # reported by check_conditions
         for name, value in dict.fromkeys(condition.compared):
@@ -265,7 +273,7 @@ def _read_slots(scenario: Scenario) -> set[str]:
                 continue
     for _, source, _ in _conditions(scenario):
         try:
-            condition = compile_condition(source)
+            condition = cached_condition(source)
         except ConditionSyntaxError:
             continue
         read.update(condition.names)

@@ -23,7 +23,6 @@ from voicebot.scenario.expressions import (
     OUTCOME_CONTEXT_NAMES,
     Condition,
     ConditionSyntaxError,
-    compile_condition,
 )
 from voicebot.scenario.formats import FORMATS
 from voicebot.scenario.model import BUILTIN_INTENTS, EnumSlot, Scenario, State, Text
@@ -212,7 +211,7 @@ def check_terminal_outcomes(c: _Context) -> Iterator[Problem]:
     rules: list[Condition] = []
     for rule in c.scenario.outcomes:
         try:
-            rules.append(compile_condition(rule.when))
+            rules.append(analysis.cached_condition(rule.when))
         except ConditionSyntaxError:
             continue  # reported by check_conditions
     for name, state in c.scenario.states.items():
@@ -355,7 +354,7 @@ def check_conditions(c: _Context) -> Iterator[Problem]:
     slots, states = c.scenario.slots, c.scenario.states
     for where, source, context in _conditions(c.scenario):
         try:
-            condition = compile_condition(source)
+            condition = analysis.cached_condition(source)
         except ConditionSyntaxError as exc:
             yield c.at_text(where, exc.col - 1, f"{dotted(where)}: {exc.message}")
             continue
