@@ -201,8 +201,20 @@ def _moves(scenario: Scenario) -> dict[str, list[str]]:
         if state.next is not None:
             moves[name] = [state.next]
         else:
-            moves[name] = [t.to for t in state.transitions if t.when is not None and "visited(" not in t.when]
+            moves[name] = [
+                t.to
+                for t in state.transitions
+                if t.when is not None and "visited(" not in t.when and _compiles(t.when)
+            ]
     return moves
+
+
+def _compiles(source: str) -> bool:
+    try:
+        cached_condition(source)
+    except ConditionSyntaxError:
+        return False  # reported by check_conditions
+    return True
 
 
 def _cycles(moves: dict[str, list[str]]) -> list[list[str]]:

@@ -50,7 +50,10 @@ def load_text(text: str, path: str = "<string>") -> LoadedScenario:
         schema_problems = problems_from_validation(exc, parsed.data, parsed.positions, path)
         problems.extend(schema_problems)
         deleted: set[str] = set()
-        repaired = repair(parsed.data, exc, deleted)
+        try:
+            repaired = repair(parsed.data, exc, deleted)
+        except Exception:  # a repair bug must never hide the schema problems  # noqa: BLE001
+            repaired = None
         if repaired is not None:  # the other checks still run on the rest of the file
             taken = {(p.line, p.col) for p in schema_problems}
             found = [
