@@ -51,7 +51,7 @@ CALLER_LINES = [
     "John Smith",
     "March 3rd 1985",
     "I need a check-up",
-    "tomorrow at 10 am",
+    "next Tuesday at 10 am",  # the clinic is closed on Sundays: the demo must work any day
     "no, make it 11:30 am",
     "yes",
 ]

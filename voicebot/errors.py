@@ -48,15 +48,20 @@ class VoicebotError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class Problem:
-    """One finding of the scenario checker, printed as ``file:line:col: message``."""
+    """One finding of the scenario checker, printed as ``file:line:col: message``.
+
+    A ``warning`` (printed ``file:line:col: warning: message``) does not make a scenario invalid.
+    """
 
     path: str
     line: int
     col: int
     message: str
+    warning: bool = False
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}:{self.col}: {self.message}"
+        prefix = "warning: " if self.warning else ""
+        return f"{self.path}:{self.line}:{self.col}: {prefix}{self.message}"
 
 
 class ScenarioError(VoicebotError):

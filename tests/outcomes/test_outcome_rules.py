@@ -24,9 +24,9 @@ CLINIC_BOOKING = [
     "John Smith",
     "March 3rd 1985",
     "check-up",
-    "tomorrow at 10 am",
+    "next Tuesday at 10 am",  # not "tomorrow": the clinic is closed on Sundays (and this uses the real clock)
 ]
-SALON_BOOKING = ["хочу записаться на маникюр", "завтра", "в 15:00", "Анна"]
+SALON_BOOKING = ["хочу записаться на маникюр", "в среду", "в 15:00", "Анна"]  # the salon closes on Mondays
 
 # (scenario, caller lines, expected outcome, rule prefix, end reason, final state)
 CASES = [

@@ -399,8 +399,7 @@ def test_placeholders_must_be_plain_names(problems: Callable[[str], list[str]]) 
           a: {end: true, outcome: done}
         """
     ) == [
-        "s.yaml:1:51: bot.greeting: placeholder '{bot_name!r}' takes no format or conversion; "
-        "write '{bot_name}'",
+        "s.yaml:1:51: bot.greeting: placeholder '{bot_name!r}' takes no conversion; write '{bot_name}'",
         "s.yaml:1:65: bot.greeting: placeholder '{}' must be a plain name such as '{date}'",
         "s.yaml:1:68: bot.greeting: placeholder '{date.year}' must be a plain name such as '{date}'",
     ]

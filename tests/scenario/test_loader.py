@@ -84,13 +84,18 @@ def test_unknown_key_with_suggestion(problems: Callable[[str], list[str]]) -> No
             end: true
             outcome: done
         """
-    ) == ["s.yaml:5:5: unknown key 'sya' in state 'a' (did you mean 'say'?)"]
+    ) == [
+        "s.yaml:5:5: unknown key 'sya' in state 'a' (did you mean 'say'?); "
+        "valid keys: say, collect, knowledge, llm, transitions, next, return, outcome, transfer, end, "
+        "reprompt, no_input, max_retries, clear, set, copy, edit"
+    ]
 
 
 def test_unknown_top_level_key_with_suggestion(problems: Callable[[str], list[str]]) -> None:
     assert problems(BOT + "start: a\nstate:\n  a: {end: true, outcome: x}\n") == [
         "s.yaml:1:1: missing required key 'states' at the top level",
-        "s.yaml:3:1: unknown key 'state' at the top level (did you mean 'states'?)",
+        "s.yaml:3:1: unknown key 'state' at the top level (did you mean 'states'?); "
+        "valid keys: version, bot, settings, slots, intents, global, start, states, outcomes, calendar",
     ]
 
 
@@ -169,8 +174,9 @@ def test_model_rule_points_at_the_item(problems: Callable[[str], list[str]]) -> 
 
 def test_bad_state_name_points_at_the_key(problems: Callable[[str], list[str]]) -> None:
     assert problems(BOT + "start: a\nstates:\n  Greet: {end: true}\n") == [
+        "s.yaml:2:8: start: unknown state 'a'",
         "s.yaml:4:3: states: 'Greet' is not a valid name "
-        "(use lowercase letters, digits and '_', starting with a letter)"
+        "(use lowercase letters, digits and '_', starting with a letter)",
     ]
 
 
@@ -227,7 +233,9 @@ states:
 def test_load_raises_with_every_problem_sorted() -> None:
     with pytest.raises(ScenarioError) as info:
         load_text(BOT + "start: nowhere\nstates:\n  a: {sya: x}\n", "x.yaml")
-    assert [p.line for p in info.value.problems] == [4]  # schema errors stop before static checks
+    # schema errors no longer hide the static checks: start (line 2), the unknown key and the dead end (4)
+    assert [p.line for p in info.value.problems] == [2, 4, 4]
+    assert "start: unknown state 'nowhere'" in info.value.problems[0].message
 
 
 def test_missing_file_is_a_problem_not_a_traceback(tmp_path: Path) -> None:

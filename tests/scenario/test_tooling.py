@@ -83,7 +83,9 @@ def test_check_prints_problems_and_fails(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["check", str(bad), str(tmp_path / "missing.yaml")])
     assert result.exit_code == 1
     assert result.output.splitlines() == [
-        f"{bad}:4:7: unknown key 'sya' in state 'a' (did you mean 'say'?)",
+        f"{bad}:4:7: unknown key 'sya' in state 'a' (did you mean 'say'?); "
+        "valid keys: say, collect, knowledge, llm, transitions, next, return, outcome, transfer, end, "
+        "reprompt, no_input, max_retries, clear, set, copy, edit",
         f"{tmp_path / 'missing.yaml'}:1:1: no such file or directory",
     ]
 
@@ -113,7 +115,9 @@ def test_graph_command(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["graph", str(bad)])
     assert (result.exit_code, result.output) == (
         1,
-        f"{bad}:4:7: unknown key 'sya' in state 'a' (did you mean 'say'?)\n",
+        f"{bad}:4:7: unknown key 'sya' in state 'a' (did you mean 'say'?); "
+        "valid keys: say, collect, knowledge, llm, transitions, next, return, outcome, transfer, end, "
+        "reprompt, no_input, max_retries, clear, set, copy, edit\n",
     )
 
 

@@ -71,7 +71,7 @@ async def test_a_call_to_the_bots_number_runs_its_scenario_and_lands_in_postgres
         "John Smith",
         "March 3rd 1985",
         "I need a check-up",
-        "tomorrow at 10 am",
+        "next Tuesday at 10 am",  # the clinic is closed on Sundays: never depend on today
         "yes",
     ]
     async with fake_livekit.api() as client:

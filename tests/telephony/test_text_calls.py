@@ -40,7 +40,7 @@ async def test_booking_call_end_to_end_is_spoken_recorded_and_hung_up() -> None:
         "John Smith",
         "March 3rd 1985",
         "I need a check-up",
-        "tomorrow at 10 am",
+        "next Tuesday at 10 am",  # the clinic is closed on Sundays: never depend on today
         "yes",
     ]
     async with TextCall(

@@ -39,7 +39,7 @@ def check(paths: tuple[Path, ...]) -> None:
     problems = check_paths(paths)
     for problem in sorted(problems, key=lambda p: (p.path, p.line, p.col, p.message)):
         click.echo(str(problem))
-    if problems:
+    if any(not p.warning for p in problems):
         sys.exit(1)
     click.echo(f"ok: {len(files)} scenario{'' if len(files) == 1 else 's'}")
 

@@ -57,6 +57,7 @@ from voicebot.dialogue.nlu import is_garbage
 from voicebot.dialogue.nlu.repair import repair_kind
 from voicebot.dialogue.outcome import condition_env, finish_call
 from voicebot.dialogue.ports import LlmMessage
+from voicebot.dialogue.slot_actions import has_slot_actions, run_slot_actions
 from voicebot.dialogue.state import CallContext, CallState
 from voicebot.dialogue.turn import Turn
 
@@ -334,6 +335,8 @@ class Engine:
         if spec.outcome is not None:
             call.outcome = spec.outcome
             t.out.append(SetOutcome(spec.outcome))
+        if has_slot_actions(spec):
+            run_slot_actions(t)
         t.say_text(st.say)
         if spec.knowledge is not None:
             k = spec.knowledge

@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from voicebot.dialogue.actions import RecordSlot
+from voicebot.dialogue.calendar_check import calendar_refusal
 from voicebot.dialogue.nlu import Extraction, is_correction, speak, to_json, validate
 from voicebot.dialogue.state import PendingConfirm
 from voicebot.dialogue.turn import Turn
@@ -139,9 +140,13 @@ def _accept(
     call = t.call
     slot = t.compiled.slots[name]
     spoken = speak(slot.spec, value, lang=t.lang, now=t.now)
-    if validate(slot.spec, value, now=t.now) is not None:
+    reason = validate(slot.spec, value, now=t.now)
+    refusal = calendar_refusal(t, name, value) if reason is None else None  # the business calendar
+    if reason is not None or refusal is not None:
         t.out.append(RecordSlot(name, to_json(value), confidence, method, False, call.turn))
-        if slot.invalid is not None:
+        if refusal is not None:
+            t.say(refusal)
+        elif slot.invalid is not None:
             t.say(
                 slot.invalid.template(t.lang).render(lambda key: spoken if key == "value" else t.spoken(key))
             )

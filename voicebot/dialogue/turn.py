@@ -6,6 +6,7 @@ from datetime import datetime
 
 from voicebot.dialogue.actions import Action, Listen, Say
 from voicebot.dialogue.compiled import CompiledScenario, CompiledState, CompiledText
+from voicebot.dialogue.formats import format_value
 from voicebot.dialogue.messages import builtin
 from voicebot.dialogue.nlu import speak
 from voicebot.dialogue.state import CallState
@@ -45,6 +46,15 @@ class Turn:
             return call.context.caller_number or ""
         return ""
 
+    def formatted(self, name: str, fmt: str) -> str:
+        """A placeholder written with a format (``{res_date:weekday_day_month}``)."""
+        if name in self.call.slots:
+            region = self.compiled.scenario.bot.region
+            text = format_value(self.call.slots[name], fmt, lang=self.lang, region=region, now=self.now)
+            if text is not None:
+                return text
+        return self.spoken(name)
+
     def say(self, text: str, source: str = "template", chunks: tuple[str, ...] = ()) -> None:
         if text:
             self.out.append(Say(text, source, chunks))  # type: ignore[arg-type]
@@ -52,7 +62,7 @@ class Turn:
     def say_text(self, text: CompiledText | None, *, key: str | None = None, **values: str) -> None:
         """Say a scenario template, or the built-in phrase ``key`` when the scenario gives none."""
         if text is not None:
-            self.say(text.template(self.lang).render(self.spoken))
+            self.say(text.template(self.lang).render(self.spoken, self.formatted))
         elif key is not None:
             self.say(builtin(key, self.lang, **values), "builtin")
 

@@ -16,14 +16,15 @@ from dataclasses import dataclass
 from typing import Final
 
 from voicebot.errors import Problem
+from voicebot.scenario import analysis
 from voicebot.scenario.expressions import (
     CONTEXT_NAMES,
     END_REASONS,
     OUTCOME_CONTEXT_NAMES,
     Condition,
     ConditionSyntaxError,
-    compile_condition,
 )
+from voicebot.scenario.formats import FORMATS
 from voicebot.scenario.model import BUILTIN_INTENTS, EnumSlot, Scenario, State, Text
 from voicebot.scenario.validation import dotted
 from voicebot.scenario.yamlsource import KeyPath, Positions
@@ -210,7 +211,7 @@ def check_terminal_outcomes(c: _Context) -> Iterator[Problem]:
     rules: list[Condition] = []
     for rule in c.scenario.outcomes:
         try:
-            rules.append(compile_condition(rule.when))
+            rules.append(analysis.cached_condition(rule.when))
         except ConditionSyntaxError:
             continue  # reported by check_conditions
     for name, state in c.scenario.states.items():
@@ -304,14 +305,27 @@ def _check_placeholders(c: _Context, where: KeyPath, text: str, known: set[str])
         cursor = found + len(written) if found >= 0 else cursor
         if not _PLACEHOLDER.match(field):
             message = f"placeholder '{written}' must be a plain name such as '{{date}}'"
-        elif spec or conversion:
-            message = f"placeholder '{written}' takes no format or conversion; write '{{{field}}}'"
+        elif conversion:
+            message = f"placeholder '{written}' takes no conversion; write '{{{field}}}'"
+        elif spec and spec not in _formats_of(c, field):
+            allowed = _formats_of(c, field)
+            message = (
+                f"placeholder '{written}': unknown format '{spec}' "
+                f"(formats of '{field}': {', '.join(allowed)})"
+                if allowed
+                else f"placeholder '{written}' takes no format; write '{{{field}}}'"
+            )
         elif field not in known:
             message = _unknown("placeholder", field, known).replace(f"'{field}'", f"'{{{field}}}'", 1)
             message = re.sub(r"did you mean '(\w+)'", r"did you mean '{\1}'", message)
         else:
             continue
         yield c.at_text(where, offset, f"{dotted(where)}: {message}")
+
+
+def _formats_of(c: _Context, name: str) -> tuple[str, ...]:
+    slot = c.scenario.slots.get(name)
+    return FORMATS.get(slot.type, ()) if slot is not None else ()
 
 
 _PLACEHOLDER: Final = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -340,7 +354,7 @@ def check_conditions(c: _Context) -> Iterator[Problem]:
     slots, states = c.scenario.slots, c.scenario.states
     for where, source, context in _conditions(c.scenario):
         try:
-            condition = compile_condition(source)
+            condition = analysis.cached_condition(source)
         except ConditionSyntaxError as exc:
             yield c.at_text(where, exc.col - 1, f"{dotted(where)}: {exc.message}")
             continue
@@ -402,5 +416,10 @@ CHECKS: Final[tuple[Check, ...]] = (
     check_prompts,
     check_templates,
     check_conditions,
+    analysis.check_condition_types,
+    analysis.check_slot_actions,
+    analysis.check_calendar_slots,
+    analysis.check_loops,
+    analysis.check_unused_slots,
 )
 """All checks, in the order they run."""

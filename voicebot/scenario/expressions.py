@@ -27,6 +27,8 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any, Final
 
+from voicebot.scenario.calendar import add_days, weekday_of
+
 __all__ = [
     "CONTEXT_NAMES",
     "END_REASONS",
@@ -273,6 +275,8 @@ class _Compiler:
             return lambda env, f, v: value
         if isinstance(node, ast.Call):
             return self._call(node)
+        if isinstance(node, ast.BinOp):
+            return self._date_arithmetic(node)
         if isinstance(node, ast.List | ast.Tuple):
             raise self.error(node, "a list may only appear on the right of 'in' or 'not in'")
         raise self.error(node, _NOT_ALLOWED.get(type(node), f"{type(node).__name__} is not allowed"))
@@ -376,7 +380,35 @@ class _Compiler:
 
         return chain
 
+    def _date_arithmetic(self, node: ast.BinOp) -> _Fn:
+        """``date + days(n)`` / ``date - days(n)``: an ISO date n days later / earlier."""
+        right = node.right
+        if not (
+            isinstance(node.op, ast.Add | ast.Sub)
+            and isinstance(right, ast.Call)
+            and isinstance(right.func, ast.Name)
+            and right.func.id == "days"
+            and len(right.args) == 1
+            and not right.keywords
+            and isinstance(right.args[0], ast.Constant)
+            and isinstance(right.args[0].value, int)
+            and not isinstance(right.args[0].value, bool)
+        ):
+            raise self.error(node, "arithmetic is not allowed, except date + days(n) and date - days(n)")
+        count = right.args[0].value if isinstance(node.op, ast.Add) else -right.args[0].value
+        left = self.compile(node.left)
+        return lambda env, f, v: add_days(left(env, f, v), count)
+
     def _record_comparison(self, operand: ast.expr, literal: object) -> None:
+        if (
+            literal is not _NO_LITERAL
+            and isinstance(operand, ast.Call)
+            and isinstance(operand.func, ast.Name)
+            and operand.func.id == "weekday"
+        ):
+            items = literal if isinstance(literal, tuple) else (literal,)
+            self.compared.extend(("weekday()", item) for item in items)
+            return
         if literal is _NO_LITERAL or not isinstance(operand, ast.Name) or operand.id in _CONSTANT_NAMES:
             return
         if isinstance(literal, tuple):
@@ -389,8 +421,20 @@ class _Compiler:
             message = _NOT_ALLOWED.get(type(node.func), "only filled(), empty() and visited() may be called")
             raise self.error(node.func, message)
         fname = node.func.id
+        if fname == "weekday":
+            if node.keywords or len(node.args) != 1:
+                raise self.error(node, "weekday() takes one date: weekday(visit_date)")
+            arg0 = node.args[0]
+            if isinstance(arg0, ast.Constant) and isinstance(arg0.value, str):
+                arg0 = ast.Name(id=arg0.value, col_offset=arg0.col_offset)
+            inner = self.compile(arg0)
+            return lambda env, f, v: weekday_of(inner(env, f, v))
+        if fname == "days":
+            raise self.error(node, "days(n) may only be added to a date: visit_date + days(1)")
         if fname not in FUNCTIONS:
-            raise self.error(node.func, f"unknown function '{fname}' (allowed: filled, empty, visited)")
+            raise self.error(
+                node.func, f"unknown function '{fname}' (allowed: filled, empty, visited, weekday, days)"
+            )
         if node.keywords or len(node.args) != 1:
             raise self.error(node, f"{fname}() takes exactly one argument, a quoted name: {fname}('name')")
         arg = node.args[0]

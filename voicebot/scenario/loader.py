@@ -16,6 +16,7 @@ from pydantic import ValidationError
 from voicebot.errors import Problem, ScenarioError
 from voicebot.scenario.checks import run_checks
 from voicebot.scenario.model import Scenario
+from voicebot.scenario.recovery import repair
 from voicebot.scenario.validation import problems_from_validation
 from voicebot.scenario.yamlsource import Positions, parse_yaml
 
@@ -34,6 +35,7 @@ class LoadedScenario:
     path: str
     sha256: str
     positions: Positions
+    warnings: tuple[Problem, ...] = ()
 
 
 def load_text(text: str, path: str = "<string>") -> LoadedScenario:
@@ -45,13 +47,38 @@ def load_text(text: str, path: str = "<string>") -> LoadedScenario:
     try:
         scenario = Scenario.model_validate(parsed.data)
     except ValidationError as exc:
-        problems.extend(problems_from_validation(exc, parsed.data, parsed.positions, path))
+        schema_problems = problems_from_validation(exc, parsed.data, parsed.positions, path)
+        problems.extend(schema_problems)
+        deleted: set[str] = set()
+        try:
+            repaired = repair(parsed.data, exc, deleted)
+        except Exception:  # a repair bug must never hide the schema problems
+            repaired = None
+        if repaired is not None:  # the other checks still run on the rest of the file
+            taken = {(p.line, p.col) for p in schema_problems}
+            found = [
+                p
+                for p in run_checks(repaired, parsed.positions, path)
+                if (p.line, p.col) not in taken and not any(f"'{name}'" in p.message for name in deleted)
+            ]
+            problems.extend(p for p in found if not p.warning)
+            raise _invalid(list(dict.fromkeys(problems)), [p for p in found if p.warning]) from None
         raise ScenarioError(problems) from None
-    problems.extend(run_checks(scenario, parsed.positions, path))
+    found = run_checks(scenario, parsed.positions, path)
+    problems.extend(p for p in found if not p.warning)
     if problems:
-        raise ScenarioError(problems)
+        raise _invalid(problems, [p for p in found if p.warning])
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
-    return LoadedScenario(scenario, text, path, digest, parsed.positions)
+    warnings = tuple(sorted((p for p in found if p.warning), key=lambda p: (p.line, p.col, p.message)))
+    return LoadedScenario(scenario, text, path, digest, parsed.positions, warnings)
+
+
+def _invalid(errors: list[Problem], warnings: list[Problem]) -> ScenarioError:
+    """The error for an invalid file; its warnings ride along as ``.warnings`` (``voicebot check`` prints
+    them)."""
+    error = ScenarioError(errors)
+    error.warnings = warnings  # type: ignore[attr-defined]
+    return error
 
 
 def load_file(path: Path | str) -> LoadedScenario:
@@ -105,13 +132,14 @@ def find_scenario_files(paths: Iterable[Path | str]) -> tuple[list[Path], list[P
 
 def check_paths(paths: Iterable[Path | str]) -> list[Problem]:
     """Every problem in the scenario files at ``paths`` (see :func:`find_scenario_files`), sorted by file and
-    position; [] if all are valid."""
+    position, warnings included (``Problem.warning``); [] if all are valid and nothing is warned about."""
     files, problems = find_scenario_files(paths)
     for file in files:
         try:
-            load_file(file)
+            problems.extend(load_file(file).warnings)
         except ScenarioError as exc:
             problems.extend(exc.problems)
+            problems.extend(getattr(exc, "warnings", []))
         except Exception as exc:  # a checker bug must not hide the other files' results
             message = f"internal error while checking (please report): {exc!r}"
             problems.append(Problem(str(file), 1, 1, message))

@@ -13,6 +13,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from voicebot.scenario.calendar import Calendar
+
 __all__ = [
     "BUILTIN_INTENTS",
     "EVENTS",
@@ -227,12 +229,20 @@ class DateSlot(_SlotBase):
     not_in_past: bool = False
     not_in_future: bool = False
     max_days_ahead: int | None = Field(default=None, ge=0)
+    calendar: bool = Field(
+        default=False,
+        description="Check the value against the bot's business calendar (opening hours, closures, grid).",
+    )
 
 
 class TimeSlot(_SlotBase):
     type: Literal["time"]
     earliest: HHMM | None = None
     latest: HHMM | None = None
+    calendar: bool = Field(
+        default=False,
+        description="Check the value against the bot's business calendar (opening hours, closures, grid).",
+    )
 
 
 class DateTimeSlot(_SlotBase):
@@ -241,6 +251,10 @@ class DateTimeSlot(_SlotBase):
     max_days_ahead: int | None = Field(default=None, ge=0)
     earliest: HHMM | None = None
     latest: HHMM | None = None
+    calendar: bool = Field(
+        default=False,
+        description="Check the value against the bot's business calendar (opening hours, closures, grid).",
+    )
 
 
 class PhoneSlot(_SlotBase):
@@ -373,6 +387,23 @@ class State(_Model):
     reprompt: Text | None = Field(default=None, description="Said when input is not understood here.")
     no_input: Text | None = Field(default=None, description="Said on silence here.")
     max_retries: int | None = Field(default=None, ge=0, le=10)
+    clear: list[Name] = Field(
+        default_factory=list,
+        description="Slot actions, run on entering the state before it speaks: forget these slots.",
+        examples=[["res_time"]],
+    )
+    set_: dict[Name, str | int | float | bool] = Field(
+        default_factory=dict,
+        alias="set",
+        description="Slot actions: fill these slots with fixed values (checked against the slot's type).",
+        examples=[{"party_size": 2, "confirmed": False}],
+    )
+    copy_: dict[Name, Name] = Field(
+        default_factory=dict,
+        alias="copy",
+        description="Slot actions: target slot <- source slot (the source's value, if it is filled).",
+        examples=[{"callback_phone": "caller_phone"}],
+    )
     edit: bool = Field(
         default=False,
         description=(
@@ -434,3 +465,6 @@ class Scenario(_Model):
     start: Name
     states: dict[Name, State]
     outcomes: list[OutcomeRule] = Field(default_factory=list)
+    calendar: Calendar | None = Field(
+        default=None, description="Business calendar that slots with 'calendar: true' are checked against."
+    )

@@ -23,7 +23,7 @@ from voicebot.errors import Problem
 from voicebot.scenario.model import NAME_PATTERN, SLOT_TYPES, Scenario
 from voicebot.scenario.yamlsource import KeyPath, Pos, Positions
 
-__all__ = ["dotted", "got", "problems_from_validation", "where"]
+__all__ = ["dotted", "got", "located_path", "problems_from_validation", "where"]
 
 _PATTERN_RULES: Final[dict[str, str]] = {
     NAME_PATTERN: "is not a valid name (use lowercase letters, digits and '_', starting with a letter)",
@@ -69,6 +69,12 @@ def problems_from_validation(
         line, col = positions.value(base)
         problems.append(Problem(path, line, col, _prefixed(base, message)))
     return list(dict.fromkeys(problems))
+
+
+def located_path(error: ErrorDetails, data: object) -> tuple[KeyPath, bool]:
+    """The data path an error is about (union steps stripped), and whether it is about a mapping key."""
+    item = _locate(error, data)
+    return item.path, item.on_key
 
 
 def _locate(error: ErrorDetails, data: object) -> _Located:
@@ -117,9 +123,12 @@ def _describe(item: _Located, positions: Positions) -> tuple[int, int, str]:
     if kind == "extra_forbidden":
         key = str(where_[-1])
         message = f"unknown key '{key}' {where(where_[:-1])}"
-        suggestion = difflib.get_close_matches(key, _fields_at(error["loc"][:-1]), n=1, cutoff=0.6)
+        fields = _fields_at(error["loc"][:-1])
+        suggestion = difflib.get_close_matches(key, fields, n=1, cutoff=0.6)
         if suggestion:
             message += f" (did you mean '{suggestion[0]}'?)"
+        if fields:
+            message += f"; valid keys: {', '.join(fields)}"
         return (*positions.key(where_), message)
     if kind == "missing":
         pos = positions.key(where_)

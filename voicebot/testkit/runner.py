@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -24,7 +25,9 @@ from voicebot.dialogue import (
     Utterance,
 )
 from voicebot.dialogue.compiled import CompiledScenario
+from voicebot.dialogue.fakes import ScriptedLLM
 from voicebot.dialogue.nlu import from_json, to_json
+from voicebot.dialogue.ports import Passage
 from voicebot.runtime import OfflineBot, load_offline_bot
 from voicebot.testkit.spec import Expect, Step, TestCase, TestFile, load_test_file
 
@@ -66,6 +69,7 @@ class FileResult:
 class _CallLog:
     said: list[str] = field(default_factory=list)
     knowledge: bool = False
+    llm: bool = False
     transfer: str | None = None
     finished: CallFinished | None = None
 
@@ -74,6 +78,7 @@ class _CallLog:
             if isinstance(action, Say):
                 self.said.append(action.text)
                 self.knowledge = self.knowledge or action.source == "knowledge"
+                self.llm = self.llm or action.source == "llm"
             elif isinstance(action, Transfer):
                 self.transfer = action.number
             elif isinstance(action, CallFinished):
@@ -117,10 +122,21 @@ async def _run_case(bot: OfflineBot, spec: TestFile, case: TestCase, totals: Fil
     compiled = bot.engine.compiled
     now = case.now or spec.now
     clock_value = _aware(now, compiled.tz) if now is not None else None
-    engine = Engine(compiled, clock=(lambda: clock_value) if clock_value else None, llm_enabled=False)
+    scripted = case.llm is not None
+    engine = Engine(compiled, clock=(lambda: clock_value) if clock_value else None, llm_enabled=scripted)
     context = CallContext(call_id=f"test:{case.name}", caller_number=case.caller_number or spec.caller_number)
+    retriever = (
+        _ScriptedKnowledge(list(case.knowledge_results))
+        if case.knowledge_results is not None
+        else bot.retriever
+    )
     conversation = Conversation(
-        engine, context, bot_id=bot.bot_id, retriever=bot.retriever, answerer=bot.answerer
+        engine,
+        context,
+        bot_id=bot.bot_id,
+        retriever=retriever,
+        llm=ScriptedLLM(replies=list(case.llm)) if case.llm is not None else None,
+        answerer=bot.answerer,
     )
     outcome = CaseResult(case.name)
     log = _CallLog()
@@ -160,6 +176,19 @@ async def _run_case(bot: OfflineBot, spec: TestFile, case: TestCase, totals: Fil
     if case.slots is not None:
         outcome.failures += _slot_failures(compiled, case.slots, call.slots)
     return outcome
+
+
+class _ScriptedKnowledge:
+    """A knowledge base that returns the test's passages in order, one per lookup."""
+
+    def __init__(self, texts: list[str]) -> None:
+        self._texts = deque(texts)
+
+    async def retrieve(self, bot_id: str, query: str, *, top_k: int) -> list[Passage]:
+        text = self._texts.popleft() if self._texts else ""
+        if not text:
+            return []
+        return [Passage(chunk_id=f"test:{len(self._texts)}", doc_id="test", text=text, score=1.0)]
 
 
 def _aware(value: datetime, tz: Any) -> datetime:
@@ -204,6 +233,8 @@ def _check(
         failures.append("expected the call to have ended" if expect.ended else "expected the call to go on")
     if expect.transfer is not None and turn.transfer != expect.transfer:
         failures.append(f"expected a transfer to {expect.transfer}, got {turn.transfer}")
+    if expect.llm is not None and turn.llm != expect.llm:
+        failures.append("expected a reply from the LLM" if expect.llm else "expected no LLM reply")
     if expect.knowledge is not None and turn.knowledge != expect.knowledge:
         failures.append(
             "expected an answer from the knowledge base"

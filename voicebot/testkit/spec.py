@@ -32,6 +32,7 @@ class Expect(_Model):
     ended: bool | None = None
     transfer: str | None = Field(default=None, description="The number the call was transferred to.")
     knowledge: bool | None = Field(default=None, description="The reply came from the knowledge base.")
+    llm: bool | None = Field(default=None, description="The reply came from the (scripted) LLM.")
 
 
 class Step(_Model):
@@ -72,6 +73,20 @@ class TestCase(_Model):
     state: str | None = None
     slots: dict[str, Any] | None = None
     end_reason: str | None = None
+    llm: list[str] | None = Field(
+        default=None,
+        description=(
+            "Script the LLM: its replies, in order, to every request of this case (LLM-state turns and "
+            "knowledge answers). Without it the case runs offline (offline_reply, extractive answers)."
+        ),
+    )
+    knowledge_results: list[str] | None = Field(
+        default=None,
+        description=(
+            "Script the knowledge base: one passage text per lookup, in order (score 1.0); '' means "
+            "nothing was found (no_answer). Replaces the test file's knowledge folder for this case."
+        ),
+    )
 
 
 class TestFile(_Model):

@@ -1,0 +1,79 @@
+"""Scenario tests can script the LLM's replies and the knowledge results, and assert on them."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from voicebot.testkit.runner import run_test_file
+
+BOT = """
+bot: {id: t, name: T, language: en, greeting: "Hello."}
+intents:
+  chat: {examples: [let's chat, tell me something]}
+  faq: {examples: [I have a question, question about prices]}
+start: menu
+states:
+  menu:
+    say: "How can I help?"
+    transitions:
+      - {intent: chat, to: talk}
+      - {intent: faq, to: answer}
+      - {fallback: true, to: bye}
+  talk:
+    llm: {instructions: "Chat briefly.", offline_reply: "I can only book tables."}
+    transitions:
+      - {intent: no, to: bye}
+      - {fallback: true, to: talk}
+  answer:
+    knowledge: {min_score: 0.3}
+    transitions:
+      - {event: no_answer, to: bye}
+      - {fallback: true, to: bye}
+    return: true
+  bye: {say: "Goodbye.", end: true, outcome: done}
+"""
+
+TESTS = """
+scenario: bot.yaml
+tests:
+  - name: the scripted LLM answers in the LLM state
+    llm: ["Sure, the weather is lovely today."]
+    steps:
+      - caller: "let's chat"
+        expect: {llm: true, say: "weather is lovely", state: talk}
+  - name: offline, the LLM state says its offline reply
+    steps:
+      - caller: "let's chat"
+        expect: {llm: false, say: "I can only book tables"}
+  - name: a scripted knowledge result is the answer
+    knowledge_results: ["A haircut costs 30 pounds."]
+    steps:
+      - caller: "I have a question about prices"
+        expect: {knowledge: true, say: "30 pounds"}
+  - name: an empty knowledge result is no answer
+    knowledge_results: [""]
+    steps:
+      - caller: "I have a question about prices"
+        expect: {knowledge: false, say: "Goodbye", ended: true}
+  - name: a wrong expectation fails
+    llm: ["Hi."]
+    steps:
+      - caller: "let's chat"
+        expect: {llm: false}
+"""
+
+
+def test_llm_and_knowledge_scripts(tmp_path: Path) -> None:
+    (tmp_path / "bot.yaml").write_text(BOT, encoding="utf-8")
+    (tmp_path / "bot.test.yaml").write_text(TESTS, encoding="utf-8")
+    result = asyncio.run(run_test_file(tmp_path / "bot.test.yaml"))
+    failures = {case.name: case.failures for case in result.cases}
+    assert failures == {
+        "the scripted LLM answers in the LLM state": [],
+        "offline, the LLM state says its offline reply": [],
+        "a scripted knowledge result is the answer": [],
+        "an empty knowledge result is no answer": [],
+        "a wrong expectation fails": ['step 1 (caller: "let\'s chat"): expected no LLM reply'],
+    }
+    assert "talk" in result.visited and "answer" in result.visited  # coverage counts both

@@ -1,0 +1,109 @@
+"""Per-placeholder value formats: ``{res_date:weekday_day_month}``, ``{res_time:hh_mm}``.
+
+A placeholder without a format is spoken the default way (:func:`voicebot.dialogue.nlu.speak`). The formats
+below are listed in docs/scenarios.md ("Value formats") and checked at load time against the slot's type.
+English dates follow the bot's region: day before month ("Saturday 12 December") everywhere but the US
+("Saturday, December 12"). Relative days keep their date and never take a preposition: "tomorrow,
+10 December" / "завтра, 10 декабря".
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from typing import Final
+
+from voicebot.scenario.formats import DATE_FORMATS, FORMATS, TIME_FORMATS
+
+__all__ = ["FORMATS", "format_value"]
+
+
+_EN_DAYS: Final = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+_RU_DAYS: Final = ("понедельник", "вторник", "среда", "четверг", "пятница", "суббота", "воскресенье")
+_RU_DAYS_ACC: Final = ("понедельник", "вторник", "среду", "четверг", "пятницу", "субботу", "воскресенье")
+_EN_MONTHS: Final = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+_RU_MONTHS: Final = (
+    "января",
+    "февраля",
+    "марта",
+    "апреля",
+    "мая",
+    "июня",
+    "июля",
+    "августа",
+    "сентября",
+    "октября",
+    "ноября",
+    "декабря",
+)
+
+
+def _day_month(day: date, lang: str, region: str) -> str:
+    if lang == "ru":
+        return f"{day.day} {_RU_MONTHS[day.month - 1]}"
+    if region == "US":
+        return f"{_EN_MONTHS[day.month - 1]} {day.day}"
+    return f"{day.day} {_EN_MONTHS[day.month - 1]}"
+
+
+def _relative(day: date, today: date, lang: str) -> str | None:
+    delta = (day - today).days
+    if delta not in (-1, 0, 1):
+        return None
+    if lang == "ru":
+        return ("вчера", "сегодня", "завтра")[delta + 1]
+    return ("yesterday", "today", "tomorrow")[delta + 1]
+
+
+def _date(day: date, fmt: str, lang: str, region: str, today: date) -> str:
+    if fmt == "iso":
+        return day.isoformat()
+    if fmt == "weekday":
+        return _RU_DAYS[day.weekday()] if lang == "ru" else _EN_DAYS[day.weekday()]
+    text = _day_month(day, lang, region)
+    if day.year != today.year:
+        text += f" {day.year}" if lang != "ru" else f" {day.year} года"
+    if fmt == "day_month":
+        return text
+    relative = _relative(day, today, lang)
+    if relative is not None:
+        return f"{relative}, {text}"
+    if lang == "ru":
+        return f"{text}, в {_RU_DAYS_ACC[day.weekday()]}"
+    separator = ", " if region == "US" else " "
+    return f"{_EN_DAYS[day.weekday()]}{separator}{text}"
+
+
+def _time(at: time, fmt: str, lang: str) -> str:
+    if fmt == "hh_mm" or lang == "ru":
+        return f"{at.hour:02d}:{at.minute:02d}" if fmt == "hh_mm" else f"{at.hour}:{at.minute:02d}"
+    hour = at.hour % 12 or 12
+    minutes = f":{at.minute:02d}" if at.minute else ""
+    return f"{hour}{minutes} {'AM' if at.hour < 12 else 'PM'}"
+
+
+def format_value(value: object, fmt: str, *, lang: str, region: str, now: datetime) -> str | None:
+    """``value`` spoken in format ``fmt``; None when the format does not apply to it."""
+    today = now.date()
+    if isinstance(value, datetime):
+        local = value.astimezone(now.tzinfo) if value.tzinfo is not None and now.tzinfo is not None else value
+        if fmt in TIME_FORMATS:
+            return _time(local.time(), fmt, lang)
+        return _date(local.date(), fmt, lang, region, today)
+    if isinstance(value, date) and fmt in DATE_FORMATS:
+        return _date(value, fmt, lang, region, today)
+    if isinstance(value, time) and fmt in TIME_FORMATS:
+        return _time(value, fmt, lang)
+    return None

@@ -1,0 +1,19 @@
+"""Names of the per-placeholder value formats (``{res_date:weekday_day_month}``), by slot type.
+
+The checker validates a written format against these; :mod:`voicebot.dialogue.formats` speaks them.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+__all__ = ["DATE_FORMATS", "FORMATS", "TIME_FORMATS"]
+
+DATE_FORMATS: Final = ("weekday_day_month", "day_month", "weekday", "iso")
+TIME_FORMATS: Final = ("hh_mm", "12h")
+FORMATS: Final[dict[str, tuple[str, ...]]] = {
+    "date": DATE_FORMATS,
+    "datetime": (*DATE_FORMATS, *TIME_FORMATS),
+    "time": TIME_FORMATS,
+}
+"""Slot type -> the formats its placeholders accept."""
