@@ -6,6 +6,7 @@ or phone numbers. :func:`serve` starts the HTTP exporter on ``settings.metrics_p
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from typing import Final
 
 from prometheus_client import (
@@ -31,6 +32,9 @@ __all__ = [
     "serve",
     "transition",
     "turn_latency",
+    "webhook_attempt",
+    "webhook_outbox",
+    "worker_gauges",
 ]
 
 STAGES: Final = ("stt", "engine", "llm", "tts", "e2e")
@@ -50,6 +54,9 @@ _ERRORS = Counter("voicebot_errors_total", "Errors, by kind (stt_error, tts_erro
 _RECORDER_BACKLOG = Gauge("voicebot_recorder_backlog_records", "Records buffered, not yet written.")
 _RECORDER_WRITTEN = Counter("voicebot_recorder_written_records_total", "Records committed to Postgres.")
 _RECORDER_SPILLED = Counter("voicebot_recorder_spilled_records_total", "Records written to the journal.")
+_RECORDER_REPLAYED = Counter(
+    "voicebot_recorder_replayed_records_total", "Journaled records written to Postgres on replay."
+)
 _RECORDER_UNAVAILABLE = Counter(
     "voicebot_recorder_unavailable_total", "Recorder flushes that found the database unreachable."
 )
@@ -66,6 +73,25 @@ _API_LATENCY = Histogram(
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0),
 )
 _API_METHODS = frozenset(("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"))
+
+_WEBHOOK_ATTEMPTS = Counter(
+    "voicebot_webhook_attempts_total",
+    "Webhook delivery attempts, by settlement (delivered, retry, dead, disabled).",
+    ["outcome"],
+)
+_WEBHOOK_OUTBOX = Gauge(
+    "voicebot_webhook_outbox_events",
+    "Webhook outbox rows by status (pending is the queue depth, dead the dead letters), last sample.",
+    ["status"],
+)
+_WEBHOOK_OUTBOX_AGE = Gauge(
+    "voicebot_webhook_outbox_oldest_pending_seconds",
+    "Age of the oldest pending webhook event (0 when none), last sample.",
+)
+_WORKER_JOBS = Gauge("voicebot_worker_jobs_active", "Calls (LiveKit jobs) this worker is running.")
+_WORKER_DRAINING = Gauge("voicebot_worker_draining", "1 while this worker drains (refuses new calls).")
+_OUTBOX_STATUSES = ("pending", "delivered", "dead", "disabled")
+_SETTLEMENTS = frozenset(("delivered", "retry", "dead", "disabled"))
 
 _KNOWN_STATUSES = frozenset(("completed", "transferred", "abandoned", "failed", "rejected"))
 
@@ -112,7 +138,7 @@ class RecorderPrometheusMetrics:
         _RECORDER_SPILLED.inc(records)
 
     def replayed(self, records: int) -> None:
-        pass
+        _RECORDER_REPLAYED.inc(records)
 
     def rejected(self, records: int) -> None:
         _ERRORS.labels("recorder_rejected").inc(records)
@@ -128,6 +154,24 @@ def api_request(method: str, route: str, status: int, seconds: float) -> None:
     _API_REQUESTS.labels(verb, route, f"{status // 100}xx").inc()
     if seconds >= 0:
         _API_LATENCY.labels(verb, route).observe(seconds)
+
+
+def webhook_attempt(outcome: str) -> None:
+    """One settled webhook attempt (delivered, retry, dead, disabled)."""
+    _WEBHOOK_ATTEMPTS.labels(outcome if outcome in _SETTLEMENTS else "other").inc()
+
+
+def webhook_outbox(counts: Mapping[str, int], oldest_pending_seconds: float) -> None:
+    """A sample of the outbox: rows per status and the age of the oldest pending row."""
+    for status in _OUTBOX_STATUSES:
+        _WEBHOOK_OUTBOX.labels(status).set(counts.get(status, 0))
+    _WEBHOOK_OUTBOX_AGE.set(max(0.0, oldest_pending_seconds))
+
+
+def worker_gauges(active_jobs: Callable[[], int], draining: Callable[[], bool]) -> None:
+    """Read the worker's load and drain state at scrape time (the worker process serves them)."""
+    _WORKER_JOBS.set_function(lambda: float(active_jobs()))
+    _WORKER_DRAINING.set_function(lambda: 1.0 if draining() else 0.0)
 
 
 def exposition() -> tuple[bytes, str]:

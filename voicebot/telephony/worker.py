@@ -28,6 +28,7 @@ import structlog
 from livekit import api, rtc
 from livekit.agents import Agent, AgentServer, AgentSession, JobContext, JobProcess, JobRequest, WorkerOptions
 
+from voicebot.observability import metrics
 from voicebot.telephony.answer import CallServices, answer_call
 from voicebot.telephony.control import AGENT_NAME
 from voicebot.telephony.session import load_vad
@@ -131,6 +132,7 @@ class VoicebotWorker:
                 **options,
             )
         )
+        metrics.worker_gauges(lambda: len(self.server.active_jobs), lambda: self.server.draining)
 
     @property
     def draining(self) -> bool:
