@@ -79,12 +79,16 @@ def main() -> None:
             env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin", "HOME": "/tmp"},
             check=False,
         )
-        lines = {l.split(" ", 1)[0]: l.split(" ", 1)[1] for l in out.stdout.splitlines() if " " in l}
+        lines = dict(line.split(" ", 1) for line in out.stdout.splitlines() if " " in line)
         if "RSS" not in lines:
             print(role, "FAILED", out.stderr[-2000:])
             continue
         mem = json.loads(lines["RSS"])
-        extra = f"  VAD CPU per audio second: {float(lines['VAD_CPU_PER_AUDIO_SECOND']):.4f} s" if "VAD_CPU_PER_AUDIO_SECOND" in lines else ""
+        extra = (
+            f"  VAD CPU per audio second: {float(lines['VAD_CPU_PER_AUDIO_SECOND']):.4f} s"
+            if "VAD_CPU_PER_AUDIO_SECOND" in lines
+            else ""
+        )
         print(f"{role:55s} RSS {mem['VmRSS']:5d} MiB  peak {mem['VmHWM']:5d} MiB{extra}")
         results[role] = mem
     (ROOT / "bench" / "results").mkdir(exist_ok=True)

@@ -54,8 +54,13 @@ def interpolate(text: str, env: dict[str, str]) -> str:
 
 
 def _model() -> dict[str, Any]:
-    env = {**env_example(), "POSTGRES_PASSWORD": "x", "GRAFANA_ADMIN_PASSWORD": "x",
-           "LIVEKIT_API_KEY": "k", "LIVEKIT_API_SECRET": "s"}
+    env = {
+        **env_example(),
+        "POSTGRES_PASSWORD": "x",
+        "GRAFANA_ADMIN_PASSWORD": "x",
+        "LIVEKIT_API_KEY": "k",
+        "LIVEKIT_API_SECRET": "s",
+    }
     model: dict[str, Any] = yaml.safe_load(interpolate(_raw(), env))
     return model
 
@@ -75,8 +80,19 @@ def test_the_schema_rejects_a_broken_compose_file() -> None:
 
 def test_every_role_and_dependency_is_there() -> None:
     services = _model()["services"]
-    assert {"livekit", "sip", "redis", "postgres", "qdrant", "migrate", "worker", "dispatcher", "api",
-            "prometheus", "grafana"} <= set(services)
+    assert {
+        "livekit",
+        "sip",
+        "redis",
+        "postgres",
+        "qdrant",
+        "migrate",
+        "worker",
+        "dispatcher",
+        "api",
+        "prometheus",
+        "grafana",
+    } <= set(services)
     assert services["migrate"]["command"] == ["db", "migrate"]
     assert services["worker"]["command"][:2] == ["worker", "start"]
     assert services["dispatcher"]["command"] == ["webhooks", "run"]
@@ -125,8 +141,9 @@ def test_sip_files_route_calls_to_the_voicebot_agent() -> None:
 
 def _voicebot_services() -> dict[str, Any]:
     model = yaml.safe_load(_raw())
-    return {n: s for n, s in model["services"].items() if "voicebot" in str(s.get("image", ""))
-            or s.get("build")}
+    return {
+        n: s for n, s in model["services"].items() if "voicebot" in str(s.get("image", "")) or s.get("build")
+    }
 
 
 def test_every_variable_of_infra_is_a_real_setting(real_settings: set[str]) -> None:
@@ -147,8 +164,16 @@ def test_env_example_names_every_setting() -> None:
 
 def test_no_secret_values_are_committed() -> None:
     env = env_example()
-    for name in ("POSTGRES_PASSWORD", "GRAFANA_ADMIN_PASSWORD", "LIVEKIT_API_KEY", "LIVEKIT_API_SECRET",
-                 "DEEPGRAM_API_KEY", "CARTESIA_API_KEY", "OPENAI_API_KEY", "QDRANT_API_KEY"):
+    for name in (
+        "POSTGRES_PASSWORD",
+        "GRAFANA_ADMIN_PASSWORD",
+        "LIVEKIT_API_KEY",
+        "LIVEKIT_API_SECRET",
+        "DEEPGRAM_API_KEY",
+        "CARTESIA_API_KEY",
+        "OPENAI_API_KEY",
+        "QDRANT_API_KEY",
+    ):
         assert env[name] == "", f"{name} has a value in .env.example"
     sip = yaml.safe_load((COMPOSE / "livekit/sip.yaml").read_text())
     assert sip["api_key"].startswith("REPLACE_") and sip["api_secret"].startswith("REPLACE_")
@@ -157,8 +182,14 @@ def test_no_secret_values_are_committed() -> None:
 
 @pytest.mark.parametrize("required", ["POSTGRES_PASSWORD", "LIVEKIT_API_KEY", "LIVEKIT_API_SECRET"])
 def test_compose_refuses_to_start_without_a_required_secret(required: str) -> None:
-    env = {**env_example(), "POSTGRES_PASSWORD": "x", "GRAFANA_ADMIN_PASSWORD": "x",
-           "LIVEKIT_API_KEY": "k", "LIVEKIT_API_SECRET": "s", required: ""}
+    env = {
+        **env_example(),
+        "POSTGRES_PASSWORD": "x",
+        "GRAFANA_ADMIN_PASSWORD": "x",
+        "LIVEKIT_API_KEY": "k",
+        "LIVEKIT_API_SECRET": "s",
+        required: "",
+    }
     with pytest.raises(AssertionError, match=required):
         interpolate(_raw(), env)
 

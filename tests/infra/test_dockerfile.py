@@ -75,9 +75,11 @@ def test_migrations_are_copied_where_the_installed_package_reads_them() -> None:
     from voicebot.storage import migrations
 
     # <purelib>/voicebot/storage/migrations.py -> parents[2] is <purelib>
-    assert migrations.MIGRATIONS_DIR == migrations.Path(migrations.__file__).resolve().parents[2] / "sql"
+    assert migrations.Path(migrations.__file__).resolve().parents[2] / "sql" == migrations.MIGRATIONS_DIR
     runs = " ".join(arg for op, arg in _stages()[0] if op == "RUN")
-    assert 'cp -r sql "$(python -c \'import sysconfig; print(sysconfig.get_paths()["purelib"])\')/sql"' in runs
+    assert (
+        'cp -r sql "$(python -c \'import sysconfig; print(sysconfig.get_paths()["purelib"])\')/sql"' in runs
+    )
     assert any(op == "COPY" and arg.startswith("sql ") for op, arg in _stages()[0])
 
 
@@ -98,9 +100,17 @@ def _healthcheck() -> ModuleType:
     "argv, env, url",
     [
         (["python", "voicebot", "worker", "start", "--drain-timeout", "3600"], {}, "http://127.0.0.1:8081/"),
-        (["python", "voicebot", "webhooks", "run"], {"VOICEBOT_METRICS_PORT": "9100"}, "http://127.0.0.1:9100/metrics"),
+        (
+            ["python", "voicebot", "webhooks", "run"],
+            {"VOICEBOT_METRICS_PORT": "9100"},
+            "http://127.0.0.1:9100/metrics",
+        ),
         (["python", "voicebot", "webhooks", "run"], {}, None),
-        (["python", "voicebot", "api", "--host", "0.0.0.0", "--port", "9000"], {}, "http://127.0.0.1:9000/healthz"),
+        (
+            ["python", "voicebot", "api", "--host", "0.0.0.0", "--port", "9000"],
+            {},
+            "http://127.0.0.1:9000/healthz",
+        ),
         (["python", "voicebot", "api", "--port=8443"], {}, "http://127.0.0.1:8443/healthz"),
         (["python", "voicebot", "api"], {}, "http://127.0.0.1:8080/healthz"),
         (["python", "voicebot", "db", "migrate"], {}, None),

@@ -29,7 +29,9 @@ def _manifests() -> list[tuple[Path, dict[str, Any]]]:
 
 
 def _kind(kind: str, name: str | None = None) -> dict[str, Any]:
-    found = [d for _, d in _manifests() if d["kind"] == kind and (name is None or d["metadata"]["name"] == name)]
+    found = [
+        d for _, d in _manifests() if d["kind"] == kind and (name is None or d["metadata"]["name"] == name)
+    ]
     assert len(found) == 1, f"expected one {kind} {name or ''}, found {len(found)}"
     return found[0]
 
@@ -55,7 +57,7 @@ def test_kustomization_lists_exactly_the_manifests() -> None:
 
 def _container(kind: str, name: str) -> tuple[dict[str, Any], dict[str, Any]]:
     spec = _kind(kind, name)["spec"]
-    pod = spec["template"]["spec"] if kind != "Job" else spec["template"]["spec"]
+    pod = spec["template"]["spec"]
     [container] = pod["containers"]
     return pod, container
 
@@ -74,8 +76,15 @@ def test_worker_has_a_disruption_budget_and_an_autoscaler() -> None:
     pdb = _kind("PodDisruptionBudget")
     assert pdb["spec"]["selector"]["matchLabels"] == labels
     hpa = _kind("HorizontalPodAutoscaler")
-    assert hpa["spec"]["scaleTargetRef"] == {"apiVersion": "apps/v1", "kind": "Deployment", "name": "voicebot-worker"}
-    assert any(m.get("pods", {}).get("metric", {}).get("name") == "voicebot_worker_jobs_active" for m in hpa["spec"]["metrics"])
+    assert hpa["spec"]["scaleTargetRef"] == {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "name": "voicebot-worker",
+    }
+    assert any(
+        m.get("pods", {}).get("metric", {}).get("name") == "voicebot_worker_jobs_active"
+        for m in hpa["spec"]["metrics"]
+    )
 
 
 def test_roles_run_the_real_commands_with_probes_on_real_endpoints() -> None:
@@ -87,17 +96,24 @@ def test_roles_run_the_real_commands_with_probes_on_real_endpoints() -> None:
     assert api["livenessProbe"]["httpGet"]["path"] == "/healthz"
     assert api["readinessProbe"]["httpGet"]["path"] == "/readyz"
     service = _kind("Service", "voicebot-api")
-    assert service["spec"]["selector"] == _kind("Deployment", "voicebot-api")["spec"]["selector"]["matchLabels"]
+    assert (
+        service["spec"]["selector"] == _kind("Deployment", "voicebot-api")["spec"]["selector"]["matchLabels"]
+    )
     _, dispatcher = _container("Deployment", "voicebot-dispatcher")
     assert dispatcher["args"] == ["webhooks", "run"]
     _, migrate = _container("Job", "voicebot-migrate")
     assert migrate["args"] == ["db", "migrate"]
 
 
-@pytest.mark.parametrize("kind, name", [
-    ("Deployment", "voicebot-worker"), ("Deployment", "voicebot-api"),
-    ("Deployment", "voicebot-dispatcher"), ("Job", "voicebot-migrate"),
-])
+@pytest.mark.parametrize(
+    "kind, name",
+    [
+        ("Deployment", "voicebot-worker"),
+        ("Deployment", "voicebot-api"),
+        ("Deployment", "voicebot-dispatcher"),
+        ("Job", "voicebot-migrate"),
+    ],
+)
 def test_every_container_is_non_root_with_requests_and_a_memory_limit(kind: str, name: str) -> None:
     pod, container = _container(kind, name)
     assert pod["securityContext"]["runAsNonRoot"] is True and pod["securityContext"]["runAsUser"] != 0
@@ -114,6 +130,8 @@ def test_secret_holds_placeholders_only() -> None:
 
 
 def test_config_and_secret_keys_are_real_settings(real_settings: set[str]) -> None:
-    keys = set(_kind("ConfigMap", "voicebot-config")["data"]) | set(_kind("Secret", "voicebot-secrets")["stringData"])
+    keys = set(_kind("ConfigMap", "voicebot-config")["data"]) | set(
+        _kind("Secret", "voicebot-secrets")["stringData"]
+    )
     assert keys - real_settings == set()
     assert {"DATABASE_URL", "LIVEKIT_URL", "LIVEKIT_API_KEY", "LIVEKIT_API_SECRET"} <= keys

@@ -28,8 +28,28 @@ LEFT_OUT: dict[str, str] = {}
 """Exported metric families deliberately not on the dashboard, with the reason (none today)."""
 
 _FUNCTIONS = {
-    "sum", "rate", "increase", "histogram_quantile", "max", "min", "count", "avg", "by", "without", "or",
-    "and", "unless", "vector", "le", "on", "ignoring", "abs", "absent", "irate", "delta", "offset",
+    "sum",
+    "rate",
+    "increase",
+    "histogram_quantile",
+    "max",
+    "min",
+    "count",
+    "avg",
+    "by",
+    "without",
+    "or",
+    "and",
+    "unless",
+    "vector",
+    "le",
+    "on",
+    "ignoring",
+    "abs",
+    "absent",
+    "irate",
+    "delta",
+    "offset",
 }
 
 
@@ -54,7 +74,15 @@ def _referenced(expr: str) -> set[str]:
     expr = re.sub(r"\"[^\"]*\"", "", expr)
     names = set(re.findall(r"[a-zA-Z_:][a-zA-Z0-9_:]*", expr))
     return {n for n in names if n not in _FUNCTIONS and not re.fullmatch(r"e\d*|\d+", n)} - {
-        "stage", "status", "direction", "trigger", "kind", "outcome", "route", "instance", "job"
+        "stage",
+        "status",
+        "direction",
+        "trigger",
+        "kind",
+        "outcome",
+        "route",
+        "instance",
+        "job",
     }
 
 
@@ -72,10 +100,18 @@ def test_dashboard_parses_and_has_the_operators_panels() -> None:
     dashboard = json.loads(DASHBOARD.read_text(encoding="utf-8"))
     assert dashboard["uid"] == "voicebot"
     titles = {p["title"] for p in dashboard["panels"]}
-    for wanted in ("Calls in flight", "Calls ended by outcome status", "Turn latency p50 by stage",
-                   "Turn latency p95 by stage", "LLM latency", "Recorder backlog",
-                   "Records written / spilled / replayed", "Outbox queue depth and dead letters",
-                   "Attempts by settlement", "Worker load: calls per worker"):
+    for wanted in (
+        "Calls in flight",
+        "Calls ended by outcome status",
+        "Turn latency p50 by stage",
+        "Turn latency p95 by stage",
+        "LLM latency",
+        "Recorder backlog",
+        "Records written / spilled / replayed",
+        "Outbox queue depth and dead letters",
+        "Attempts by settlement",
+        "Worker load: calls per worker",
+    ):
         assert wanted in titles
     ids = [p["id"] for p in dashboard["panels"]]
     assert len(ids) == len(set(ids))
@@ -124,7 +160,9 @@ def test_promtool_rejects_a_broken_rule(tmp_path: Path) -> None:
 def test_every_alert_has_a_runbook_in_operations() -> None:
     rules = yaml.safe_load(ALERTS.read_text(encoding="utf-8"))
     text = (ROOT / "docs" / "operations.md").read_text(encoding="utf-8")
-    anchors = {re.sub(r"[^a-z0-9 -]", "", h.lower()).replace(" ", "-") for h in re.findall(r"^#+ (.+)$", text, re.M)}
+    anchors = {
+        re.sub(r"[^a-z0-9 -]", "", h.lower()).replace(" ", "-") for h in re.findall(r"^#+ (.+)$", text, re.M)
+    }
     for group in rules["groups"]:
         for rule in group["rules"]:
             anchor = rule["annotations"]["runbook"].split("#", 1)[1]

@@ -26,7 +26,9 @@ BACKLOG_SAMPLE_INTERVAL = 15.0
 log = structlog.get_logger("voicebot.outcomes")
 
 
-async def sample_backlog(outbox: Outbox, stop: asyncio.Event, interval: float = BACKLOG_SAMPLE_INTERVAL) -> None:
+async def sample_backlog(
+    outbox: Outbox, stop: asyncio.Event, interval: float = BACKLOG_SAMPLE_INTERVAL
+) -> None:
     """Sample the outbox into the webhook gauges now, then every ``interval`` seconds until ``stop``."""
     from voicebot.observability import metrics
 
