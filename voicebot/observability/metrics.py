@@ -2,22 +2,34 @@
 
 Names carry their unit; labels are small closed sets (stage, outcome, kind, provider), never call ids
 or phone numbers. :func:`serve` starts the HTTP exporter on ``settings.metrics_port`` (0: off).
+
+The worker runs each call in a LiveKit job process of its own: :func:`use_multiprocess_dir` (called by the
+worker before its job processes start) puts ``PROMETHEUS_MULTIPROC_DIR`` in the environment, so the job
+processes write their series to files there, and ``serve(..., multiproc_dir=...)`` exports their sum.
+Other roles (api, dispatcher, tests) stay in the ordinary single-process mode.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import os
+import tempfile
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
 from typing import Final
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     REGISTRY,
+    CollectorRegistry,
     Counter,
     Gauge,
     Histogram,
     generate_latest,
+    multiprocess,
     start_http_server,
 )
+from prometheus_client.metrics_core import GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
 
 __all__ = [
     "STAGES",
@@ -28,10 +40,12 @@ __all__ = [
     "call_started",
     "error",
     "exposition",
+    "job_process_ended",
     "recorder_backlog",
     "serve",
     "transition",
     "turn_latency",
+    "use_multiprocess_dir",
     "webhook_attempt",
     "webhook_outbox",
     "worker_gauges",
@@ -41,7 +55,11 @@ STAGES: Final = ("stt", "engine", "llm", "tts", "e2e")
 """The stages of a turn whose latency is observed."""
 
 _CALLS_STARTED = Counter("voicebot_calls_started_total", "Calls started.", ["direction"])
-_CALLS_ACTIVE = Gauge("voicebot_calls_active", "Calls in progress in this process.")
+_CALLS_ACTIVE = Gauge(
+    "voicebot_calls_active",
+    "Calls in progress (summed over live call processes).",
+    multiprocess_mode="livesum",
+)
 _CALLS_ENDED = Counter("voicebot_calls_ended_total", "Calls ended, by outcome status.", ["status"])
 _TURN_LATENCY = Histogram(
     "voicebot_turn_latency_seconds",
@@ -51,7 +69,9 @@ _TURN_LATENCY = Histogram(
 )
 _TRANSITIONS = Counter("voicebot_transitions_total", "State transitions, by trigger kind.", ["trigger"])
 _ERRORS = Counter("voicebot_errors_total", "Errors, by kind (stt_error, tts_error, llm_error...).", ["kind"])
-_RECORDER_BACKLOG = Gauge("voicebot_recorder_backlog_records", "Records buffered, not yet written.")
+_RECORDER_BACKLOG = Gauge(
+    "voicebot_recorder_backlog_records", "Records buffered, not yet written.", multiprocess_mode="livesum"
+)
 _RECORDER_WRITTEN = Counter("voicebot_recorder_written_records_total", "Records committed to Postgres.")
 _RECORDER_SPILLED = Counter("voicebot_recorder_spilled_records_total", "Records written to the journal.")
 _RECORDER_REPLAYED = Counter(
@@ -83,10 +103,12 @@ _WEBHOOK_OUTBOX = Gauge(
     "voicebot_webhook_outbox_events",
     "Webhook outbox rows by status (pending is the queue depth, dead the dead letters), last sample.",
     ["status"],
+    multiprocess_mode="livemostrecent",
 )
 _WEBHOOK_OUTBOX_AGE = Gauge(
     "voicebot_webhook_outbox_oldest_pending_seconds",
     "Age of the oldest pending webhook event (0 when none), last sample.",
+    multiprocess_mode="livemostrecent",
 )
 _WORKER_JOBS = Gauge("voicebot_worker_jobs_active", "Calls (LiveKit jobs) this worker is running.")
 _WORKER_DRAINING = Gauge("voicebot_worker_draining", "1 while this worker drains (refuses new calls).")
@@ -179,9 +201,64 @@ def exposition() -> tuple[bytes, str]:
     return generate_latest(REGISTRY), CONTENT_TYPE_LATEST
 
 
-def serve(port: int, *, addr: str = "0.0.0.0") -> bool:
-    """Start the exporter on ``port`` (0: disabled). Returns whether it started."""
+_MULTIPROC_ENV: Final = "PROMETHEUS_MULTIPROC_DIR"
+_MAIN_PROCESS_GAUGES: Final = (_WORKER_JOBS, _WORKER_DRAINING)
+"""Read at scrape time in the worker's main process (``set_function``), so served from memory."""
+_LIVE_SUM_GAUGES: Final = (_CALLS_ACTIVE, _RECORDER_BACKLOG)
+
+
+def use_multiprocess_dir(path: Path | None) -> Path:
+    """Make this process's future children (LiveKit's forkserver and job processes) write their metrics
+    to files under ``path`` (default: a fresh temporary directory). Its ``*.db`` files are deleted first:
+    series of a previous run of the worker would otherwise be summed in. Call it before the job processes
+    start."""
+    directory = Path(tempfile.mkdtemp(prefix="voicebot-metrics-")) if path is None else path
+    directory.mkdir(parents=True, exist_ok=True)
+    for stale in directory.glob("*.db"):
+        stale.unlink()
+    os.environ[_MULTIPROC_ENV] = str(directory)
+    return directory
+
+
+def job_process_ended() -> None:
+    """A job process's call is over: drop its live gauges (calls active, recorder backlog) from the sum.
+    Its counters and histograms stay counted. A no-op outside multiprocess mode."""
+    if os.environ.get(_MULTIPROC_ENV):
+        multiprocess.mark_process_dead(os.getpid())
+
+
+class _Multiprocess(Collector):
+    """The job processes' series (summed from the files in ``path``) and the main process's own gauges."""
+
+    def __init__(self, path: Path) -> None:
+        self._files = multiprocess.MultiProcessCollector(None, path=str(path))
+        self._own = {gauge._name for gauge in _MAIN_PROCESS_GAUGES}
+
+    def collect(self) -> Iterable[Metric]:
+        summed = set()
+        for metric in self._files.collect():
+            if metric.name not in self._own:  # the main process's placeholder files, if it is in mp mode
+                summed.add(metric.name)
+                yield metric
+        for gauge in _LIVE_SUM_GAUGES:  # no live call process: 0, not an absent series
+            if gauge._name not in summed:
+                yield GaugeMetricFamily(gauge._name, gauge._documentation, value=0.0)
+        for gauge in _MAIN_PROCESS_GAUGES:
+            yield from gauge.collect()
+
+
+def multiprocess_registry(path: Path) -> CollectorRegistry:
+    """A registry exporting what every process writing under ``path`` recorded, summed."""
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(_Multiprocess(path))
+    return registry
+
+
+def serve(port: int, *, addr: str = "0.0.0.0", multiproc_dir: Path | None = None) -> bool:
+    """Start the exporter on ``port`` (0: disabled). Returns whether it started. With ``multiproc_dir``
+    it serves the sum over the processes writing there (see :func:`use_multiprocess_dir`)."""
     if port <= 0:
         return False
-    start_http_server(port, addr=addr, registry=REGISTRY)
+    registry = REGISTRY if multiproc_dir is None else multiprocess_registry(multiproc_dir)
+    start_http_server(port, addr=addr, registry=registry)
     return True

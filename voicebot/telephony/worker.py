@@ -95,7 +95,10 @@ async def run_job(ctx: JobContext, services: CallServices, close: Callable[[], A
         if not closed.is_set():
             closed.set()
             log.info("job_shutdown", reason=reason)
-            await close()
+            try:
+                await close()
+            finally:
+                metrics.job_process_ended()
 
     ctx.add_shutdown_callback(shutdown)
     await ctx.connect()
