@@ -41,6 +41,7 @@ __all__ = [
     "error",
     "exposition",
     "job_process_ended",
+    "process_dead",
     "recorder_backlog",
     "serve",
     "transition",
@@ -223,20 +224,25 @@ def use_multiprocess_dir(path: Path | None) -> Path:
 def job_process_ended() -> None:
     """A job process's call is over: drop its live gauges (calls active, recorder backlog) from the sum.
     Its counters and histograms stay counted. A no-op outside multiprocess mode."""
-    if os.environ.get(_MULTIPROC_ENV):
-        multiprocess.mark_process_dead(os.getpid())
+    process_dead(os.getpid())
+
+
+def process_dead(pid: int | None) -> None:
+    """Job process ``pid`` is gone (the worker sees it close, even after a crash): drop its live gauges."""
+    if pid is not None and os.environ.get(_MULTIPROC_ENV):
+        multiprocess.mark_process_dead(pid)  # type: ignore[no-untyped-call]
 
 
 class _Multiprocess(Collector):
     """The job processes' series (summed from the files in ``path``) and the main process's own gauges."""
 
     def __init__(self, path: Path) -> None:
-        self._files = multiprocess.MultiProcessCollector(None, path=str(path))
+        self._files = multiprocess.MultiProcessCollector(None, path=str(path))  # type: ignore[no-untyped-call]
         self._own = {gauge._name for gauge in _MAIN_PROCESS_GAUGES}
 
     def collect(self) -> Iterable[Metric]:
         summed = set()
-        for metric in self._files.collect():
+        for metric in self._files.collect():  # type: ignore[no-untyped-call]
             if metric.name not in self._own:  # the main process's placeholder files, if it is in mp mode
                 summed.add(metric.name)
                 yield metric

@@ -136,6 +136,14 @@ class VoicebotWorker:
             )
         )
         metrics.worker_gauges(lambda: len(self.server.active_jobs), lambda: self.server.draining)
+        self.server.on("worker_started", self._watch_job_processes)
+
+    def _watch_job_processes(self) -> None:
+        """Once livekit's process pool runs: a job process that closes (ended or crashed) leaves the live
+        gauges (calls active, recorder backlog) of the exporter's sum."""
+        pool = getattr(self.server, "_proc_pool", None)
+        if pool is not None:
+            pool.on("process_closed", lambda proc: metrics.process_dead(getattr(proc, "pid", None)))
 
     @property
     def draining(self) -> bool:
