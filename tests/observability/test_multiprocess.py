@@ -9,6 +9,7 @@ import urllib.request
 from collections.abc import Iterator
 from multiprocessing import forkserver
 from pathlib import Path
+from typing import Any
 
 import pytest
 from prometheus_client.multiprocess import mark_process_dead
@@ -72,7 +73,7 @@ def multiproc_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[P
 def test_the_worker_exporter_sums_the_calls_of_its_job_processes(
     multiproc_dir: Path, start_method: str
 ) -> None:
-    context = multiprocessing.get_context(start_method)
+    context: Any = multiprocessing.get_context(start_method)
     ended = [context.Process(target=_call_process, args=(True,)) for _ in range(3)]
     ongoing = context.Process(target=_call_process, args=(False,))
     for proc in [*ended, ongoing]:
@@ -97,7 +98,7 @@ def test_the_worker_exporter_sums_the_calls_of_its_job_processes(
     assert scraped[("voicebot_worker_jobs_active", ())] == 1
 
     assert ongoing.pid is not None
-    mark_process_dead(ongoing.pid, str(multiproc_dir))  # its process died without ending the call
+    mark_process_dead(ongoing.pid, str(multiproc_dir))  # type: ignore[no-untyped-call]  # its process died without ending the call
     scraped = _scrape(port)
     assert scraped[("voicebot_calls_active", ())] == 0
     assert scraped[("voicebot_recorder_backlog_records", ())] == 0

@@ -111,8 +111,13 @@ _WEBHOOK_OUTBOX_AGE = Gauge(
     "Age of the oldest pending webhook event (0 when none), last sample.",
     multiprocess_mode="livemostrecent",
 )
-_WORKER_JOBS = Gauge("voicebot_worker_jobs_active", "Calls (LiveKit jobs) this worker is running.")
-_WORKER_DRAINING = Gauge("voicebot_worker_draining", "1 while this worker drains (refuses new calls).")
+# liveall: the placeholder files job processes write for these are dropped with the process
+_WORKER_JOBS = Gauge(
+    "voicebot_worker_jobs_active", "Calls (LiveKit jobs) this worker is running.", multiprocess_mode="liveall"
+)
+_WORKER_DRAINING = Gauge(
+    "voicebot_worker_draining", "1 while this worker drains (refuses new calls).", multiprocess_mode="liveall"
+)
 _OUTBOX_STATUSES = ("pending", "delivered", "dead", "disabled")
 _SETTLEMENTS = frozenset(("delivered", "retry", "dead", "disabled"))
 
