@@ -61,6 +61,7 @@ class Settings:
     log_level: str = "info"
     log_format: str = "console"
     metrics_port: int = 0
+    metrics_multiproc_dir: Path | None = None
     qdrant_url: str | None = None
     qdrant_api_key: str | None = None
     openai_api_key: str | None = None
@@ -101,6 +102,7 @@ class Settings:
             log_level=(env_str(env, "VOICEBOT_LOG_LEVEL") or "info").lower(),
             log_format=(env_str(env, "VOICEBOT_LOG_FORMAT") or "console").lower(),
             metrics_port=env_int(env, "VOICEBOT_METRICS_PORT", 0),
+            metrics_multiproc_dir=_optional_path(env_str(env, "VOICEBOT_METRICS_MULTIPROC_DIR")),
             qdrant_url=env_str(env, "QDRANT_URL"),
             qdrant_api_key=env_str(env, "QDRANT_API_KEY"),
             openai_api_key=env_str(env, "OPENAI_API_KEY"),
@@ -114,3 +116,7 @@ class Settings:
             recorder_flush_interval=env_float(env, "VOICEBOT_RECORDER_FLUSH_INTERVAL", 0.05),
             db_statement_cache_size=env_int(env, "VOICEBOT_DB_STATEMENT_CACHE_SIZE", 100, minimum=0),
         )
+
+
+def _optional_path(raw: str | None) -> Path | None:
+    return Path(raw).expanduser() if raw else None

@@ -137,8 +137,18 @@ async def test_a_killed_process_journal_is_replayed_by_the_next_recorder(
         os.kill(child.pid, signal.SIGKILL)
         child.wait()
     assert await counts(db_pool) == expected(0, 20)
-    recorder = Recorder(sink=PostgresSink(db_pool), journal=Journal(journal))
+    from prometheus_client import REGISTRY
+
+    from voicebot.observability.metrics import RecorderPrometheusMetrics
+
+    replayed_before = REGISTRY.get_sample_value("voicebot_recorder_replayed_records_total") or 0.0
+    recorder = Recorder(
+        sink=PostgresSink(db_pool), journal=Journal(journal), metrics=RecorderPrometheusMetrics()
+    )
     async with recorder:
         assert await recorder.flush(timeout=10)
     await assert_complete(db_pool, call_ids, 20)
+    # the journal-draining alert compares this with voicebot_recorder_spilled_records_total
+    replayed = REGISTRY.get_sample_value("voicebot_recorder_replayed_records_total") or 0.0
+    assert replayed - replayed_before == 5 * (2 + 4 * 20)
     assert [p.name for p in journal.iterdir()] in ([], ["rejected"])  # the dead process's directory is gone

@@ -188,6 +188,18 @@ async def test_the_jobs_closer_writes_records_still_pending(database_url: str, t
         assert await db.pool.fetchval("SELECT count(*) FROM turns WHERE call_id = $1", call_id) == 1
 
 
+def _gauge(name: str) -> float:
+    from prometheus_client.parser import text_string_to_metric_families
+
+    from voicebot.observability.metrics import exposition
+
+    body, _ = exposition()
+    [value] = [
+        s.value for f in text_string_to_metric_families(body.decode()) for s in f.samples if s.name == name
+    ]
+    return value
+
+
 async def test_a_draining_worker_refuses_new_calls() -> None:
     async def no_services(_vad: Any) -> Any:
         raise AssertionError("no job may start")
@@ -210,9 +222,12 @@ async def test_a_draining_worker_refuses_new_calls() -> None:
             job = agent_pb.Job(id=f"AJ_{uuid.uuid4().hex[:8]}", room=models.Room(name="call-x"))
             return JobRequest(job=job, on_reject=rejected, on_accept=accepted)
 
+        assert _gauge("voicebot_worker_draining") == 0
+        assert _gauge("voicebot_worker_jobs_active") == 0
         await worker.on_job_request(request())
         await worker.drain(timeout=5)  # no active calls: returns at once
         assert worker.draining
+        assert _gauge("voicebot_worker_draining") == 1  # what Prometheus scrapes from this worker
         await worker.on_job_request(request())
         assert answers == ["accepted", "rejected"]
     finally:

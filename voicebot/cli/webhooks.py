@@ -10,17 +10,38 @@ import uuid
 import click
 import structlog
 
-from voicebot.errors import ConfigError
+from voicebot.errors import ConfigError, VoicebotError
 from voicebot.outcomes.config import WebhookSettings
 from voicebot.runtime_outcomes import build_outcome_services
 from voicebot.settings import Settings
 from voicebot.storage import Database, Recorder
-
-log = structlog.get_logger("voicebot.cli.webhooks")
+from voicebot.storage.repositories.outbox import Outbox
 
 __all__ = ["webhooks"]
 
 STATUSES = ("pending", "delivered", "dead", "disabled")
+BACKLOG_SAMPLE_INTERVAL = 15.0
+"""Seconds between samples of the outbox for the queue-depth, dead-letter and outbox-age gauges."""
+
+log = structlog.get_logger("voicebot.outcomes")
+
+
+async def sample_backlog(
+    outbox: Outbox, stop: asyncio.Event, interval: float = BACKLOG_SAMPLE_INTERVAL
+) -> None:
+    """Sample the outbox into the webhook gauges now, then every ``interval`` seconds until ``stop``."""
+    from voicebot.observability import metrics
+
+    while True:
+        try:
+            counts, age = await outbox.backlog()
+            metrics.webhook_outbox(counts, age)
+        except VoicebotError as exc:
+            log.warning("webhook_backlog_sample_failed", error=str(exc))
+        if stop.is_set():
+            return
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=interval)
 
 
 def _uuid(raw: str, what: str) -> uuid.UUID:
@@ -48,6 +69,9 @@ def run(once: bool, no_reaper: bool) -> None:
     """
     hooks = WebhookSettings.from_env()
     settings = Settings.from_env()
+    from voicebot.observability import metrics
+
+    metrics.serve(settings.metrics_port)
 
     async def main() -> None:
         async with await Database.open(settings, min_size=1, max_size=4) as db:
@@ -64,7 +88,10 @@ def run(once: bool, no_reaper: bool) -> None:
                 loop = asyncio.get_running_loop()
                 for sig in (signal.SIGTERM, signal.SIGINT):
                     loop.add_signal_handler(sig, stop.set)
-                tasks = [asyncio.create_task(services.dispatcher().run(stop))]
+                tasks = [
+                    asyncio.create_task(services.dispatcher().run(stop)),
+                    asyncio.create_task(sample_backlog(services.outbox, stop)),
+                ]
                 replayer: Recorder | None = None
                 if not no_reaper:
                     tasks.append(asyncio.create_task(services.reaper().run(stop)))

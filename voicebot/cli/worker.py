@@ -37,7 +37,9 @@ def worker(mode: Literal["start", "dev"], drain_timeout: int) -> None:
 
     provider_config(settings).require_speech()
     configure_logging(level=settings.log_level, fmt=settings.log_format)
-    metrics.serve(settings.metrics_port)
+    # before the forkserver starts: every job process then writes its per-call series to this directory
+    multiproc_dir = metrics.use_multiprocess_dir(settings.metrics_multiproc_dir)
+    metrics.serve(settings.metrics_port, multiproc_dir=multiproc_dir)
     worker_ = VoicebotWorker(
         open_services=lambda vad: open_call_services(settings, vad=vad),
         url=settings.livekit_url,

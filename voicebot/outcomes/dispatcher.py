@@ -28,6 +28,7 @@ from typing import Any, Literal, Protocol
 import structlog
 
 from voicebot.errors import DeliveryError, VoicebotError
+from voicebot.observability import metrics
 from voicebot.outcomes.delivery import Deliverer
 from voicebot.outcomes.outage import Outage
 from voicebot.outcomes.schedule import RetrySchedule
@@ -226,6 +227,7 @@ class Dispatcher:
             # The row stays leased; it is attempted again when the lease ends (at-least-once).
             log.warning("webhook_settle_failed", error=str(exc), **fields)
             return
+        metrics.webhook_attempt(outcome)
         if outcome == "delivered":
             self.delivered += 1
             log.debug(

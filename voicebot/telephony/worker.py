@@ -31,6 +31,7 @@ import structlog
 from livekit import api, rtc
 from livekit.agents import Agent, AgentServer, AgentSession, JobContext, JobProcess, JobRequest, WorkerOptions
 
+from voicebot.observability import metrics
 from voicebot.telephony.answer import CallServices, answer_call
 from voicebot.telephony.control import AGENT_NAME
 from voicebot.telephony.session import load_vad
@@ -97,7 +98,10 @@ async def run_job(ctx: JobContext, services: CallServices, close: Callable[[], A
         if not closed.is_set():
             closed.set()
             log.info("job_shutdown", reason=reason)
-            await close()
+            try:
+                await close()
+            finally:
+                metrics.job_process_ended()
 
     ctx.add_shutdown_callback(shutdown)
     await ctx.connect()
@@ -145,6 +149,15 @@ class VoicebotWorker:
                 **{"preload_modules": [PRELOAD_MODULE], **options},
             )
         )
+        metrics.worker_gauges(lambda: len(self.server.active_jobs), lambda: self.server.draining)
+        self.server.on("worker_started", self._watch_job_processes)
+
+    def _watch_job_processes(self) -> None:
+        """Once livekit's process pool runs: a job process that closes (ended or crashed) leaves the live
+        gauges (calls active, recorder backlog) of the exporter's sum."""
+        pool = getattr(self.server, "_proc_pool", None)
+        if pool is not None:
+            pool.on("process_closed", lambda proc: metrics.process_dead(getattr(proc, "pid", None)))
 
     @property
     def draining(self) -> bool:

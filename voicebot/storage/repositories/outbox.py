@@ -284,3 +284,16 @@ class Outbox:
         with translated():
             rows = await self._pool.fetch("SELECT status, count(*) AS n FROM webhook_outbox GROUP BY status")
         return {r["status"]: r["n"] for r in rows}
+
+    async def backlog(self) -> tuple[dict[str, int], float]:
+        """Rows per status and the age in seconds of the oldest pending row (0 when none): the
+        dispatcher's queue depth, dead letters and outbox age for its metrics."""
+        with translated():
+            rows = await self._pool.fetch(
+                """SELECT status, count(*) AS n,
+                          coalesce(extract(epoch FROM now() - min(created_at)), 0)::float8 AS age
+                   FROM webhook_outbox GROUP BY status"""
+            )
+        counts = {r["status"]: r["n"] for r in rows}
+        age = next((float(r["age"]) for r in rows if r["status"] == "pending"), 0.0)
+        return counts, age
