@@ -3,15 +3,18 @@
 A placeholder without a format is spoken the default way (:func:`voicebot.dialogue.nlu.speak`). The formats
 below are listed in docs/scenarios.md ("Value formats") and checked at load time against the slot's type.
 English dates follow the bot's region: day before month ("Saturday 12 December") everywhere but the US
-("Saturday, December 12"). Relative days keep their date and never take a preposition: "tomorrow,
-10 December" / "завтра, 10 декабря".
+("Saturday, December 12"). Numbers, money, phone numbers and clock times in words come from
+:mod:`voicebot.dialogue.spoken_numbers`. Relative days keep their date and never take a preposition:
+"tomorrow, 10 December" / "завтра, 10 декабря".
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime, time
+from decimal import Decimal
 from typing import Final
 
+from voicebot.dialogue.spoken_numbers import clock_words, money, number_words, phone_digits
 from voicebot.scenario.formats import DATE_FORMATS, FORMATS, TIME_FORMATS
 
 __all__ = ["FORMATS", "format_value"]
@@ -87,6 +90,8 @@ def _date(day: date, fmt: str, lang: str, region: str, today: date) -> str:
 
 
 def _time(at: time, fmt: str, lang: str) -> str:
+    if fmt == "words":
+        return clock_words(at, lang)
     if fmt == "hh_mm" or lang == "ru":
         return f"{at.hour:02d}:{at.minute:02d}" if fmt == "hh_mm" else f"{at.hour}:{at.minute:02d}"
     hour = at.hour % 12 or 12
@@ -106,4 +111,14 @@ def format_value(value: object, fmt: str, *, lang: str, region: str, now: dateti
         return _date(value, fmt, lang, region, today)
     if isinstance(value, time) and fmt in TIME_FORMATS:
         return _time(value, fmt, lang)
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float | Decimal):
+        if fmt == "money":
+            return money(value, lang, region)
+        if fmt == "words" and float(value).is_integer():
+            return number_words(int(value), lang)
+        return None
+    if isinstance(value, str) and fmt == "digits":
+        return phone_digits(value, lang, region)
     return None

@@ -7,13 +7,17 @@ from __future__ import annotations
 
 from typing import Final
 
-__all__ = ["DATE_FORMATS", "FORMATS", "TIME_FORMATS"]
+__all__ = ["DATE_FORMATS", "FORMATS", "NUMBER_FORMATS", "PHONE_FORMATS", "TIME_FORMATS"]
 
 DATE_FORMATS: Final = ("weekday_day_month", "day_month", "weekday", "iso")
-TIME_FORMATS: Final = ("hh_mm", "12h")
+TIME_FORMATS: Final = ("hh_mm", "12h", "words")
+NUMBER_FORMATS: Final = ("words", "money")
+PHONE_FORMATS: Final = ("digits",)
 FORMATS: Final[dict[str, tuple[str, ...]]] = {
     "date": DATE_FORMATS,
     "datetime": (*DATE_FORMATS, *TIME_FORMATS),
     "time": TIME_FORMATS,
+    "number": NUMBER_FORMATS,
+    "phone": PHONE_FORMATS,
 }
 """Slot type -> the formats its placeholders accept."""

@@ -232,6 +232,7 @@ class DateSlot(_SlotBase):
     calendar: bool = Field(
         default=False,
         description="Check the value against the bot's business calendar (opening hours, closures, grid).",
+        examples=[True],
     )
 
 
@@ -242,6 +243,7 @@ class TimeSlot(_SlotBase):
     calendar: bool = Field(
         default=False,
         description="Check the value against the bot's business calendar (opening hours, closures, grid).",
+        examples=[True],
     )
 
 
@@ -254,6 +256,7 @@ class DateTimeSlot(_SlotBase):
     calendar: bool = Field(
         default=False,
         description="Check the value against the bot's business calendar (opening hours, closures, grid).",
+        examples=[True],
     )
 
 
@@ -466,5 +469,9 @@ class Scenario(_Model):
     states: dict[Name, State]
     outcomes: list[OutcomeRule] = Field(default_factory=list)
     calendar: Calendar | None = Field(
-        default=None, description="Business calendar that slots with 'calendar: true' are checked against."
+        default=None,
+        description="Business calendar that slots with 'calendar: true' are checked against.",
+        examples=[
+            {"hours": {"tue": ["12:00-15:00", "17:30-22:00"]}, "closed": ["2026-12-25"], "step": "30m"}
+        ],
     )

@@ -32,7 +32,9 @@ class Expect(_Model):
     ended: bool | None = None
     transfer: str | None = Field(default=None, description="The number the call was transferred to.")
     knowledge: bool | None = Field(default=None, description="The reply came from the knowledge base.")
-    llm: bool | None = Field(default=None, description="The reply came from the (scripted) LLM.")
+    llm: bool | None = Field(
+        default=None, description="The reply came from the (scripted) LLM.", examples=[True]
+    )
 
 
 class Step(_Model):
@@ -79,6 +81,7 @@ class TestCase(_Model):
             "Script the LLM: its replies, in order, to every request of this case (LLM-state turns and "
             "knowledge answers). Without it the case runs offline (offline_reply, extractive answers)."
         ),
+        examples=[["We are open until ten tonight."]],
     )
     knowledge_results: list[str] | None = Field(
         default=None,
@@ -86,6 +89,7 @@ class TestCase(_Model):
             "Script the knowledge base: one passage text per lookup, in order (score 1.0); '' means "
             "nothing was found (no_answer). Replaces the test file's knowledge folder for this case."
         ),
+        examples=[["Parking is free after 6 pm.", ""]],
     )
 
 
