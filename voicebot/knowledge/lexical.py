@@ -1,0 +1,194 @@
+"""Lexical retrieval: BM25 over Snowball stems (Russian and English), fused with dense scores.
+
+The offline embedder (MiniLM L6) is English-only; Russian questions find their passages by words.
+Each word is stemmed by its script (Cyrillic: Russian Snowball, else English Snowball), so
+"закрываетесь" meets "закрываемся" and "speeds" meets "speed". The index is built once, when a call
+takes its snapshot of the bot's passages (:class:`HybridIndex`), and searched in memory.
+
+Fusion is reciprocal rank fusion (RRF, k=60) of the dense top-N and the lexical top-N: it needs no
+calibration between cosine and BM25 scales. Which passages count as an answer: a dense cosine at or
+above the embedder's ``min_score``, or a lexical match covering at least half of the question's
+weighted terms (so a Russian question over Russian documents is answered without a multilingual
+model, and a question sharing no word and no meaning with the documents still gets the fallback).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from functools import lru_cache
+from typing import Any
+
+import snowballstemmer
+
+from voicebot.dialogue.ports import Passage
+from voicebot.knowledge.embedders import Embedder, Vectors
+from voicebot.knowledge.snapshot import SnapshotIndex
+
+__all__ = ["HybridIndex", "LexicalIndex", "lexical_terms"]
+
+_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+_CYRILLIC = re.compile(r"[а-яё]")
+_RU = snowballstemmer.stemmer("russian")
+_EN = snowballstemmer.stemmer("english")
+
+_STOP = frozenset(
+    (
+        "a an the and or but if of to in on at by for with from about into over is are was were be been "
+        "being am do does did have has had i you he she it we they me my your our their this that these "
+        "those what which who whom whose when where why how can could would should will shall may might "
+        "must not there here as so than then too very just also any some all please tell know want "
+        "like get need s t "
+        "и в во не что он на я с со как а то все она так его но да ты к у же вы за бы по только ее мне "
+        "было вот от меня еще нет о из ему когда даже ну ли если уже или ни быть был него до вас нибудь "
+        "уж вам ведь там потом себя ничего ей может они тут где есть надо ней для мы тебя их чем была сам "
+        "чтобы без чего раз тоже себе под будет ж тогда кто этот того потому этого какой здесь этом мой "
+        "тем нее сейчас были куда зачем всех можно при об хоть после над тот через эти нас про всего них "
+        "какая эту моя этой перед им ли скажите подскажите пожалуйста хочу хотел хотела у вас ваш ваши"
+    ).split()
+)
+
+
+@lru_cache(maxsize=65536)
+def _stem(word: str) -> str:
+    if word.isdigit():
+        return word
+    if _CYRILLIC.search(word):
+        return str(_RU.stemWord(word))
+    return str(_EN.stemWord(word))
+
+
+def lexical_terms(text: str) -> list[str]:
+    """The stemmed content words of ``text`` (stop words of both languages dropped)."""
+    words = (m.group(0).lower().replace("ё", "е") for m in _WORD.finditer(text))
+    return [_stem(w) for w in words if w not in _STOP]
+
+
+class LexicalIndex:
+    """BM25 (k1=1.2, b=0.75) over a fixed list of texts; built once, searched many times."""
+
+    def __init__(self, texts: Sequence[str], *, k1: float = 1.2, b: float = 0.75) -> None:
+        self._postings: dict[str, list[tuple[int, int]]] = {}
+        lengths: list[int] = []
+        for i, text in enumerate(texts):
+            counts: dict[str, int] = {}
+            for term in lexical_terms(text):
+                counts[term] = counts.get(term, 0) + 1
+            lengths.append(sum(counts.values()))
+            for term, tf in counts.items():
+                self._postings.setdefault(term, []).append((i, tf))
+        n = len(lengths)
+        average = (sum(lengths) / n) if n else 1.0
+        self._n = n
+        self._idf = {t: math.log(1 + (n - len(p) + 0.5) / (len(p) + 0.5)) for t, p in self._postings.items()}
+        self._norm = [k1 * (1 - b + b * length / max(average, 1e-9)) for length in lengths]
+        self._k1 = k1
+
+    def __len__(self) -> int:
+        return self._n
+
+    def search(self, query: str, *, top_k: int) -> list[tuple[int, float, float]]:
+        """The best ``top_k`` texts as (position, bm25 score, coverage), best first.
+
+        Coverage is the share of the query's IDF mass the text contains (0..1): how much of the
+        question it answers, comparable across questions, unlike the raw BM25 score.
+        """
+        terms = set(lexical_terms(query))
+        known = [t for t in terms if t in self._postings]
+        if not known or self._n == 0:
+            return []
+        # Query terms absent from the corpus still count in the mass: the question asks about them.
+        unseen_idf = math.log(1 + (self._n + 0.5) / 0.5)
+        total = sum(self._idf[t] for t in known) + unseen_idf * (len(terms) - len(known))
+        scores: dict[int, float] = {}
+        matched: dict[int, float] = {}
+        for term in known:
+            idf = self._idf[term]
+            for i, tf in self._postings[term]:
+                scores[i] = scores.get(i, 0.0) + idf * tf * (self._k1 + 1) / (tf + self._norm[i])
+                matched[i] = matched.get(i, 0.0) + idf
+        best = sorted(scores, key=scores.__getitem__, reverse=True)[:top_k]
+        return [(i, scores[i], matched[i] / total) for i in best]
+
+
+class HybridIndex:
+    """A call's snapshot of one bot's passages searched both ways: dense cosine and BM25, fused."""
+
+    def __init__(
+        self,
+        dense: SnapshotIndex,
+        *,
+        ids: Sequence[str],
+        payloads: Sequence[Mapping[str, Any]],
+        pool: int = 30,
+        min_coverage: float = 0.5,
+    ) -> None:
+        self.dense = dense
+        self.bot_id = dense.bot_id
+        self._ids = list(ids)
+        self._payloads = list(payloads)
+        self._position = {chunk_id: i for i, chunk_id in enumerate(self._ids)}
+        self.lexical = LexicalIndex([str(p.get("text", "")) for p in self._payloads])
+        self._pool = pool
+        self.min_coverage = min_coverage
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def search(self, bot_id: str, vector: Vectors, *, top_k: int, embedder: Embedder) -> list[Passage]:
+        """Dense-only search (the PassageIndex protocol)."""
+        return self.dense.search(bot_id, vector, top_k=top_k, embedder=embedder)
+
+    def _passage(self, i: int, score: float) -> Passage:
+        p = self._payloads[i]
+        return Passage(
+            chunk_id=self._ids[i],
+            doc_id=str(p.get("doc_id", "")),
+            text=str(p.get("text", "")),
+            score=score,
+            source=str(p.get("source", "")),
+            page=p.get("page"),
+            section=p.get("section"),
+        )
+
+    def search_hybrid(
+        self, bot_id: str, query: str, vector: Vectors, *, top_k: int, embedder: Embedder, min_score: float
+    ) -> list[Passage]:
+        """The ``top_k`` passages by RRF of dense and lexical ranks, only those good enough to answer.
+
+        A passage's ``score`` stays its cosine when dense search saw it; a passage found by words
+        alone scores ``min_score`` (it passed the lexical bar, not the dense one).
+        """
+        dense = self.dense.search(bot_id, vector, top_k=max(self._pool, top_k), embedder=embedder)
+        if bot_id != self.bot_id:
+            return []
+        lexical = self.lexical.search(query, top_k=max(self._pool, top_k))
+        fused: dict[str, float] = {}
+        cosine: dict[str, float] = {}
+        admitted: set[str] = set()
+        for rank, passage in enumerate(dense):
+            fused[passage.chunk_id] = fused.get(passage.chunk_id, 0.0) + 1.0 / (60 + rank)
+            cosine[passage.chunk_id] = passage.score
+            if passage.score >= min_score:
+                admitted.add(passage.chunk_id)
+        for rank, (i, _score, coverage) in enumerate(lexical):
+            chunk_id = self._ids[i]
+            fused[chunk_id] = fused.get(chunk_id, 0.0) + 1.0 / (60 + rank)
+            if coverage >= self.min_coverage:
+                admitted.add(chunk_id)
+        ranked = sorted(admitted, key=fused.__getitem__, reverse=True)[:top_k]
+        by_id = {p.chunk_id: p for p in dense}
+        result = []
+        for chunk_id in ranked:
+            if chunk_id in by_id:
+                result.append(replace(by_id[chunk_id], score=cosine[chunk_id]))
+            else:
+                result.append(self._passage(self._position[chunk_id], max(min_score, 0.0)))
+        return result
+
+    def close(self) -> None:
+        self.dense.close()
+        self._ids, self._payloads, self._position = [], [], {}
+        self.lexical = LexicalIndex([])
