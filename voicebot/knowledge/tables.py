@@ -20,7 +20,9 @@ _NUMBER = re.compile(r"^-?\d+(?:[.,]\d+)?$")
 _PRICE = re.compile(r"price|cost|цена|стоимост", re.IGNORECASE)
 _FEE = re.compile(r"fee|charge|deposit|плата|взнос|подключени|депозит", re.IGNORECASE)
 _MONTHLY = re.compile(r"monthly|per month|a month|/\s*mo|в месяц|ежемесячн|абонент", re.IGNORECASE)
-_PLAIN = re.compile(r"^(details|description|notes?|comment|описание|примечани[ея]|подробност[и]|комментарий)$", re.I)
+_PLAIN = re.compile(
+    r"^(details|description|notes?|comment|описание|примечани[ея]|подробности|комментарий)$", re.IGNORECASE
+)
 _UNITS = {
     "usd": ("dollars", "долларов"),
     "$": ("dollars", "долларов"),
