@@ -82,7 +82,8 @@ def test_hybrid_retrieval_and_spoken_answers_meet_the_goals(
     hit, fact = _rates(indexes[lang], questions, lang, hybrid=True)
     dense_hit, dense_fact = _rates(indexes[lang], questions, lang, hybrid=False)
     print(
-        f"\n{lang}: hybrid hit@3={hit:.3f} fact={fact:.3f}; dense-only hit@3={dense_hit:.3f} fact={dense_fact:.3f}"
+        f"\n{lang}: hybrid hit@3={hit:.3f} fact={fact:.3f};"
+        f" dense-only hit@3={dense_hit:.3f} fact={dense_fact:.3f}"
     )
     assert hit >= 0.9
     assert fact >= 0.85
