@@ -100,3 +100,9 @@ def test_a_question_in_the_other_language_gives_passages_or_nothing_never_an_err
     en = QdrantRetriever(store=indexes["en"], embedder=MiniLMEmbedder())
     passages = en.retrieve_sync(indexes["en"].bot_id, "Сколько стоит Fiber 1000?", 3)
     assert passages and "44.90" in passages[0].text
+
+
+def test_a_hybrid_snapshot_never_answers_for_another_bot(indexes: dict[str, HybridIndex]) -> None:
+    retriever = QdrantRetriever(store=indexes["en"], embedder=MiniLMEmbedder())
+    assert retriever.retrieve_sync(indexes["en"].bot_id, "How much is Fiber 500?", 3)
+    assert retriever.retrieve_sync(indexes["ru"].bot_id, "How much is Fiber 500?", 3) == []
