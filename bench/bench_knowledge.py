@@ -67,6 +67,10 @@ def percentile(values: list[float], q: float) -> float:
 async def quality(service: KnowledgeService, retriever: QdrantRetriever) -> dict[str, object]:
     for path in sorted(DOCS.iterdir()):
         await service.add(BOT, path)
+    return score(retriever)
+
+
+def score(retriever: QdrantRetriever) -> dict[str, object]:
     rows = [json.loads(line) for line in QA.read_text().splitlines() if line.strip()]
     hit1 = hit3 = 0
     misses = []
@@ -207,6 +211,7 @@ async def main() -> None:
         hybrid = QdrantStore.local_hybrid_snapshot(tmp / "qdrant", str(BOT))
         results["call_hybrid_snapshot_s"] = round(time.perf_counter() - started, 2)
         hybrid_retriever = QdrantRetriever(store=hybrid, embedder=embedder)
+        results["quality_hybrid_10k"] = score(hybrid_retriever)  # the same questions among 10k passages
         results["latency_hybrid_snapshot"] = latency(hybrid_retriever, str(BOT), questions, args.rounds)
         hybrid.close()
 
