@@ -19,6 +19,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
+
 from voicebot.dialogue.ports import Passage
 from voicebot.knowledge.embedders import Embedder, Vectors
 from voicebot.knowledge.snapshot import SnapshotIndex
@@ -31,7 +34,7 @@ class LexicalIndex:
     """BM25 (k1=1.2, b=0.75) over a fixed list of texts; built once, searched many times."""
 
     def __init__(self, texts: Sequence[str], *, k1: float = 1.2, b: float = 0.75) -> None:
-        self._postings: dict[str, list[tuple[int, int]]] = {}
+        postings: dict[str, list[tuple[int, int]]] = {}
         lengths: list[int] = []
         for i, text in enumerate(texts):
             counts: dict[str, int] = {}
@@ -39,13 +42,18 @@ class LexicalIndex:
                 counts[term] = counts.get(term, 0) + 1
             lengths.append(sum(counts.values()))
             for term, tf in counts.items():
-                self._postings.setdefault(term, []).append((i, tf))
+                postings.setdefault(term, []).append((i, tf))
         n = len(lengths)
         average = (sum(lengths) / n) if n else 1.0
+        norm = np.asarray([k1 * (1 - b + b * length / max(average, 1e-9)) for length in lengths])
         self._n = n
-        self._idf = {t: math.log(1 + (n - len(p) + 0.5) / (len(p) + 0.5)) for t, p in self._postings.items()}
-        self._norm = [k1 * (1 - b + b * length / max(average, 1e-9)) for length in lengths]
-        self._k1 = k1
+        self._idf = {t: math.log(1 + (n - len(p) + 0.5) / (len(p) + 0.5)) for t, p in postings.items()}
+        # Per term: the passages holding it and their precomputed BM25 weights (numpy, one add per term).
+        self._postings: dict[str, tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]] = {}
+        for term, plist in postings.items():
+            index = np.asarray([i for i, _ in plist], dtype=np.int64)
+            freq = np.asarray([t for _, t in plist], dtype=np.float64)
+            self._postings[term] = (index, self._idf[term] * freq * (k1 + 1) / (freq + norm[index]))
 
     def __len__(self) -> int:
         return self._n
@@ -63,15 +71,18 @@ class LexicalIndex:
         # Query terms absent from the corpus still count in the mass: the question asks about them.
         unseen_idf = math.log(1 + (self._n + 0.5) / 0.5)
         total = sum(self._idf[t] for t in known) + unseen_idf * (len(terms) - len(known))
-        scores: dict[int, float] = {}
-        matched: dict[int, float] = {}
+        scores = np.zeros(self._n)
+        matched = np.zeros(self._n)
         for term in known:
-            idf = self._idf[term]
-            for i, tf in self._postings[term]:
-                scores[i] = scores.get(i, 0.0) + idf * tf * (self._k1 + 1) / (tf + self._norm[i])
-                matched[i] = matched.get(i, 0.0) + idf
-        best = sorted(scores, key=scores.__getitem__, reverse=True)[:top_k]
-        return [(i, scores[i], matched[i] / total) for i in best]
+            index, weight = self._postings[term]
+            scores[index] += weight
+            matched[index] += self._idf[term]
+        k = min(top_k, int(np.count_nonzero(scores)))
+        if k == 0:
+            return []
+        best = np.argpartition(-scores, k - 1)[:k]
+        best = best[np.argsort(-scores[best], kind="stable")]
+        return [(int(i), float(scores[i]), float(matched[i]) / total) for i in best]
 
 
 class HybridIndex:
