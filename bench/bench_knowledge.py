@@ -12,6 +12,8 @@
    question embedded and searched, p50/p95 over several rounds: through Qdrant local mode, and
    through a call's snapshot (what a call process uses in local mode). Also the embedding alone, the
    time to take the snapshot, and the shared layout (payload filter) in local mode at the same size.
+   Then the same through a call's hybrid snapshot (dense + BM25 over Snowball stems, RRF; what a call
+   uses since issue 20) beside the dense-only snapshot figure of the same run, and its build time.
 
 Real Qdrant local mode in a temporary directory; nothing is downloaded.
 """
@@ -65,6 +67,10 @@ def percentile(values: list[float], q: float) -> float:
 async def quality(service: KnowledgeService, retriever: QdrantRetriever) -> dict[str, object]:
     for path in sorted(DOCS.iterdir()):
         await service.add(BOT, path)
+    return score(retriever)
+
+
+def score(retriever: QdrantRetriever) -> dict[str, object]:
     rows = [json.loads(line) for line in QA.read_text().splitlines() if line.strip()]
     hit1 = hit3 = 0
     misses = []
@@ -111,7 +117,17 @@ async def throughput(service: KnowledgeService, tmp: Path) -> dict[str, object]:
     }
 
 
+FILLER_WORDS = re.findall(
+    r"\w+",
+    "router fibre fiber contract bill payment outage speed installation technician mobile roaming data "
+    "plan price month cancel refund customer support network signal password account cost hours open "
+    "phone email return week day fee wifi connection home address move static parental tv channel",
+)
+
+
 def fill(store: QdrantStore, bot: str, n: int, dimension: int) -> None:
+    """``n`` passages of random unit vectors and 40 random support words each (BM25's worst case:
+    every question word has a long posting list)."""
     rng = np.random.default_rng(11)
     now = datetime.now(UTC)
     doc = str(uuid.uuid4())
@@ -121,7 +137,12 @@ def fill(store: QdrantStore, bot: str, n: int, dimension: int) -> None:
         vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
         chunks = [
             StoredChunk(
-                doc, "v1", start + i, Chunk(f"filler passage {start + i}", None, None), "filler.txt", now
+                doc,
+                "v1",
+                start + i,
+                Chunk(" ".join(rng.choice(FILLER_WORDS, size=40)) + ".", None, None),
+                "filler.txt",
+                now,
             )
             for i in range(size)
         ]
@@ -185,6 +206,14 @@ async def main() -> None:
             "p95_ms": round(percentile(embed_ms, 95), 2),
         }
         snapshot.close()
+
+        started = time.perf_counter()
+        hybrid = QdrantStore.local_hybrid_snapshot(tmp / "qdrant", str(BOT))
+        results["call_hybrid_snapshot_s"] = round(time.perf_counter() - started, 2)
+        hybrid_retriever = QdrantRetriever(store=hybrid, embedder=embedder)
+        results["quality_hybrid_10k"] = score(hybrid_retriever)  # the same questions among 10k passages
+        results["latency_hybrid_snapshot"] = latency(hybrid_retriever, str(BOT), questions, args.rounds)
+        hybrid.close()
 
         shared = QdrantStore.local(tmp / "shared", layout="shared")
         shared.ensure_collection(str(BOT), embedder)

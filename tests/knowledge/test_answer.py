@@ -30,10 +30,30 @@ def test_more_sentences_only_when_nearly_as_relevant_and_in_reading_order() -> N
             "Our shops sell phones."
         )
     ]
-    answer = extractive_answer(
-        "How much does roaming outside the EU cost?", passages, max_sentences=3, lang="en"
-    )
+    answer = extractive_answer("Is roaming outside the EU included?", passages, max_sentences=3, lang="en")
     assert answer == "Roaming in the EU is included. Outside the EU roaming costs 1.50 euros per day."
+
+
+def test_a_question_for_a_figure_gets_the_sentence_with_the_figure() -> None:
+    passages = [
+        _p(
+            "Speeds are measured on a wired connection to the router. "
+            "You get at least 90 percent of your plan's speed at peak times."
+        )
+    ]
+    assert extractive_answer("What speeds can I expect?", passages, max_sentences=1, lang="en") == (
+        "You get at least 90 percent of your plan's speed at peak times."
+    )
+    ru = [_p("Салон работает без выходных. Мы открываемся в 9:00 и закрываемся в 20:00.")]
+    assert extractive_answer("Во сколько вы закрываетесь?", ru, max_sentences=1, lang="ru") == (
+        "Мы открываемся в 9:00 и закрываемся в 20:00."
+    )
+
+
+def test_the_spoken_answer_is_capped_at_a_clause_boundary() -> None:
+    long = "The router, " + ", ".join(f"model {i} with feature {i}" for i in range(60)) + "."
+    answer = extractive_answer("Which router model?", [_p(long)], max_sentences=1, lang="en", max_chars=120)
+    assert len(answer) <= 120 and answer.endswith(".") and answer.startswith("The router, model 0")
 
 
 def test_no_word_in_common_falls_back_to_the_best_passage_start() -> None:

@@ -59,7 +59,7 @@ def test_add_list_search_remove(env: dict[str, str | None], tmp_path: Path) -> N
     assert code == 0
     first = out.splitlines()[0]
     assert re.match(r"1\. 0\.\d{3}  price_list\.csv  \[row 3\]", first)
-    assert "Monthly price (USD): 34.90" in out
+    assert "Fiber 500 costs 34.90 dollars a month" in out
 
     bad = tmp_path / "scan.pdf"
     bad.write_bytes(b"%PDF-1.4 broken")

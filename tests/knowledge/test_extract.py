@@ -31,19 +31,28 @@ def test_markdown_passages_carry_their_heading_path() -> None:
     ]
 
 
-def test_csv_row_is_one_passage_with_its_header() -> None:
+def test_csv_row_is_one_spoken_passage_from_its_header() -> None:
     data = b"Product,Price\nFibre 100,24.90\nFibre 500,34.90\n"
     chunks = chunk_blocks(extract(Path("prices.csv"), data))
     assert [c.text for c in chunks] == [
-        "Product: Fibre 100; Price: 24.90.",
-        "Product: Fibre 500; Price: 34.90.",
+        "Fibre 100 costs 24.90.",
+        "Fibre 500 costs 34.90.",
     ]
     assert [c.section for c in chunks] == ["row 2", "row 3"]
 
 
 def test_semicolon_csv_in_cp1251_is_read() -> None:
     data = "Тариф;Цена\nДомашний;500 руб\n".encode("cp1251")
-    assert extract(Path("цены.csv"), data)[0].text == "Тариф: Домашний; Цена: 500 руб."
+    assert extract(Path("цены.csv"), data)[0].text == "Домашний стоит 500 руб."
+
+
+def test_price_list_row_reads_as_a_sentence_with_units_and_no_fee() -> None:
+    data = b"Product,Category,Monthly price (USD),Setup fee (USD)\nFiber 500,Internet,34.90,0\n"
+    assert extract(Path("prices.csv"), data)[0].text == (
+        "Fiber 500 costs 34.90 dollars a month, category Internet, with no setup fee."
+    )
+    ru = "Услуга,Цена (руб),Длительность (мин)\nМаникюр,1500,60\n".encode()
+    assert extract(Path("цены.csv"), ru)[0].text == "Маникюр стоит 1500 рублей, длительность — 60 мин."
 
 
 def test_pdf_passages_keep_their_page() -> None:
@@ -62,7 +71,7 @@ def test_docx_keeps_sections_and_table_rows() -> None:
     blocks = extract(Path("policies.docx"), data)
     assert [(b.section, b.text) for b in blocks] == [
         ("Returns", "Return the router within 30 days."),
-        ("Returns", "Channel: Phone; Hours: 8-22."),
+        ("Returns", "Phone: hours 8-22."),
     ]
 
 

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 from voicebot.dialogue.nlu import stem
 from voicebot.dialogue.ports import Passage
+from voicebot.knowledge.terms import lexical_terms
 
 __all__ = ["extractive_answer", "spoken_answer"]
 
@@ -49,28 +50,68 @@ def _terms(text: str, lang: str) -> list[str]:
     return [stem(w) for w in (m.group(0).lower() for m in _WORD.finditer(text)) if w not in stop]
 
 
+# Questions that ask for a figure (price, time, speed, count, duration): the sentence carrying a digit
+# is the answer ("what speeds can I expect" -> "... at least 90 percent of the plan's speed").
+_ASKS_FIGURE = re.compile(
+    r"\b(how (much|many|long|fast|soon|late|early)|what (time|speeds?|price|hours|age)|when|price|cost|fee|"
+    r"speed|hours?|open|close|days?|minutes?|percent)|"
+    r"(сколько|скольки|когда|цен[аыу]|стоимост|скорост|час[ыа]?|открыва|закрыва|работаете|дн[еяи]|"
+    r"минут|процент|возраст|лет)",
+    re.IGNORECASE,
+)
+_FIGURE = re.compile(r"\d")
+SPOKEN_MAX_CHARS = 320
+
+
+def _asks_figure(question: str) -> bool:
+    return bool(_ASKS_FIGURE.search(question))
+
+
+def _cap(text: str, max_chars: int) -> str:
+    """At most ``max_chars`` characters, cut at a clause or word boundary (a caller listens to it)."""
+    if len(text) <= max_chars:
+        return text
+    cut = text[:max_chars]
+    for mark in (". ", "; ", ", "):
+        at = cut.rfind(mark)
+        if at >= max_chars // 2:
+            return cut[:at].rstrip(",;") + "."
+    return cut.rsplit(" ", 1)[0].rstrip(",;") + "..."
+
+
 def _sentences(text: str) -> list[str]:
     text = " ".join(text.split())
     return [s.strip() for s in _SENTENCE_END.split(text) if s.strip()]
 
 
-def extractive_answer(question: str, passages: Sequence[Passage], *, max_sentences: int, lang: str) -> str:
+def extractive_answer(
+    question: str,
+    passages: Sequence[Passage],
+    *,
+    max_sentences: int,
+    lang: str,
+    max_chars: int = SPOKEN_MAX_CHARS,
+) -> str:
     """Up to ``max_sentences`` sentences from ``passages`` that best answer ``question``.
 
     Sentences are scored by the question's words they contain (rarer words across the passages count
     more), weighted by their passage's retrieval score and rank. The chosen sentences are returned in
     reading order (best passage first). When no sentence shares a word with the question, the start of
-    the best passage is returned: retrieval judged it relevant. Empty passages give "".
+    the best passage is returned: retrieval judged it relevant. Empty passages give "". A question
+    asking for a figure (how much, when, what speed; сколько, во сколько) prefers sentences with one.
+    The answer is capped at ``max_chars`` for speech, cut at a clause boundary.
     """
     if max_sentences < 1:
         raise ValueError(f"max_sentences={max_sentences} must be at least 1")
     lang = lang.split("-")[0].lower()
-    wanted = set(_terms(question, lang))
+    wanted = set(_terms(question, lang)) | set(lexical_terms(question))
+    figure = _asks_figure(question)
     candidates: list[tuple[int, int, str, set[str], float]] = []  # rank, position, text, terms, weight
     for rank, passage in enumerate(passages):
         weight = max(passage.score, 0.0) + 1.0 / (1 + rank)
         for position, sentence in enumerate(_sentences(passage.text)):
-            candidates.append((rank, position, sentence, set(_terms(sentence, lang)), weight))
+            terms = set(_terms(sentence, lang)) | set(lexical_terms(sentence))
+            candidates.append((rank, position, sentence, terms, weight))
     if not candidates:
         return ""
     document_frequency: dict[str, int] = {}
@@ -86,7 +127,8 @@ def extractive_answer(question: str, passages: Sequence[Passage], *, max_sentenc
             return 0.0
         idf = sum(math.log(1 + n / document_frequency[t]) for t in matched)
         # Prefer sentences that are mostly about the question over long ones that mention it.
-        return idf * weight / math.sqrt(max(len(terms), 1)) + 0.01 / (1 + position)
+        boost = 1.6 if figure and _FIGURE.search(candidate[2]) else 1.0
+        return boost * idf * weight / math.sqrt(max(len(terms), 1)) + 0.01 / (1 + position)
 
     scored = sorted(candidates, key=score, reverse=True)
     top = scored[0]
@@ -112,7 +154,7 @@ def extractive_answer(question: str, passages: Sequence[Passage], *, max_sentenc
         extras = sorted((c for c in candidates if extra(c) > 0), key=extra, reverse=True)
         chosen = [top, *extras[: max_sentences - 1]]
     chosen.sort(key=lambda c: (c[0], c[1]))
-    return " ".join(c[2] for c in chosen)
+    return _cap(" ".join(c[2] for c in chosen), max_chars)
 
 
 def spoken_answer(question: str, passages: Sequence[Passage], max_sentences: int, lang: str) -> str:

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from voicebot.errors import KnowledgeError
+from voicebot.knowledge.tables import row_sentence
 
 __all__ = ["MAX_DOCX_PART_BYTES", "MAX_DOCX_TOTAL_BYTES", "SUPPORTED_TYPES", "Block", "extract", "file_type"]
 
@@ -195,9 +196,9 @@ def _csv(data: bytes) -> Iterator[Block]:
         raise KnowledgeError("a csv needs a header row and at least one data row")
     header = [h.strip() or f"column {i + 1}" for i, h in enumerate(rows[0])]
     for n, row in enumerate(rows[1:], start=2):
-        cells = [f"{h}: {c.strip()}" for h, c in zip(header, row, strict=False) if c.strip()]
-        if cells:
-            yield Block("; ".join(cells) + ".", section=f"row {n}", atomic=True)
+        sentence = row_sentence(header, row)  # spoken, from the headers: "Fiber 500 costs 34.90 ..."
+        if sentence:
+            yield Block(sentence, section=f"row {n}", atomic=True)
 
 
 def _pdf(data: bytes) -> Iterator[Block]:
@@ -260,9 +261,9 @@ def _docx(data: bytes) -> Iterator[Block]:
             if len(rows) >= 2:
                 header = rows[0]
                 for row in rows[1:]:
-                    cells = [f"{h}: {c}" for h, c in zip(header, row, strict=False) if c]
-                    if cells:
-                        yield Block("; ".join(cells) + ".", section=_section(headings), atomic=True)
+                    sentence = row_sentence(header, row)
+                    if sentence:
+                        yield Block(sentence, section=_section(headings), atomic=True)
 
 
 _EXTRACTORS = {"txt": _txt, "md": _md, "csv": _csv, "pdf": _pdf, "docx": _docx}

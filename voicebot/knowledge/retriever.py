@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 from voicebot.dialogue.ports import Passage
 from voicebot.errors import ConfigError
 from voicebot.knowledge.embedders import Embedder, embedder_from_settings
+from voicebot.knowledge.lexical import HybridIndex
 from voicebot.knowledge.snapshot import PassageIndex, bot_snapshot
 from voicebot.knowledge.store import QdrantStore
 
@@ -33,7 +34,9 @@ __all__ = ["QdrantRetriever", "open_call_retriever", "open_store", "qdrant_path"
 class QdrantRetriever:
     """Finds passages of one bot's knowledge; never another bot's.
 
-    Passages scoring below ``min_score`` (default: the embedder's own) are dropped, so "no passage"
+    Over a :class:`~voicebot.knowledge.lexical.HybridIndex` (a call's local snapshot) search is hybrid:
+    dense and BM25 ranks fused, see that module. Passages scoring below ``min_score`` (default: the
+    embedder's own) and not matched by words well enough are dropped, so "no passage"
     means "no good answer" and the scenario takes its fallback. Raises KnowledgeError when the store
     fails and EmbedderMismatchError when the collection was built with another embedder.
     """
@@ -53,6 +56,10 @@ class QdrantRetriever:
 
     def retrieve_sync(self, bot_id: str, query: str, top_k: int) -> list[Passage]:
         vector = self._embedder.embed([query])[0]
+        if isinstance(self._store, HybridIndex):
+            return self._store.search_hybrid(
+                bot_id, query, vector, top_k=top_k, embedder=self._embedder, min_score=self.min_score
+            )
         passages = self._store.search(bot_id, vector, top_k=top_k, embedder=self._embedder)
         return [p for p in passages if p.score >= self.min_score]
 
@@ -81,5 +88,6 @@ def open_call_retriever(
     if settings.qdrant_url:
         store = QdrantStore.server(settings.qdrant_url, api_key=settings.qdrant_api_key)
     else:
-        store = bot_snapshot(qdrant_path(settings), bot_id, wait=wait)  # this bot's passages only
+        # this bot's passages only (bot_snapshot), searched dense + lexical (HybridIndex)
+        store = HybridIndex.over(bot_snapshot(qdrant_path(settings), bot_id, wait=wait))
     return QdrantRetriever(store=store, embedder=embedder)

@@ -61,6 +61,16 @@ class SnapshotIndex:
         self._matrix = matrix / np.clip(norms, 1e-12, None)
         self._payloads = list(payloads)
 
+    @property
+    def ids(self) -> list[str]:
+        """The passages' ids, in index order."""
+        return self._ids
+
+    @property
+    def payloads(self) -> list[Mapping[str, Any]]:
+        """The passages' payloads, in index order."""
+        return self._payloads
+
     def __len__(self) -> int:
         return len(self._ids)
 

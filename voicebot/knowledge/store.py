@@ -40,6 +40,7 @@ from voicebot.dialogue.ports import Passage
 from voicebot.errors import ConfigError, EmbedderMismatchError, KnowledgeError
 from voicebot.knowledge.chunking import Chunk
 from voicebot.knowledge.embedders import Embedder, Vectors
+from voicebot.knowledge.lexical import HybridIndex
 from voicebot.knowledge.snapshot import SnapshotIndex
 
 __all__ = ["SHARED_COLLECTION", "Layout", "QdrantStore", "StoredChunk"]
@@ -344,6 +345,23 @@ class QdrantStore:
 
     def snapshot(self, bot_id: str) -> SnapshotIndex:
         """Every passage of the bot with its vector, copied into a SnapshotIndex."""
+        return self._copy(bot_id)[0]
+
+    def hybrid_snapshot(self, bot_id: str) -> HybridIndex:
+        """:meth:`snapshot` plus a BM25 index of the same passages (dense + lexical search)."""
+        dense, ids, payloads = self._copy(bot_id)
+        return HybridIndex(dense, ids=ids, payloads=payloads)
+
+    @classmethod
+    def local_hybrid_snapshot(cls, path: Path, bot_id: str, *, wait: float = 5.0) -> HybridIndex:
+        """:meth:`local_snapshot` with the lexical index built too (what a call searches)."""
+        source = cls.local(path, wait=wait)
+        try:
+            return source.hybrid_snapshot(bot_id)
+        finally:
+            source.close()
+
+    def _copy(self, bot_id: str) -> tuple[SnapshotIndex, list[str], list[dict[str, Any]]]:
         meta = self._metadata(bot_id)
         name = self.collection_name(bot_id)
         ids: list[str] = []
@@ -368,7 +386,7 @@ class QdrantStore:
                     if offset is None:
                         break
         dimension = int((meta or {}).get("dimension", 0))
-        return SnapshotIndex(
+        dense = SnapshotIndex(
             bot_id=bot_id,
             collection=name,
             embedder_name=None if meta is None else str(meta.get("embedder")),
@@ -377,3 +395,4 @@ class QdrantStore:
             vectors=np.asarray(vectors, dtype=np.float32).reshape(len(ids), dimension),
             payloads=payloads,
         )
+        return dense, ids, payloads
