@@ -40,7 +40,7 @@ async def test_a_call_reads_only_its_bots_collection(tmp_path: Path, embedder: M
     snapshot = bot_snapshot(path, str(BOT))
     query = embedder.embed(["How much is Fiber 1000?"])[0]
     best = snapshot.search(str(BOT), query, top_k=1, embedder=embedder)
-    assert "Fiber 1000;" in best[0].text
+    assert best[0].text.startswith("Fiber 1000 ")
     assert len(snapshot) > 0
     assert len(bot_snapshot(path, "bot-without-documents")) == 0
 
