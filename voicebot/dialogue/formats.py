@@ -16,41 +16,15 @@ from typing import Final
 
 from voicebot.dialogue.spoken_numbers import clock_words, money, number_words, phone_digits
 from voicebot.scenario.formats import DATE_FORMATS, FORMATS, TIME_FORMATS
+from voicebot.scenario.words import EN_DAYS as _EN_DAYS
+from voicebot.scenario.words import EN_MONTHS as _EN_MONTHS
+from voicebot.scenario.words import RU_DAYS as _RU_DAYS
+from voicebot.scenario.words import RU_MONTHS as _RU_MONTHS
 
 __all__ = ["FORMATS", "format_value"]
 
 
-_EN_DAYS: Final = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-_RU_DAYS: Final = ("понедельник", "вторник", "среда", "четверг", "пятница", "суббота", "воскресенье")
 _RU_DAYS_ACC: Final = ("понедельник", "вторник", "среду", "четверг", "пятницу", "субботу", "воскресенье")
-_EN_MONTHS: Final = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
-_RU_MONTHS: Final = (
-    "января",
-    "февраля",
-    "марта",
-    "апреля",
-    "мая",
-    "июня",
-    "июля",
-    "августа",
-    "сентября",
-    "октября",
-    "ноября",
-    "декабря",
-)
 
 
 def _day_month(day: date, lang: str, region: str) -> str:

@@ -14,6 +14,11 @@ from typing import Annotated, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from voicebot.scenario.words import EN_DAYS as _EN_DAYS
+from voicebot.scenario.words import EN_MONTHS as _EN_MONTHS
+from voicebot.scenario.words import RU_DAYS as _RU_DAYS
+from voicebot.scenario.words import RU_MONTHS as _RU_MONTHS
+
 __all__ = ["WEEKDAYS", "Calendar", "Refusal", "check_date", "check_time", "spoken_refusal"]
 
 WEEKDAYS: Final = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -195,8 +200,6 @@ def add_days(value: object, days: int) -> str | None:
 
 # --------------------------------------------------------------------------- speech
 
-_EN_DAYS: Final = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-_RU_DAYS: Final = ("понедельник", "вторник", "среда", "четверг", "пятница", "суббота", "воскресенье")
 _RU_DAYS_PLURAL: Final = (
     "понедельникам",
     "вторникам",
@@ -205,34 +208,6 @@ _RU_DAYS_PLURAL: Final = (
     "пятницам",
     "субботам",
     "воскресеньям",
-)
-_EN_MONTHS: Final = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
-_RU_MONTHS: Final = (
-    "января",
-    "февраля",
-    "марта",
-    "апреля",
-    "мая",
-    "июня",
-    "июля",
-    "августа",
-    "сентября",
-    "октября",
-    "ноября",
-    "декабря",
 )
 
 

@@ -22,6 +22,10 @@ from voicebot.scenario.model import (
     TimeSlot,
     YesNoSlot,
 )
+from voicebot.scenario.words import EN_DAYS as _EN_DAYS
+from voicebot.scenario.words import EN_MONTHS as _EN_MONTHS
+from voicebot.scenario.words import RU_DAYS as _RU_DAYS
+from voicebot.scenario.words import RU_MONTHS as _RU_MONTHS
 
 __all__ = ["REASONS", "from_json", "speak", "to_json", "validate"]
 
@@ -125,36 +129,6 @@ def validate(slot: Slot, value: object, *, now: datetime) -> str | None:
 
 # --------------------------------------------------------------------------- speaking
 
-_EN_MONTHS = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-]
-_RU_MONTHS = [
-    "января",
-    "февраля",
-    "марта",
-    "апреля",
-    "мая",
-    "июня",
-    "июля",
-    "августа",
-    "сентября",
-    "октября",
-    "ноября",
-    "декабря",
-]
-_EN_DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
-_RU_DAYS = ["понедельник", "вторник", "среда", "четверг", "пятница", "суббота", "воскресенье"]
 _RELATIVE = {
     "en": {-1: "yesterday", 0: "today", 1: "tomorrow", 2: "the day after tomorrow"},
     "ru": {-1: "вчера", 0: "сегодня", 1: "завтра", 2: "послезавтра"},
