@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -43,3 +44,24 @@ class Convo:
     @property
     def language(self) -> str:
         return "ru" if self.scenario == "salon" else "en"
+
+
+def builder(
+    scenario: str, *, outcome: str | None, slots: Mapping[str, Any], min_turns: int
+) -> Callable[..., Convo]:
+    """A conversation maker for one scenario, with that scenario's usual outcome, slots and length."""
+
+    def make(
+        name: str,
+        kind: str,
+        *turns: Turn,
+        outcome: str | None = outcome,
+        slots: Mapping[str, Any] | None = None,
+        min_turns: int = min_turns,
+        known_miss: str | None = None,
+    ) -> Convo:
+        given = slots if slots is not None else default_slots
+        return Convo(name, scenario, kind, tuple(turns), outcome, dict(given), min_turns, known_miss)
+
+    default_slots = slots
+    return make

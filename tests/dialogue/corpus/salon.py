@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .model import HANGUP, SILENCE, Convo, Turn, noise, say
+from .model import HANGUP, SILENCE, builder, noise, say
 
 _BOOK = say("Хочу записаться")
 _MANI = say("на маникюр", "service")
@@ -19,25 +19,7 @@ _BOOKED = {
 }
 
 
-def _c(
-    name: str,
-    kind: str,
-    *turns: Turn,
-    outcome: str | None = "booking",
-    slots: dict[str, str] | None = None,
-    min_turns: int = 6,
-    known_miss: str | None = None,
-) -> Convo:
-    return Convo(
-        name,
-        "salon",
-        kind,
-        tuple(turns),
-        outcome,
-        dict(_BOOKED if slots is None else slots),
-        min_turns,
-        known_miss,
-    )
+_c = builder("salon", outcome="booking", slots=_BOOKED, min_turns=6)
 
 
 SALON = [

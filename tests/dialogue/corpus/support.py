@@ -2,20 +2,12 @@
 
 from __future__ import annotations
 
-from .model import HANGUP, SILENCE, Convo, Turn, noise, say
+from .model import HANGUP, SILENCE, builder, noise, say
 
 _BYE = say("no, that's all")
 
 
-def _c(
-    name: str,
-    kind: str,
-    *turns: Turn,
-    outcome: str | None = "support",
-    min_turns: int = 2,
-    known_miss: str | None = None,
-) -> Convo:
-    return Convo(name, "support", kind, tuple(turns), outcome, {}, min_turns, known_miss)
+_c = builder("support", outcome="support", slots={}, min_turns=2)
 
 
 SUPPORT = [
