@@ -9,11 +9,25 @@ unknown slot...) are checked by :mod:`voicebot.scenario.checks`, not here.
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from voicebot.scenario.calendar import Calendar
+from voicebot.scenario.modelbase import Examples, Language, Name, Text
+from voicebot.scenario.modelbase import FrozenModel as _Model
+from voicebot.scenario.slots import (
+    DateSlot,
+    DateTimeSlot,
+    EmailSlot,
+    EnumSlot,
+    NumberSlot,
+    PhoneSlot,
+    Slot,
+    TextSlot,
+    TimeSlot,
+    YesNoSlot,
+)
 
 __all__ = [
     "BUILTIN_INTENTS",
@@ -46,17 +60,6 @@ __all__ = [
     "YesNoSlot",
 ]
 
-Language = Literal["en", "ru"]
-"""Languages the offline NLU understands and templates may be written in."""
-
-Text = str | dict[Language, str]
-"""A spoken template: one string, or one string per language (``{en: ..., ru: ...}``)."""
-
-Examples = list[str] | dict[Language, list[str]]
-
-NAME_PATTERN = r"^[a-z][a-z0-9_]*$"
-Name = Annotated[str, Field(pattern=NAME_PATTERN, max_length=64)]
-
 BUILTIN_INTENTS = ("yes", "no", "repeat", "help", "human", "cancel")
 """Intents every scenario knows with default examples in every language; a scenario may add examples."""
 
@@ -64,22 +67,6 @@ EVENTS = ("no_input", "retries_exhausted", "no_answer", "utterance")
 """Events a transition may fire on (``event: ...``)."""
 
 SLOT_TYPES = ("text", "enum", "number", "date", "time", "datetime", "phone", "email", "yes_no")
-
-HHMM = Annotated[str, Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")]
-
-
-def _calendar_flag() -> Any:
-    """The ``calendar: true`` flag of date, time and datetime slots (one definition, three slot types)."""
-    return Field(
-        default=False,
-        description="Check the value against the bot's business calendar (opening hours, closures, grid).",
-        examples=[True],
-    )
-
-
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
-
 
 # --------------------------------------------------------------------------- bot metadata
 
@@ -169,111 +156,6 @@ class ScenarioSettings(_Model):
     goodbye_message: Text | None = Field(
         default=None, description="Said before hanging up after too much silence; built-in default if unset."
     )
-
-
-# --------------------------------------------------------------------------- slots
-
-
-class _SlotBase(_Model):
-    prompt: Text | None = Field(default=None, description="Asked when the slot is missing.")
-    reprompt: Text | None = Field(default=None, description="Asked again when the answer was not understood.")
-    invalid: Text | None = Field(
-        default=None, description="Said when a value fails validation ({value} available)."
-    )
-    confirm: bool = Field(
-        default=False, description="Read the value back and wait for yes/no before keeping it."
-    )
-    default_from: Literal["caller_number", "dialed_number"] | None = Field(
-        default=None, description="Pre-fill from the call (e.g. the caller's number)."
-    )
-    required: bool = True
-
-
-class TextSlot(_SlotBase):
-    type: Literal["text"]
-    min_length: int = Field(default=1, ge=0)
-    max_length: int = Field(default=200, ge=1)
-    pattern: str | None = Field(default=None, description="Regular expression the whole value must match.")
-
-    @field_validator("pattern")
-    @classmethod
-    def _compiles(cls, value: str | None) -> str | None:
-        if value is not None:
-            try:
-                re.compile(value)
-            except re.error as exc:
-                raise ValueError(f"invalid regular expression: {exc}") from None
-        return value
-
-
-class EnumSlot(_SlotBase):
-    type: Literal["enum"]
-    values: dict[str, list[str]] | list[str] = Field(
-        description="Allowed values; a mapping gives each canonical value its synonyms."
-    )
-
-    @field_validator("values")
-    @classmethod
-    def _not_empty(cls, value: dict[str, list[str]] | list[str]) -> dict[str, list[str]] | list[str]:
-        if not value:
-            raise ValueError("an enum slot needs at least one value")
-        return value
-
-    def synonyms(self) -> dict[str, list[str]]:
-        """Canonical value -> phrases that mean it (the canonical value itself included)."""
-        if isinstance(self.values, list):
-            return {v: [v] for v in self.values}
-        return {k: [k, *v] for k, v in self.values.items()}
-
-
-class NumberSlot(_SlotBase):
-    type: Literal["number"]
-    min: float | None = None
-    max: float | None = None
-    integer: bool = False
-
-
-class DateSlot(_SlotBase):
-    type: Literal["date"]
-    not_in_past: bool = False
-    not_in_future: bool = False
-    max_days_ahead: int | None = Field(default=None, ge=0)
-    calendar: bool = _calendar_flag()
-
-
-class TimeSlot(_SlotBase):
-    type: Literal["time"]
-    earliest: HHMM | None = None
-    latest: HHMM | None = None
-    calendar: bool = _calendar_flag()
-
-
-class DateTimeSlot(_SlotBase):
-    type: Literal["datetime"]
-    not_in_past: bool = False
-    max_days_ahead: int | None = Field(default=None, ge=0)
-    earliest: HHMM | None = None
-    latest: HHMM | None = None
-    calendar: bool = _calendar_flag()
-
-
-class PhoneSlot(_SlotBase):
-    type: Literal["phone"]
-    region: str | None = Field(default=None, pattern=r"^[A-Z]{2}$", description="Overrides bot.region.")
-
-
-class EmailSlot(_SlotBase):
-    type: Literal["email"]
-
-
-class YesNoSlot(_SlotBase):
-    type: Literal["yes_no"]
-
-
-Slot = Annotated[
-    TextSlot | EnumSlot | NumberSlot | DateSlot | TimeSlot | DateTimeSlot | PhoneSlot | EmailSlot | YesNoSlot,
-    Field(discriminator="type"),
-]
 
 
 # --------------------------------------------------------------------------- intents

@@ -20,7 +20,8 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from voicebot.errors import Problem
-from voicebot.scenario.model import NAME_PATTERN, SLOT_TYPES, Scenario
+from voicebot.scenario.model import SLOT_TYPES, Scenario
+from voicebot.scenario.modelbase import NAME_PATTERN
 from voicebot.scenario.yamlsource import KeyPath, Pos, Positions
 
 __all__ = ["dotted", "got", "located_path", "problems_from_validation", "where"]
