@@ -171,10 +171,6 @@ SALON = [
         _YES,
         slots={**_BOOKED, "client_name": "Мария"},
         min_turns=7,
-        known_miss=(
-            "a name correction at the read-back is not taken; it goes to «что исправить»"
-            " and then «да» is not understood"
-        ),
     ),
     _c(
         "повторите на вопросе о дне",
@@ -304,5 +300,40 @@ SALON = [
         say("часа в два дня", "time"),
         _NAME,
         _YES,
+    ),
+    _c(
+        "исправление телефона на подтверждении",
+        "correction",
+        _BOOK,
+        _MANI,
+        _DAY,
+        _TIME,
+        _NAME,
+        say("нет, телефон другой: 8 900 765 43 21", "client_phone"),
+        _YES,
+        slots={**_BOOKED, "client_phone": "+79007654321"},
+        min_turns=7,
+    ),
+    _c(
+        "день и время с «где-то» между ними",
+        "several slots",
+        _BOOK,
+        _MANI,
+        say("в пятницу где-то в три часа дня", "date", "time"),
+        _NAME,
+        _YES,
+        slots={**_BOOKED, "date": "2026-11-27", "time": "15:00:00"},
+        min_turns=5,
+    ),
+    _c(
+        "время исправлено внутри фразы, «то есть»",
+        "correction",
+        _BOOK,
+        _MANI,
+        _DAY,
+        say("в 14:00, то есть в 15:00", "time"),
+        _NAME,
+        _YES,
+        slots={**_BOOKED, "time": "15:00:00"},
     ),
 ]

@@ -169,7 +169,56 @@ def replace_number_words(text: str, lang: Language) -> list[tuple[int, int, str]
         suffix = ("th" if lang == "en" else "-го") if ordinal else ""
         out.append((tokens[i][0], tokens[j - 1][1], f"{value}{suffix}"))
         i = j
-    return out
+    return _compounds(text, out, lang) if len(out) > 0 else out
+
+
+# "nineteen eighty-five", "nineteen oh five": a year. "twenty twenty-four" too, but only where the
+# sentence speaks of a date (a month or "born"), since "twenty twenty" may also be a time.
+_OH = re.compile(r"[\s-]+(?:oh|o)[\s-]+")
+_DATE_CONTEXT = re.compile(rf"\b(?:{'|'.join(sorted(_EN_MONTHS))}|born|birthday|year)\b")
+# "twelve point five" -> 12.5; "twelve and a half" -> 12.5; "двенадцать запятая пять", "два с половиной".
+_POINT = {"en": re.compile(r"[\s-]+point[\s-]+"), "ru": re.compile(r"\s+(?:запятая|целых)\s+")}
+_HALF = {"en": re.compile(r"\s+and\s+a\s+half\b"), "ru": re.compile(r"\s+с\s+половиной(?!\w)")}
+
+
+def _compounds(text: str, out: list[tuple[int, int, str]], lang: Language) -> list[tuple[int, int, str]]:
+    merged: list[tuple[int, int, str]] = []
+    k = 0
+    dated = lang == "en" and _DATE_CONTEXT.search(text) is not None
+    while k < len(out):
+        start, end, value = out[k]
+        nxt = out[k + 1] if k + 1 < len(out) else None
+        if nxt is not None and value.isdigit():
+            between = text[end : nxt[0]]
+            digits = nxt[2].removesuffix("th")
+            first = text[start:end]
+            if lang == "en" and digits.isdigit() and _is_year_pair(first, between, int(digits), dated):
+                year = int(value) * 100 + int(digits)
+                merged.append((start, nxt[1], f"{year}{'th' if nxt[2].endswith('th') else ''}"))
+                k += 2
+                continue
+            if _POINT[lang].fullmatch(between) and nxt[2].isdigit():
+                merged.append((start, nxt[1], f"{value}.{nxt[2]}"))
+                k += 2
+                continue
+        half = _HALF[lang].match(text, end) if value.isdigit() else None
+        if half is not None:
+            merged.append((start, half.end(), f"{value}.5"))
+        else:
+            merged.append((start, end, value))
+        k += 1
+    return merged
+
+
+def _is_year_pair(first: str, between: str, second: int, dated: bool) -> bool:
+    oh = _OH.fullmatch(between) is not None
+    if not oh and not _GAP.fullmatch(between):
+        return False
+    if oh:
+        return first in {"nineteen", "twenty", "eighteen"} and 1 <= second <= 9
+    if first in {"nineteen", "eighteen"}:
+        return 10 <= second <= 99
+    return first == "twenty" and dated and 10 <= second <= 39
 
 
 def _parse_one(
