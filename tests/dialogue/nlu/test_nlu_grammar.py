@@ -186,3 +186,39 @@ def test_a_name_corrected_in_words(lang: str, text: str, name: str) -> None:
 def test_words_about_a_name_are_not_a_name() -> None:
     assert "name" not in _extract("ru", "имя не то", None)
     assert "name" not in _extract("en", "the name is wrong", None)
+
+
+PHONE = """
+version: 1
+bot: {id: p, name: P, language: en, greeting: "Hi."}
+slots:
+  phone: {type: phone, prompt: "Phone?", region: GB}
+  guests: {type: number, prompt: "How many?"}
+start: ask
+states:
+  ask:
+    collect: [phone, guests]
+    transitions:
+      - {fallback: true, to: done}
+  done: {say: "Bye.", end: true, outcome: done}
+"""
+PHONE_COMPILED = compile_scenario(load_text(PHONE, "p.yaml").scenario)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "oh seven seven oh oh, nine double oh four five six",
+        "no, sorry, the phone number is wrong, it should be 07700 900456",
+        "it's oh seven seven double oh nine oh oh four five six",
+    ],
+)
+def test_a_phone_read_out_digit_by_digit(text: str) -> None:
+    found = PHONE_COMPILED.extractor.extract(text, candidates=("phone",), asked="phone", now=NOW)
+    assert found["phone"].value == "+447700900456"
+
+
+def test_oh_is_a_zero_only_inside_a_run_of_digits() -> None:
+    extractor = PHONE_COMPILED.extractor
+    found = extractor.extract("oh, two please", candidates=("guests",), asked="guests", now=NOW)
+    assert found["guests"].value == 2

@@ -169,7 +169,48 @@ def replace_number_words(text: str, lang: Language) -> list[tuple[int, int, str]
         suffix = ("th" if lang == "en" else "-го") if ordinal else ""
         out.append((tokens[i][0], tokens[j - 1][1], f"{value}{suffix}"))
         i = j
+    if lang == "en" and out:
+        out = _spoken_digits(text, tokens, out, table)
     return _compounds(text, out, lang) if len(out) > 0 else out
+
+
+_RUN_GAP = re.compile(r"[\s,.-]*")
+_REPEAT = {"double": 2, "triple": 3}
+
+
+def _spoken_digits(
+    text: str, tokens: list[tuple[int, int, str]], out: list[tuple[int, int, str]], table: dict[str, _Entry]
+) -> list[tuple[int, int, str]]:
+    """Digits read out one by one, as for a phone number: "oh seven seven oh oh, nine double oh four".
+
+    Only inside a run of at least four spoken digits is "oh" a zero and "double"/"triple" a repeat, so
+    "oh, two please" stays a two.
+    """
+    spoken = {"oh", "o", *_REPEAT}
+    runs: list[list[int]] = []
+    for k, (start, _end, word) in enumerate(tokens):
+        if word not in table and word not in spoken:
+            continue
+        if runs and runs[-1][-1] == k - 1 and _RUN_GAP.fullmatch(text, tokens[k - 1][1], start):
+            runs[-1].append(k)
+        else:
+            runs.append([k])
+    by_start = {s: (s, e, r) for s, e, r in out}
+    for run in runs:
+        if sum(tokens[k][2] not in _REPEAT for k in run) < 4 or not any(tokens[k][2] in spoken for k in run):
+            continue
+        for k in run:
+            s, e, word = tokens[k]
+            if word in ("oh", "o"):
+                by_start[s] = (s, e, "0")
+        for k in run:
+            s, _e, word = tokens[k]
+            times = _REPEAT.get(word)
+            nxt = by_start.get(tokens[k + 1][0]) if times and k + 1 < len(tokens) and k + 1 in run else None
+            if nxt is not None and len(nxt[2]) == 1:
+                del by_start[nxt[0]]
+                by_start[s] = (s, nxt[1], nxt[2] * times)
+    return sorted(by_start.values())
 
 
 # "nineteen eighty-five", "nineteen oh five": a year. "twenty twenty-four" too, but only where the
