@@ -207,7 +207,7 @@ def _spoken_digits(
             s, _e, word = tokens[k]
             times = _REPEAT.get(word)
             nxt = by_start.get(tokens[k + 1][0]) if times and k + 1 < len(tokens) and k + 1 in run else None
-            if nxt is not None and len(nxt[2]) == 1:
+            if times is not None and nxt is not None and len(nxt[2]) == 1:
                 del by_start[nxt[0]]
                 by_start[s] = (s, nxt[1], nxt[2] * times)
     return sorted(by_start.values())
