@@ -300,4 +300,17 @@ CLINIC = [
         _YES,
         slots={**_BOOKED, "appointment": "2026-11-27T14:00:00-05:00"},
     ),
+    _c(
+        "yes with a new time at the read-back",
+        "correction",
+        _BOOK,
+        _NAME,
+        _DOB,
+        _REASON,
+        _WHEN,
+        say("yes, but make it 11 am", "appointment"),
+        _YES,
+        slots={**_BOOKED, "appointment": "2026-11-24T11:00:00-05:00"},
+        min_turns=7,
+    ),
 ]

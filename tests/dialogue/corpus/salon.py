@@ -336,4 +336,17 @@ SALON = [
         _YES,
         slots={**_BOOKED, "time": "15:00:00"},
     ),
+    _c(
+        "«да» с новым временем на подтверждении",
+        "correction",
+        _BOOK,
+        _MANI,
+        _DAY,
+        _TIME,
+        _NAME,
+        say("да, только лучше в 15:00", "time"),
+        _YES,
+        slots={**_BOOKED, "time": "15:00:00"},
+        min_turns=7,
+    ),
 ]
