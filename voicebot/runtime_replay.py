@@ -32,8 +32,10 @@ from voicebot.scenario import LoadedScenario
 from voicebot.settings import Settings
 
 __all__ = [
+    "GatedDeploy",
     "ReplayOptions",
     "default_expectations",
+    "deploy_with_replay",
     "export_call",
     "parse_since",
     "replay_bot",
@@ -165,3 +167,54 @@ async def export_call(settings: Settings, call_id: uuid.UUID, scenario_path: Pat
         compiled_for(loaded),
         scenario=scenario_path.name if scenario_path is not None else None,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class GatedDeploy:
+    report: ReplayReport | None
+    """None: the bot is new (nothing recorded to replay)."""
+    deployed: Any  # voicebot.storage.DeployResult, or None when refused
+    refused: bool
+
+
+async def deploy_with_replay(
+    pool: Any,
+    company_id: uuid.UUID,
+    phone: str,
+    loaded: LoadedScenario,
+    *,
+    since: dt.datetime,
+    warn_only: bool,
+    settings: Settings,
+    scenario_path: Path | None = None,
+    expectations: Expectations | None = None,
+    activate: bool = True,
+) -> GatedDeploy:
+    """Replay the bot's calls since ``since`` against ``loaded``; deploy unless it shows regressions
+    (``warn_only``: deploy anyway). The result is kept with the new version (``forced`` if it had
+    regressions). A refused deploy writes nothing."""
+    from voicebot.storage import Bots
+    from voicebot.storage.repositories.recordings import ReplayResults
+
+    slug = loaded.scenario.bot.id
+    bot_id = await pool.fetchval("SELECT id FROM bots WHERE company_id = $1 AND slug = $2", company_id, slug)
+    report = None
+    if bot_id is not None:
+        options = ReplayOptions(since=since, expectations=expectations)
+        report = await replay_loaded(
+            pool, bot_id, loaded, options, settings=settings, scenario_path=scenario_path
+        )
+        if report.regressions and not warn_only:
+            return GatedDeploy(report, None, True)
+    result = await Bots(pool).deploy(company_id, phone, loaded, activate=activate)
+    if report is not None:
+        report.version = result.version
+        await ReplayResults(pool).save(
+            bot_id=result.bot_id,
+            version_id=result.version_id,
+            since=since,
+            counts=report.counts(),
+            forced=bool(report.regressions),
+            report=report.to_json(),
+        )
+    return GatedDeploy(report, result, False)

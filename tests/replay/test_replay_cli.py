@@ -180,3 +180,40 @@ def test_an_exported_call_is_a_green_scenario_test_without_the_callers_details(
         assert "1 passed, 0 failed" in out
     finally:
         out_file.unlink(missing_ok=True)
+
+
+async def _kept(url: str) -> list[Any]:
+    pool = await create_pool(url, min_size=1, max_size=1)
+    try:
+        return list(
+            await pool.fetch(
+                """SELECT v.version, r.calls, r.regressed, r.forced FROM scenario_version_replays r
+                   JOIN scenario_versions v ON v.id = r.version_id ORDER BY r.created_at"""
+            )
+        )
+    finally:
+        await pool.close()
+
+
+def test_deploy_with_replay_refuses_regressions_or_warns_and_keeps_the_result(
+    recorded: tuple[dict[str, str | None], list[Any]], tmp_path: Path, database_url: str
+) -> None:
+    env, _ = recorded
+
+    async def company() -> str:
+        pool = await create_pool(database_url, min_size=1, max_size=1)
+        try:
+            return str(await pool.fetchval("SELECT company_id FROM bots WHERE slug = 'salon'"))
+        finally:
+            await pool.close()
+
+    company_id = asyncio.run(company())
+    narrower = _variant(tmp_path, 'latest: "20:00"', 'latest: "13:00"')
+    deploy_args = ["bot", "deploy", str(narrower), "--company", company_id, "--phone", "+74950000001"]
+    code, out, err = run([*deploy_args, "--replay", "7d"], env)
+    assert code == 1 and "deploy refused: 1 replayed calls now fail" in err
+    assert asyncio.run(_kept(database_url)) == []  # refused: no new version, nothing kept
+    code, out, err = run([*deploy_args, "--replay", "7d", "--warn-only"], env)
+    assert code == 0, err
+    assert "warning: deployed although 1 replayed calls now fail" in err and "scenario version 2" in out
+    assert [tuple(r) for r in asyncio.run(_kept(database_url))] == [(2, 3, 1, True)]
