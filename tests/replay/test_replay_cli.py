@@ -80,7 +80,7 @@ def _variant(tmp_path: Path, old: str, new: str) -> Path:
 def test_the_same_version_replays_unchanged_and_writes_nothing(
     recorded: tuple[dict[str, str | None], list[Any]], database_url: str
 ) -> None:
-    env, ids = recorded
+    env, _ = recorded
     before = asyncio.run(_counts(database_url))
     assert before["calls"] == 3 and before["turns"] > 10
 
