@@ -17,15 +17,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import yaml
+from pydantic import ValidationError
+
 from voicebot.errors import ConfigError
-from voicebot.replay import (
-    Expectations,
-    Replayer,
-    ReplayReport,
-    load_expectations,
-    recorded_call,
-    replay_calls,
-)
+from voicebot.replay import Expectations, Replayer, ReplayReport, recorded_call, replay_calls
 from voicebot.replay.recorded import RecordedCall
 from voicebot.runtime import compiled_for, configured_llm, load_offline_bot
 from voicebot.scenario import LoadedScenario
@@ -37,6 +33,7 @@ __all__ = [
     "default_expectations",
     "deploy_with_replay",
     "export_call",
+    "load_expectations",
     "parse_since",
     "replay_bot",
     "replay_loaded",
@@ -57,6 +54,20 @@ def parse_since(text: str, *, now: dt.datetime | None = None) -> dt.datetime:
     except ValueError:
         raise ConfigError(f"--since {text!r}: give a span like 7d, 12h, 30m, 2w or an ISO date") from None
     return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
+def load_expectations(path: Path) -> Expectations:
+    """A declared-expectations file (docs/testing.md, "Replay"); a broken one is a ConfigError."""
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        return Expectations.model_validate(raw)
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: invalid YAML: {getattr(exc, 'problem', exc)}") from None
+    except ValidationError as exc:
+        lines = [f"{path}: {'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()]
+        raise ConfigError("\n".join(lines)) from None
 
 
 def default_expectations(scenario_path: Path) -> Expectations | None:

@@ -99,7 +99,13 @@ def _run(
     export_id: str | None,
     out: Path | None,
 ) -> None:
-    from voicebot.runtime_replay import ReplayOptions, default_expectations, parse_since, replay_bot
+    from voicebot.runtime_replay import (
+        ReplayOptions,
+        default_expectations,
+        load_expectations,
+        parse_since,
+        replay_bot,
+    )
     from voicebot.scenario.loader import load_file
 
     settings = Settings.from_env()
@@ -118,8 +124,6 @@ def _run(
     if since and calls:
         raise click.UsageError("give --since or --calls, not both")
     loaded = load_file(scenario)
-    from voicebot.replay import load_expectations
-
     expectations = load_expectations(expect_path) if expect_path else default_expectations(scenario)
     options = ReplayOptions(
         since=parse_since(since or "7d") if not calls else None,

@@ -8,7 +8,7 @@
 from voicebot.replay.recorded import CallerInput, RecordedCall, RecordedStep, recorded_call
 from voicebot.replay.report import ReplayReport, replay_calls
 from voicebot.replay.runner import ReplayedCall, Replayer
-from voicebot.replay.verdict import CallVerdict, Expectations, compare, load_expectations, outcome_ranks
+from voicebot.replay.verdict import CallVerdict, Expectations, compare, outcome_ranks
 
 __all__ = [
     "CallVerdict",
@@ -20,7 +20,6 @@ __all__ = [
     "ReplayedCall",
     "Replayer",
     "compare",
-    "load_expectations",
     "outcome_ranks",
     "recorded_call",
     "replay_calls",

@@ -18,18 +18,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from voicebot.dialogue.compiled import CompiledScenario
-from voicebot.errors import ConfigError
 from voicebot.replay.recorded import RecordedCall
 from voicebot.replay.runner import ReplayedCall
 
-__all__ = ["CallVerdict", "Divergence", "Expectations", "compare", "load_expectations", "outcome_ranks"]
+__all__ = ["Better", "CallVerdict", "Divergence", "Expectations", "compare", "outcome_ranks"]
 
 Verdict = Literal["unchanged", "improved", "changed", "regressed", "skipped"]
 FAILURES = ("hangup", "no_input", "error", "dropped")
@@ -54,19 +51,6 @@ class Expectations(_Model):
 
     outcome_order: list[str] | None = Field(default=None, description="Outcomes, best first.")
     better: list[Better] = Field(default_factory=list)
-
-
-def load_expectations(path: Path) -> Expectations:
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        return Expectations.model_validate(raw)
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: invalid YAML: {getattr(exc, 'problem', exc)}") from None
-    except ValidationError as exc:
-        lines = [f"{path}: {'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()]
-        raise ConfigError("\n".join(lines)) from None
 
 
 def outcome_ranks(compiled: CompiledScenario, expectations: Expectations | None = None) -> dict[str, int]:
