@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from voicebot.dialogue import CallContext, Dtmf, Engine, Event, NoInput
+from voicebot.dialogue import Answerer, CallContext, Dtmf, Engine, Event, NoInput, Retriever
 from voicebot.runtime import compiled_for
 from voicebot.scenario import LoadedScenario, load_file
 from voicebot.storage import Bots, Companies, Journal, PostgresSink, Recorder
@@ -42,7 +42,14 @@ async def deploy(pool: Any, scenario: Path = SALON, phone: str = "+74950000001")
 
 
 async def record_calls(
-    pool: Any, bot: Deployed, scripts: Sequence[CallScript], journal: Path, *, caller: str = "+79161234567"
+    pool: Any,
+    bot: Deployed,
+    scripts: Sequence[CallScript],
+    journal: Path,
+    *,
+    caller: str = "+79161234567",
+    retriever: Retriever | None = None,
+    answerer: Answerer | None = None,
 ) -> list[uuid.UUID]:
     """Run each script as a call through TextCall with the recorder on ``pool``; the calls' ids."""
     compiled = compiled_for(bot.loaded)
@@ -63,7 +70,13 @@ async def record_calls(
             )
             context = CallContext(call_id=str(call_id), caller_number=caller, dialed_number="+74950000001")
             async with TextCall(
-                engine, bot_id=compiled.scenario.bot.id, context=context, record=recorder.record, info=info
+                engine,
+                bot_id=compiled.scenario.bot.id,
+                context=context,
+                record=recorder.record,
+                info=info,
+                retriever=retriever,
+                answerer=answerer,
             ) as call:
                 for item in script:
                     if call.ended:

@@ -51,11 +51,19 @@ class Redactor:
         self._names = [re.compile(rf"\b{re.escape(n)}\b", re.IGNORECASE) for n in reversed(words)]
 
     def text(self, line: str) -> str:
-        line = _EMAIL.sub(PLACEHOLDER_EMAIL, line)
-        line = _CARD.sub(PLACEHOLDER_CARD, line)
-        line = _PHONE.sub(self.phone, line)
+        # Markers first, placeholders last: a placeholder is never taken for PII itself.
+        line = _EMAIL.sub("\x00e", line)
+        line = _CARD.sub("\x00c", line)
+        line = _PHONE.sub("\x00p", line)
         for pattern in self._names:
-            line = pattern.sub(self.name, line)
+            line = pattern.sub("\x00n", line)
+        for marker, value in (
+            ("e", PLACEHOLDER_EMAIL),
+            ("c", PLACEHOLDER_CARD),
+            ("p", self.phone),
+            ("n", self.name),
+        ):
+            line = line.replace("\x00" + marker, value)
         return line
 
     def digits(self, keys: str) -> str:
