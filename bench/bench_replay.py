@@ -205,11 +205,12 @@ async def run(url: str, journal: Path, calls: int, unique: int) -> None:
     rep = statistics.median(replay_us)
     rounds = len(batch) // len(recorded)
     print(
-        f"baseline, engine alone: {base_turns} turns, median {base:.0f} us a turn over {len(base_us)} chunks"
+        f"baseline, engine alone: {base_turns} turns, median {base:.0f} us CPU a turn ({len(base_us)} chunks)"
     )
     print(
         f"replay: {counts['calls']} calls ({rounds} rounds of {len(recorded)}), {replay_turns} turns in "
-        f"{replay_s:.1f} s; median {rep:.0f} us a turn ({rep / base:.2f}x the engine alone), "
+        f"{replay_s:.1f} s wall, {replay_cpu:.1f} s CPU; median {rep:.0f} us CPU a turn "
+        f"({rep / base:.2f}x the engine alone), "
         f"{1000 * replay_s / counts['calls']:.2f} ms a call"
     )
     print(f"verdicts: {counts}")
