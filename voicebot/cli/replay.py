@@ -28,7 +28,7 @@ def _ids(text: str) -> list[uuid.UUID]:
 @click.command()
 @click.option("--bot", "bot_ref", help="The bot: its id, or its scenario's bot.id.")
 @click.option("--scenario", type=click.Path(path_type=Path), help="The new scenario version (YAML).")
-@click.option("--since", help="Replay the calls of this span (7d, 12h, 30m, 2w; default 7d) or since an ISO date.")
+@click.option("--since", help="Replay the calls of this span (7d, 12h, 30m, 2w; default 7d) or since a date.")
 @click.option("--calls", "calls", help="Replay these calls (ids separated by commas).")
 @click.option(
     "--expect",
