@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
@@ -22,6 +23,7 @@ from voicebot.api.services import ApiLimits, ApiServices, KnowledgeOps
 from voicebot.knowledge import Embedder, KnowledgeService, QdrantStore, embedder_from_settings, open_store
 from voicebot.knowledge.registry import DocRegistry
 from voicebot.outcomes.urlguard import HostPolicy
+from voicebot.scenario import LoadedScenario
 from voicebot.settings import Settings
 from voicebot.storage import Bots, Companies, Database, KnowledgeDocs
 from voicebot.storage.readiness import readiness
@@ -99,8 +101,73 @@ def api_services_on(
         limits=limits or ApiLimits(),
         webhook_secret_grace=webhook_secret_grace,
         webhook_policy=HostPolicy.from_env() if webhook_policy is None else webhook_policy,
+        replay=ApiReplay(pool, settings),
     )
     return services, knowledge
+
+
+class ApiReplay:
+    """The API's replay operations over :mod:`voicebot.runtime_replay` (reads calls, keeps results)."""
+
+    def __init__(self, pool: Any, settings: Settings) -> None:
+        self._pool = pool
+        self._settings = settings
+
+    async def replay(
+        self, company_id: uuid.UUID, bot_id: uuid.UUID, scenario: LoadedScenario, *, since: dt.datetime
+    ) -> dict[str, Any]:
+        from voicebot.runtime_replay import ReplayOptions, replay_loaded
+
+        report = await replay_loaded(
+            self._pool,
+            bot_id,
+            scenario,
+            ReplayOptions(since=since),
+            settings=self._settings,
+        )
+        return report.to_json()
+
+    async def deploy(
+        self,
+        company_id: uuid.UUID,
+        phone: str,
+        scenario: LoadedScenario,
+        *,
+        since: dt.datetime,
+        warn_only: bool,
+    ) -> tuple[dict[str, Any] | None, object | None]:
+        from voicebot.runtime_replay import deploy_with_replay
+
+        gated = await deploy_with_replay(
+            self._pool,
+            company_id,
+            phone,
+            scenario,
+            since=since,
+            warn_only=warn_only,
+            settings=self._settings,
+            activate=False,
+        )
+        return (gated.report.to_json() if gated.report else None), gated.deployed
+
+    async def kept(self, bot_id: uuid.UUID) -> list[dict[str, Any]]:
+        from voicebot.storage.repositories.recordings import ReplayResults
+
+        rows = await ReplayResults(self._pool).for_bot(bot_id)
+        return [
+            {
+                "version": r.version,
+                "calls": r.calls,
+                "unchanged": r.unchanged,
+                "improved": r.improved,
+                "changed": r.changed,
+                "regressed": r.regressed,
+                "skipped": r.skipped,
+                "forced": r.forced,
+                "created_at": r.created_at.isoformat(),
+            }
+            for r in rows
+        ]
 
 
 async def build_api_services(settings: Settings) -> tuple[ApiServices, CloseFn]:

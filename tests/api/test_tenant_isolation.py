@@ -18,6 +18,7 @@ from voicebot.api.health import PUBLIC_PATHS
 BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/v1/bots"): {"json": {"scenario": scenario("other"), "phone_number": "+14155550177"}},
     ("PUT", "/v1/bots/{bot_id}/scenario"): {"json": {"scenario": scenario()}},
+    ("POST", "/v1/bots/{bot_id}/replay"): {"json": {"scenario": scenario()}},
     ("PUT", "/v1/bots/{bot_id}/phone"): {"json": {"phone_number": "+14155550188"}},
     ("POST", "/v1/bots/{bot_id}/knowledge"): {"files": {"file": ("notes.md", b"# Notes\n\nOpen 9 to 5.\n")}},
     ("PUT", "/v1/webhook"): {"json": {"url": "https://b.example.com/hooks"}},

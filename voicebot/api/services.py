@@ -12,10 +12,11 @@ from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from voicebot.errors import ConfigError
 from voicebot.outcomes.urlguard import HostPolicy
+from voicebot.scenario import LoadedScenario
 from voicebot.storage.repositories.analytics import Analytics
 from voicebot.storage.repositories.bots import Bots
 from voicebot.storage.repositories.call_history import CallHistory
@@ -24,7 +25,7 @@ from voicebot.storage.repositories.company_bots import CompanyBots
 from voicebot.storage.repositories.company_webhooks import CompanyWebhooks
 from voicebot.storage.repositories.knowledge_docs import KnowledgeDocs
 
-__all__ = ["ApiLimits", "ApiServices", "KnowledgeAccess", "KnowledgeOps"]
+__all__ = ["ApiLimits", "ApiServices", "KnowledgeAccess", "KnowledgeOps", "ReplayOps"]
 
 
 class KnowledgeOps(Protocol):
@@ -46,6 +47,28 @@ class KnowledgeAccess(Protocol):
     def embedder_name(self) -> str: ...
 
     def open(self) -> AbstractAsyncContextManager[KnowledgeOps]: ...
+
+
+class ReplayOps(Protocol):
+    """Replaying a bot's recorded calls on a scenario (voicebot.runtime_replay): /v1/bots/{id}/replay."""
+
+    async def replay(
+        self, company_id: uuid.UUID, bot_id: uuid.UUID, scenario: LoadedScenario, *, since: dt.datetime
+    ) -> dict[str, Any]: ...
+
+    async def deploy(
+        self,
+        company_id: uuid.UUID,
+        phone: str,
+        scenario: LoadedScenario,
+        *,
+        since: dt.datetime,
+        warn_only: bool,
+    ) -> tuple[dict[str, Any] | None, object | None]:
+        """(the replay report or None for a new bot, the DeployResult or None when refused)."""
+        ...
+
+    async def kept(self, bot_id: uuid.UUID) -> list[dict[str, Any]]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,3 +100,5 @@ class ApiServices:
     webhook_secret_grace: dt.timedelta = dt.timedelta(hours=24)
     webhook_policy: HostPolicy = field(default_factory=HostPolicy)
     """Which webhook URLs may be saved: the delivery guard's rules (VOICEBOT_WEBHOOK_ALLOW_HOSTS)."""
+    replay: ReplayOps | None = None
+    """Replaying recorded calls on a new scenario (``/v1/bots/{id}/replay``); None: not offered."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -27,13 +28,22 @@ def bot() -> None:
 @click.argument("scenario", type=click.Path(path_type=Path))
 @click.option("--company", "company_id", required=True, help="Company id (from `voicebot company create`).")
 @click.option("--phone", required=True, help="The number callers dial, in E.164 form: +14155550100.")
-def deploy(scenario: Path, company_id: str, phone: str) -> None:
-    """Validate SCENARIO and create or update the company's bot on PHONE; print the bot id."""
+@click.option("--replay", "replay_since", help="First replay the bot's calls of this span (7d) on SCENARIO.")
+@click.option("--warn-only", is_flag=True, help="With --replay: deploy even if calls now fail (warn).")
+def deploy(scenario: Path, company_id: str, phone: str, replay_since: str | None, warn_only: bool) -> None:
+    """Validate SCENARIO and create or update the company's bot on PHONE; print the bot id.
+
+    With --replay 7d the bot's recorded calls of the last 7 days are replayed on SCENARIO first
+    (`voicebot replay`): a deploy that would make calls fail is refused (exit 1) unless --warn-only;
+    the replay's result is kept with the new version."""
     from voicebot.scenario.loader import load_file
 
     number = normalize_phone(phone)
     company = parse_company_id(company_id)
     loaded = load_file(scenario)
+    if replay_since is not None:
+        _gated_deploy(scenario, company, number, loaded, replay_since, warn_only)
+        return
 
     async def run() -> None:
         async with await Database.open(Settings.from_env(), min_size=1, max_size=1) as db:
@@ -43,6 +53,47 @@ def deploy(scenario: Path, company_id: str, phone: str) -> None:
         click.echo(f"bot {result.bot_id} {what}: {loaded.scenario.bot.id} on {number}, scenario {version}")
 
     asyncio.run(run())
+
+
+def _gated_deploy(
+    scenario: Path, company: Any, number: str, loaded: Any, replay_since: str, warn_only: bool
+) -> None:
+    from voicebot.runtime_replay import default_expectations, deploy_with_replay, parse_since
+
+    settings = Settings.from_env()
+    since = parse_since(replay_since)
+
+    async def run() -> Any:
+        async with await Database.open(settings, min_size=1, max_size=2) as db:
+            return await deploy_with_replay(
+                db.pool,
+                company,
+                number,
+                loaded,
+                since=since,
+                warn_only=warn_only,
+                settings=settings,
+                scenario_path=scenario,
+                expectations=default_expectations(scenario),
+            )
+
+    gated = asyncio.run(run())
+    if gated.report is not None:
+        click.echo(gated.report.text())
+    else:
+        click.echo("a new bot: no recorded calls to replay")
+    if gated.refused:
+        click.echo(
+            f"deploy refused: {gated.report.regressions} replayed calls now fail (--warn-only deploys)",
+            err=True,
+        )
+        raise SystemExit(1)
+    if gated.report is not None and gated.report.regressions:
+        click.echo(f"warning: deployed although {gated.report.regressions} replayed calls now fail", err=True)
+    result = gated.deployed
+    what = "created" if result.created else "updated"
+    version = f"version {result.version}" + ("" if result.changed else " (unchanged)")
+    click.echo(f"bot {result.bot_id} {what}: {loaded.scenario.bot.id} on {number}, scenario {version}")
 
 
 @bot.command("list")

@@ -32,6 +32,12 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "call": ("voicebot.cli.call", "call", "Place an outbound call that runs a bot's scenario."),
     "knowledge": ("voicebot.cli.knowledge", "knowledge", "A bot's documents: add, list, remove, search."),
     "api": ("voicebot.cli.api", "api", "Serve the company admin HTTP API."),
+    "replay": (
+        "voicebot.cli.replay",
+        "replay",
+        "Replay recorded calls against a new scenario; export a test.",
+    ),
+    "simulate": ("voicebot.cli.simulate", "simulate", "Run simulated callers (personas) against a scenario."),
 }
 
 

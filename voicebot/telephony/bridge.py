@@ -42,7 +42,7 @@ from voicebot.dialogue import (
     Utterance,
 )
 from voicebot.observability import metrics
-from voicebot.telephony.recording import CallInfo, CallLog, RecordFn, end_status
+from voicebot.telephony.recording import CallInfo, CallLog, RecordFn, end_status, replay_facts
 
 __all__ = ["CallAgent", "CallControl", "NullControl"]
 
@@ -223,6 +223,8 @@ class CallAgent(Agent):
                 )
                 if stt is not None:
                     metrics.turn_latency("stt", stt)
+            else:  # DTMF and no-input are caller turns too: a replay feeds them again
+                seq = self.calllog.caller_event(event, state=self.conversation.call.state)
             result = await self.conversation.send(event)
             self._book(result, turn_seq=seq)
             return result, seq
@@ -260,7 +262,7 @@ class CallAgent(Agent):
 
         def done(h: SpeechHandle | None) -> None:
             if says:
-                self._record_bot_turn(h, " ".join(a.text for a in says), state, lat, sources, result.chunks)
+                self._record_bot_turn(h, " ".join(a.text for a in says), state, lat, sources, result)
             self._trim_history()
             if self._failing:
                 return  # the failure path hangs up and ends the call
@@ -284,7 +286,7 @@ class CallAgent(Agent):
         state: str,
         lat: dict[str, float | None],
         sources: Sequence[str],
-        chunks: list[str],
+        result: TurnResult,
     ) -> None:
         message = None
         if handle is not None:
@@ -303,9 +305,7 @@ class CallAgent(Agent):
         for stage in ("tts", "e2e"):
             if (value := latencies.get(stage)) is not None:
                 metrics.turn_latency(stage, value / 1000)
-        meta: dict[str, Any] = {"source": sources}
-        if chunks:
-            meta["chunks"] = chunks
+        meta: dict[str, Any] = {"source": sources, **replay_facts(result)}
         if interrupted and heard != planned:
             meta["planned"] = planned
         self.calllog.turn(

@@ -12,7 +12,16 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from voicebot.dialogue import CallFinished, RecordSlot, RecordTransition, TurnResult
+from voicebot.dialogue import (
+    CallFinished,
+    Dtmf,
+    Event,
+    NoInput,
+    RecordSlot,
+    RecordTransition,
+    Say,
+    TurnResult,
+)
 from voicebot.dialogue.nlu import to_json
 from voicebot.dialogue.state import CallState
 from voicebot.outcomes.finalize import call_status
@@ -27,7 +36,7 @@ from voicebot.storage.records import (
     Turn,
 )
 
-__all__ = ["CallInfo", "CallLog", "RecordFn", "end_status"]
+__all__ = ["CallInfo", "CallLog", "RecordFn", "end_status", "replay_facts"]
 
 RecordFn = Callable[[Record], None]
 """Where records go: ``Recorder.record`` (never blocks, never awaits)."""
@@ -61,6 +70,18 @@ def _json(value: Any) -> Any:
         return to_json(value)
     except (TypeError, ValueError):
         return str(value)
+
+
+def replay_facts(result: TurnResult) -> dict[str, Any]:
+    """The bot turn's metadata beside its sources: ``chunks`` (the knowledge passages used) and what a
+    replay needs to answer this turn's requests as they were answered then: ``answers``, the text of each
+    knowledge or LLM reply in order (``voicebot replay``, docs/testing.md)."""
+    facts: dict[str, Any] = {"chunks": list(result.chunks)} if result.chunks else {}
+    answers = [{"source": a.source, "text": a.text} for a in result.actions if isinstance(a, Say)]
+    answers = [a for a in answers if a["source"] in ("knowledge", "llm")]
+    if answers:
+        facts["answers"] = answers
+    return facts
 
 
 class CallLog:
@@ -114,6 +135,15 @@ class CallLog:
             )
         )
         return seq
+
+    def caller_event(self, event: Event, *, state: str | None) -> int | None:
+        """Record a caller input that is not speech (DTMF, a no-input timeout) as a turn, so a replay can
+        feed it again; returns its seq (None for other events: a hang-up is the call's end record)."""
+        if isinstance(event, Dtmf):
+            return self.turn("caller", event.digits, state=state, metadata={"event": "dtmf"})
+        if isinstance(event, NoInput):
+            return self.turn("system", "", state=state, metadata={"event": "no_input"})
+        return None
 
     def actions(self, result: TurnResult, call: CallState, *, turn_seq: int | None) -> None:
         """Transitions and slots of one engine result, then a checkpoint of the call's state."""
