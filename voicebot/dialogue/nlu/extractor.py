@@ -19,9 +19,11 @@ Contract of :meth:`SlotExtractor.extract`:
   reading still ahead, else am. "12" is noon. Such values carry confidence 0.8.
 * Year-less dates resolve to the next occurrence, or the last one for ``not_in_future`` slots.
 * A value that breaks the rule of a slot that was not asked is not an error for that slot when it can
-  belong elsewhere: it is dropped if another slot's proposal covers it, or if it is a date or time
-  while a date or time was asked ("friday afternoon" at "when?" never trips the date of birth's
-  "can't be in the future"). In a correction it is kept (the caller named what they change).
+  belong elsewhere: it is dropped if another slot's proposal covers it, or if the asked slot could hold
+  it (a date while a date or a date-and-time was asked: "friday afternoon" at "when?" never trips the
+  date of birth's "can't be in the future"). A time at "which day?" still goes to the time slot, with
+  its invalid message if it breaks its rule. In a correction it is kept (the caller named what they
+  change).
 """
 
 from __future__ import annotations
@@ -41,6 +43,9 @@ __all__ = ["Extraction", "Method", "SlotExtractor", "SlotValue"]
 
 _HHMM = re.compile(r"^(\d\d):(\d\d)$")
 _CONTENT = re.compile(r"\w")
+# The asked slot types a value of this type may be part of: a date said at "when?" (a datetime) is the
+# asked slot's day, not a date of birth; a time said at "which day?" is still the time slot's.
+_PART_OF: dict[str, tuple[str, ...]] = {"date": ("date", "datetime"), "time": ("time", "datetime")}
 # A correction inside one sentence: "tomorrow at 10, sorry, I mean 11 am"; "завтра в 10, ой, нет, в 11".
 _SELF_CORRECTION: dict[str, re.Pattern[str]] = {
     "en": re.compile(
@@ -133,13 +138,12 @@ class SlotExtractor:
     def _drop_misfits(self, proposals: list[_Proposal], asked: str | None, now: datetime) -> list[_Proposal]:
         from voicebot.dialogue.nlu.values import validate  # values imports this module
 
-        temporal = ("date", "time", "datetime")
-        asked_temporal = asked is not None and asked in self._slots and self._slots[asked].type in temporal
+        asked_type = self._slots[asked].type if asked is not None and asked in self._slots else None
         kept = []
         for p in proposals:
             if not p.asked and validate(self._slots[p.slot], p.value, now=now) is not None:
                 elsewhere = any(q.slot != p.slot and q.start < p.end and p.start < q.end for q in proposals)
-                if elsewhere or (asked_temporal and self._slots[p.slot].type in temporal):
+                if elsewhere or asked_type in _PART_OF.get(self._slots[p.slot].type, ()):
                     continue
             kept.append(p)
         return kept
