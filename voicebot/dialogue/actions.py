@@ -22,6 +22,7 @@ __all__ = [
     "LookupKnowledge",
     "RecordSlot",
     "RecordTransition",
+    "RunAction",
     "Say",
     "SetOutcome",
     "Transfer",
@@ -135,6 +136,32 @@ class CallFinished:
     type: Literal["call_finished"] = "call_finished"
 
 
+@dataclass(frozen=True, slots=True)
+class RunAction:
+    """Run the declared action ``name``; answer with :class:`~voicebot.dialogue.events.ActionDone`.
+
+    Templates are rendered from the call's slots, except ``{secret.<name>}`` placeholders, which stay
+    for the runner to fill server-side; literal braces from slot values are doubled (``{{``), so a
+    caller cannot inject a secret placeholder. ``filler`` is said if the action takes longer than
+    ``filler_after_ms``.
+    """
+
+    name: str
+    kind: str
+    method: str
+    url: str
+    headers: Mapping[str, str]
+    body: Any
+    args: Mapping[str, Any]
+    secrets: tuple[str, ...]
+    timeout_s: float
+    retries: int
+    idempotency_key: str
+    filler: str | None = None
+    filler_after_ms: int = 700
+    type: Literal["run_action"] = "run_action"
+
+
 Action = (
     Say
     | Listen
@@ -147,4 +174,5 @@ Action = (
     | RecordTransition
     | SetOutcome
     | CallFinished
+    | RunAction
 )

@@ -9,6 +9,7 @@ from typing import Any, Literal
 from voicebot.dialogue.ports import Passage
 
 __all__ = [
+    "ActionDone",
     "Dtmf",
     "Event",
     "Hangup",
@@ -78,4 +79,17 @@ class Understood:
     type: Literal["understood"] = "understood"
 
 
-Event = Utterance | Dtmf | NoInput | Hangup | KnowledgeResult | LlmReplied | Understood
+@dataclass(frozen=True, slots=True)
+class ActionDone:
+    """The answer to a :class:`~voicebot.dialogue.actions.RunAction`: the runner's result."""
+
+    name: str
+    status: Literal["ok", "error", "timeout"]
+    data: Mapping[str, Any] = field(default_factory=dict)
+    http_status: int | None = None
+    error: str | None = None
+    latency_ms: float = 0.0
+    type: Literal["action_done"] = "action_done"
+
+
+Event = Utterance | Dtmf | NoInput | Hangup | KnowledgeResult | LlmReplied | Understood | ActionDone
