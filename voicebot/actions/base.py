@@ -37,7 +37,9 @@ class ActionCall:
     bot_id: uuid.UUID | None
     idempotency_key: str
     timeout_s: float
-    # For kind "http": the rendered request. Built-in kinds ignore these.
+    # For kind "http": the rendered request. In url, headers and body, literal braces are doubled and
+    # {secret.<name>} placeholders remain: the HTTP runner fills them from the company's secrets
+    # (voicebot.dialogue.action_step.fill_secrets). Built-in kinds ignore these fields.
     method: str = "POST"
     url: str = ""
     headers: Mapping[str, str] = field(default_factory=dict)
@@ -56,6 +58,7 @@ class ActionResult:
     http_status: int | None = None
     error: str | None = None  # a short reason, never a secret
     attempts: int = 1
+    error_kind: str | None = None  # for metrics: timeout, refused, http_4xx, http_5xx, bad_json, ...
 
 
 class ActionRunner(Protocol):
