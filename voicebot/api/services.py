@@ -21,6 +21,7 @@ from voicebot.storage.repositories.bots import Bots
 from voicebot.storage.repositories.call_history import CallHistory
 from voicebot.storage.repositories.companies import Companies
 from voicebot.storage.repositories.company_bots import CompanyBots
+from voicebot.storage.repositories.company_secrets import CompanySecrets
 from voicebot.storage.repositories.company_webhooks import CompanyWebhooks
 from voicebot.storage.repositories.knowledge_docs import KnowledgeDocs
 
@@ -77,3 +78,5 @@ class ApiServices:
     webhook_secret_grace: dt.timedelta = dt.timedelta(hours=24)
     webhook_policy: HostPolicy = field(default_factory=HostPolicy)
     """Which webhook URLs may be saved: the delivery guard's rules (VOICEBOT_WEBHOOK_ALLOW_HOSTS)."""
+    secrets: CompanySecrets | None = None
+    """The company's action secrets (``/v1/secrets``)."""
