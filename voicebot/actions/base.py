@@ -93,9 +93,8 @@ class ActionRegistry:
     async def run(self, call: ActionCall) -> ActionResult:
         runner = self.runner_for(call.kind)
         if runner is None:
-            return ActionResult(
-                status="error", data={}, latency_ms=0.0, error=f"no runner for action kind {call.kind!r}"
-            )
+            reason = f"no runner for action kind {call.kind!r}"
+            return ActionResult("error", {}, 0.0, error=reason, error_kind="unavailable")
         started = time.perf_counter()
         try:
             return await runner.run(call)
@@ -105,4 +104,5 @@ class ActionRegistry:
                 data={},
                 latency_ms=(time.perf_counter() - started) * 1000.0,
                 error=f"runner failed: {type(exc).__name__}",
+                error_kind="runner",
             )

@@ -89,6 +89,10 @@ class ActionDone:
     http_status: int | None = None
     error: str | None = None
     latency_ms: float = 0.0
+    error_kind: str | None = None
+    attempts: int = 1
+    filler: bool = False
+    """The filler phrase was said while the caller waited."""
     type: Literal["action_done"] = "action_done"
 
 
