@@ -4,8 +4,9 @@ Entering a state with ``action:`` renders the declared action's templates from t
 facts (:func:`start`) and waits; the runtime runs it and answers with
 :class:`~voicebot.dialogue.events.ActionDone`. On ``ok`` the response mapping fills slots (values read
 as the slot's type; a value that does not fit is skipped, and every mapped slot is forgotten first, so
-a stale value never survives), then the branches are tried in order and ``ok`` is the default. A
-timeout goes to ``timeout`` (default ``error``); any other failure to ``error``. The engine does no I/O.
+a stale value never survives), then the ``on: ok`` branches are tried in order and ``ok`` is the
+default. On a failure the ``on: error`` branches are tried (``http_status == 404``); then a timeout goes
+to ``timeout`` (default ``error``) and any other failure to ``error``. The engine does no I/O.
 
 Escaping contract of rendered strings (url, headers, body, args): ``{{`` and ``}}`` are literal braces
 and ``{secret.<name>}`` is a placeholder the runner fills server-side (:func:`fill_secrets`). Slot
@@ -214,17 +215,19 @@ def on_result(engine: Engine, t: Turn, event: ActionDone) -> None:
     data: dict[str, object] = {"action": event.name, "status": event.status}
     if event.http_status is not None:
         data["http_status"] = event.http_status
-    dest: str | None
     if event.status == "ok":
         _map(t, spec, event.data)
-        env = condition_env(call, t.lang, http_status=event.http_status)
-        for branch in step.branches:
-            if cached_condition(branch.when).evaluate(
-                env, filled=call.slots.__contains__, visited=call.visited.__contains__
-            ):
-                t.say(_spoken(t, branch.say) or "")
-                engine._go(t, branch.to, None, "action", {**data, "when": branch.when})
-                return
+    env = condition_env(call, t.lang, http_status=event.http_status)
+    tried = "ok" if event.status == "ok" else "error"
+    for branch in step.branches:
+        if branch.on == tried and cached_condition(branch.when).evaluate(
+            env, filled=call.slots.__contains__, visited=call.visited.__contains__
+        ):
+            t.say(_spoken(t, branch.say) or "")
+            engine._go(t, branch.to, None, "action", {**data, "when": branch.when})
+            return
+    dest: str | None
+    if event.status == "ok":
         dest = step.ok
     elif event.status == "timeout":
         dest = step.timeout or step.error

@@ -148,8 +148,10 @@ class ActionSpec(FrozenModel):
 
 
 class ActionBranch(FrozenModel):
-    """Taken after a successful action when its condition (over slots, after the mapping) holds."""
+    """Taken when its condition holds: after success (over slots, after the mapping) or, with
+    ``on: error``, after a failure (e.g. ``http_status == 404``: the account does not exist)."""
 
+    on: Literal["ok", "error"] = Field(default="ok", description="Which results this branch is tried on.")
     when: str = Field(description="Condition over slots (filled by the response mapping) and http_status.")
     to: Name
     say: Text | None = None
@@ -160,7 +162,9 @@ class ActionStep(FrozenModel):
 
     run: Name = Field(description="The declared action's name.")
     ok: Name | None = Field(default=None, description="State after success (when no branch condition holds).")
-    branches: list[ActionBranch] = Field(default_factory=list, description="Tried in order after success.")
+    branches: list[ActionBranch] = Field(
+        default_factory=list, description="Tried in order (on success, or on error with 'on: error')."
+    )
     error: Name | None = Field(
         default=None, description="State after a failure (refused, 4xx/5xx, bad JSON, too big)."
     )
