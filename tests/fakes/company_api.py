@@ -1,9 +1,10 @@
 """A company's own system on loopback: the documented sample accounts endpoint and misbehaving routes.
 
-The support example's ``lookup_account`` action calls ``GET /accounts/{number}`` (docs/scenarios.md,
+The support example's ``lookup_account`` action calls ``GET /v1/accounts/{number}`` (docs/scenarios.md,
 "Actions"): 200 with ``{"number", "status", "owner": {"name"}, "billing": {"balance", "currency"}}`` for
 a known account, 404 ``{"error": "not_found"}`` otherwise. The other routes misbehave on purpose:
-``/status/{code}``, ``/slow?ms=``, ``/badjson``, ``/huge``, ``/redirect?to=``, ``/flaky`` (503 first).
+``/status/{code}``, ``/slow?ms=``, ``/badjson``, ``/huge``, ``/redirect?to=``, ``/flaky`` (503 first), and
+``misbehave[number]`` makes ``/accounts/{number}`` do the same (for a whole scenario's run).
 Every request is kept in ``requests`` (method, path, headers, body) so tests can verify signatures.
 """
 
@@ -57,9 +58,12 @@ class FakeCompanyApi(FakeServer):
         """Added to every /accounts answer (a slow system)."""
         self._counters = _Counters()
         self.accounts: dict[str, dict[str, Any]] = {k: dict(v) for k, v in ACCOUNTS.items()}
+        self.misbehave: dict[str, str] = {}
+        """Account number -> how /accounts answers it: "503", "slow:MS", "badjson", "huge", "redirect:URL"."""
         super().__init__()
 
     def _routes(self, app: web.Application) -> None:
+        app.router.add_route("*", "/v1/accounts/{number}", self._account)
         app.router.add_route("*", "/accounts/{number}", self._account)
         app.router.add_route("*", "/status/{code}", self._status)
         app.router.add_route("*", "/slow", self._slow)
@@ -80,7 +84,20 @@ class FakeCompanyApi(FakeServer):
         await self._keep(request)
         if self.delay_ms:
             await self._sleep(self.delay_ms / 1000)
-        account = self.accounts.get(request.match_info["number"])
+        number = request.match_info["number"]
+        how = self.misbehave.get(number, "")
+        if how.isdigit():
+            return web.json_response({"error": "as asked"}, status=int(how))
+        if how.startswith("slow:"):
+            await self._sleep(int(how.removeprefix("slow:")) / 1000)
+            return web.json_response(self.accounts["12345"])
+        if how == "badjson":
+            return web.Response(text="<html>oops</html>", content_type="application/json")
+        if how == "huge":
+            return web.Response(body=b'{"blob": "' + b"x" * (2 * 1024 * 1024) + b'"}')
+        if how.startswith("redirect:"):
+            raise web.HTTPFound(how.removeprefix("redirect:"))
+        account = self.accounts.get(number)
         if account is None:
             return web.json_response({"error": "not_found"}, status=404)
         return web.json_response(account)
