@@ -27,6 +27,7 @@ from voicebot.telephony.session import text_session
 SUPPORT = Path(__file__).resolve().parents[2] / "scenarios" / "support.yaml"
 NUMBER = "+14155550123"
 TOKEN = "nimbus-token-do-not-log"
+CANT_REACH = "can't reach the account system"
 
 
 @dataclass
