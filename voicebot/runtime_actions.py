@@ -18,7 +18,7 @@ from voicebot.outcomes.urlguard import HostPolicy
 from voicebot.storage.repositories.companies import Companies
 from voicebot.storage.repositories.company_secrets import CompanySecrets
 
-__all__ = ["build_action_registry"]
+__all__ = ["build_action_registry", "offline_action_registry"]
 
 
 def build_action_registry(
@@ -44,3 +44,16 @@ def build_action_registry(
     )
     registry = ActionRegistry({"http": http})
     return registry, http.aclose
+
+
+def offline_action_registry(
+    secrets: Mapping[str, str], *, policy: HostPolicy | None = None
+) -> tuple[ActionRegistry, Callable[[], Awaitable[None]]]:
+    """For ``voicebot chat``: the real HTTP runner, secrets given on the command line, unsigned
+    (no company), the webhook URL guard (``VOICEBOT_WEBHOOK_ALLOW_HOSTS`` for a local server)."""
+
+    async def values(company_id: uuid.UUID | None, names: Sequence[str]) -> Mapping[str, str]:
+        return {name: secrets[name] for name in names if name in secrets}
+
+    http = HttpActionRunner(policy=HostPolicy.from_env() if policy is None else policy, secrets=values)
+    return ActionRegistry({"http": http}), http.aclose
