@@ -19,11 +19,11 @@ import json
 import re
 import string
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import quote
 
 from voicebot.dialogue.actions import RecordSlot, RunAction
-from voicebot.dialogue.events import ActionDone
+from voicebot.dialogue.events import ActionDone, ToolCalled
 from voicebot.dialogue.nlu.values import from_json, to_json
 from voicebot.dialogue.outcome import condition_env
 from voicebot.dialogue.templates import parse_template
@@ -36,7 +36,10 @@ from voicebot.scenario.slots import EnumSlot
 if TYPE_CHECKING:
     from voicebot.dialogue.engine import Engine
 
-__all__ = ["fill_secrets", "lookup_path", "on_result", "start"]
+__all__ = ["EVENTS", "fill_secrets", "lookup_path", "map_result", "mask_secrets", "on_event", "run", "start"]
+
+EVENTS: Final = (ActionDone, ToolCalled)
+"""The events the engine hands to :func:`on_event`."""
 
 _FORMATTER = string.Formatter()
 _PATH_STEP = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
@@ -159,18 +162,24 @@ def _spoken(t: Turn, text: Text | None) -> str | None:
 
 def start(t: Turn) -> None:
     """Entering an action state: ask the runtime to run the action (nothing is awaited here)."""
-    call, step = t.call, t.state.spec.action
-    spec = t.compiled.scenario.actions.get(step.run) if step is not None else None
-    if step is None or spec is None:
+    step = t.state.spec.action
+    if step is None or not run(t, step.run):
         t.listen()
-        return
+
+
+def run(t: Turn, name: str) -> bool:
+    """Emit the RunAction of declared action ``name`` and wait for it; False if it is not declared."""
+    call = t.call
+    spec = t.compiled.scenario.actions.get(name)
+    if spec is None:
+        return False
     call.action_runs += 1
-    call.pending_action = step.run
-    values = _values(t, step.run)
+    call.pending_action = name
+    values = _values(t, name)
     key = spec.idempotency_key or "{call_id}:{action}:{attempt}"
     t.out.append(
         RunAction(
-            name=step.run,
+            name=name,
             kind=spec.kind,
             method=spec.method,
             url=_render_text(spec.url or "", values, url=True),
@@ -185,9 +194,10 @@ def start(t: Turn) -> None:
             filler_after_ms=spec.filler_after_ms,
         )
     )
+    return True
 
 
-def _map(t: Turn, spec: ActionSpec, data: Mapping[str, Any]) -> None:
+def map_result(t: Turn, spec: ActionSpec, data: Mapping[str, Any]) -> None:
     call, compiled = t.call, t.compiled
     for slot_name, path in spec.result.items():
         call.slots.pop(slot_name, None)
@@ -205,6 +215,18 @@ def _map(t: Turn, spec: ActionSpec, data: Mapping[str, Any]) -> None:
         t.out.append(RecordSlot(slot_name, to_json(value), 1.0, "action", True, call.turn))
 
 
+def on_event(engine: Engine, t: Turn, event: ActionDone | ToolCalled) -> None:
+    """The engine's one hook: an action's result, or the LLM asking to call a tool."""
+    from voicebot.dialogue import action_tools
+
+    if isinstance(event, ToolCalled):
+        action_tools.on_tool_call(engine, t, event)
+    elif t.state.spec.llm is not None and t.state.spec.action is None:
+        action_tools.on_tool_result(t, event)
+    else:
+        on_result(engine, t, event)
+
+
 def on_result(engine: Engine, t: Turn, event: ActionDone) -> None:
     """The action's result: map it, then take the branch it selects."""
     call, step = t.call, t.state.spec.action
@@ -216,7 +238,7 @@ def on_result(engine: Engine, t: Turn, event: ActionDone) -> None:
     if event.http_status is not None:
         data["http_status"] = event.http_status
     if event.status == "ok":
-        _map(t, spec, event.data)
+        map_result(t, spec, event.data)
     env = condition_env(call, t.lang, http_status=event.http_status)
     tried = "ok" if event.status == "ok" else "error"
     for branch in step.branches:

@@ -81,6 +81,8 @@ class GenerateReply:
 
     messages: tuple[LlmMessage, ...]
     type: Literal["generate_reply"] = "generate_reply"
+    allow_tools: bool = True
+    """False after a tool's result (or a refused call): the LLM must answer the caller in words."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,10 +15,11 @@ from dataclasses import dataclass, field
 
 import structlog
 
+from voicebot.dialogue.action_tools import tools_for
 from voicebot.dialogue.actions import Action, GenerateReply, LookupKnowledge, RunAction, Understand
 from voicebot.dialogue.engine import Engine
-from voicebot.dialogue.events import ActionDone, Event, KnowledgeResult, LlmReplied, Understood
-from voicebot.dialogue.ports import LLM, ActionPort, LlmMessage, Passage, Retriever
+from voicebot.dialogue.events import ActionDone, Event, KnowledgeResult, LlmReplied, ToolCalled, Understood
+from voicebot.dialogue.ports import LLM, ActionPort, LlmMessage, Passage, Retriever, ToolLLM, ToolRequest
 from voicebot.dialogue.state import CallContext, CallState
 from voicebot.errors import VoicebotError
 
@@ -103,7 +104,7 @@ class Conversation:
             if isinstance(action, LookupKnowledge):
                 event: Event = await self._lookup(action, result)
             elif isinstance(action, GenerateReply):
-                event = LlmReplied(await self._reply(action.messages, result))
+                event = await self._generate(action, result)
             elif isinstance(action, Understand):
                 event = await self._understand(action, result)
             elif isinstance(action, RunAction):
@@ -115,6 +116,23 @@ class Conversation:
             more = self.engine.handle(self.call, event)
             result.engine_ms += (time.perf_counter() - started) * 1000
             queue.extendleft(reversed(more))
+
+    async def _generate(self, action: GenerateReply, result: TurnResult) -> Event:
+        """A free-form reply; in a state that offers tools, the LLM may answer with a tool call."""
+        tools = tools_for(self.engine.compiled, self.call) if action.allow_tools else ()
+        if not tools or not isinstance(self._llm, ToolLLM):
+            return LlmReplied(await self._reply(action.messages, result))
+        started = time.perf_counter()
+        try:
+            answer = await self._llm.reply_with_tools(action.messages, tools)
+        except VoicebotError as exc:
+            log.warning("llm_reply_failed", error=str(exc), bot_id=self.bot_id)
+            return LlmReplied(None)
+        finally:
+            result.llm_ms += (time.perf_counter() - started) * 1000
+        if isinstance(answer, ToolRequest):
+            return ToolCalled(answer.name, dict(answer.arguments))
+        return LlmReplied(answer)
 
     async def _run_action(self, action: RunAction, result: TurnResult) -> ActionDone:
         started = time.perf_counter()

@@ -43,7 +43,6 @@ from voicebot.dialogue.actions import (
 )
 from voicebot.dialogue.compiled import CompiledScenario
 from voicebot.dialogue.events import (
-    ActionDone,
     Dtmf,
     Event,
     Hangup,
@@ -114,8 +113,8 @@ class Engine:
             self._on_llm_reply(t, event.text)
         elif isinstance(event, Understood):
             self._on_understood(t, event)
-        elif isinstance(event, ActionDone):
-            action_step.on_result(self, t, event)
+        elif isinstance(event, action_step.EVENTS):
+            action_step.on_event(self, t, event)
         return t.finish()
 
     # ------------------------------------------------------------------ caller input

@@ -16,6 +16,7 @@ __all__ = [
     "KnowledgeResult",
     "LlmReplied",
     "NoInput",
+    "ToolCalled",
     "Understood",
     "Utterance",
 ]
@@ -96,4 +97,15 @@ class ActionDone:
     type: Literal["action_done"] = "action_done"
 
 
-Event = Utterance | Dtmf | NoInput | Hangup | KnowledgeResult | LlmReplied | Understood | ActionDone
+@dataclass(frozen=True, slots=True)
+class ToolCalled:
+    """The answer to a GenerateReply: the LLM asked to call the declared action ``name``."""
+
+    name: str
+    arguments: Mapping[str, Any] = field(default_factory=dict)
+    type: Literal["tool_called"] = "tool_called"
+
+
+Event = (
+    Utterance | Dtmf | NoInput | Hangup | KnowledgeResult | LlmReplied | Understood | ActionDone | ToolCalled
+)

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from voicebot.dialogue.events import ActionDone
     from voicebot.dialogue.state import CallContext
 
-__all__ = ["LLM", "ActionPort", "LlmMessage", "Passage", "Retriever"]
+__all__ = ["LLM", "ActionPort", "LlmMessage", "Passage", "Retriever", "ToolLLM", "ToolRequest", "ToolSpec"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,3 +68,29 @@ class ActionPort(Protocol):
     ``voicebot test``). Never raises for a failed remote call: the failure is the ActionDone's status."""
 
     async def perform(self, action: RunAction, context: CallContext) -> ActionDone: ...
+
+
+@dataclass(frozen=True, slots=True)
+class ToolSpec:
+    """A declared action offered to the LLM as a function: JSON Schema ``parameters``."""
+
+    name: str
+    description: str
+    parameters: Mapping[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class ToolRequest:
+    """The LLM asked to call ``name`` with ``arguments`` (unvalidated: the engine checks them)."""
+
+    name: str
+    arguments: Mapping[str, Any]
+
+
+@runtime_checkable
+class ToolLLM(Protocol):
+    """An LLM that can answer with a function call (the openai plugin through telephony.llm)."""
+
+    async def reply_with_tools(
+        self, messages: Sequence[LlmMessage], tools: Sequence[ToolSpec]
+    ) -> str | ToolRequest: ...

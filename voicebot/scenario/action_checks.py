@@ -106,6 +106,19 @@ def check_action_steps(c: _Context) -> Iterator[Problem]:
                 )
 
 
+def check_llm_tools(c: _Context) -> Iterator[Problem]:
+    """An LLM state's tools are declared actions."""
+    from voicebot.scenario.checks import _unknown
+
+    for state_name, state in c.scenario.states.items():
+        if state.llm is None:
+            continue
+        for i, tool in enumerate(state.llm.tools):
+            if tool not in c.scenario.actions:
+                where: KeyPath = ("states", state_name, "llm", "tools", i)
+                yield c.at_value(where, f"{dotted(where)}: {_unknown('action', tool, c.scenario.actions)}")
+
+
 def check_action_templates(c: _Context) -> Iterator[Problem]:
     """Action templates parse and name slots, call facts and listed secrets only."""
     from voicebot.scenario.checks import _unknown
@@ -172,6 +185,7 @@ def check_branch_conditions(c: _Context) -> Iterator[Problem]:
 def check_unused_actions(c: _Context) -> Iterator[Problem]:
     """Warn about declared actions no state runs."""
     used = {s.action.run for s in c.scenario.states.values() if s.action is not None}
+    used |= {tool for s in c.scenario.states.values() if s.llm is not None for tool in s.llm.tools}
     for name in c.scenario.actions:
         if name not in used:
             line, col = c.positions.key(("actions", name))
@@ -179,4 +193,10 @@ def check_unused_actions(c: _Context) -> Iterator[Problem]:
             yield Problem(c.path, line, col, message, warning=True)
 
 
-CHECKS: Final = (check_action_steps, check_action_templates, check_branch_conditions, check_unused_actions)
+CHECKS: Final = (
+    check_action_steps,
+    check_llm_tools,
+    check_action_templates,
+    check_branch_conditions,
+    check_unused_actions,
+)

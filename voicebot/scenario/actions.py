@@ -72,6 +72,12 @@ class ActionSpec(FrozenModel):
         + ", ".join(ACTION_KINDS[1:]),
         examples=["http", "book.reserve"],
     )
+    description: str | None = Field(
+        default=None,
+        max_length=500,
+        description="What the action does, told to the LLM when a state offers it as a tool.",
+        examples=["Look up the caller's account by its number."],
+    )
     method: Literal["GET", "POST", "PUT", "PATCH", "DELETE"] = Field(
         default="POST", description="HTTP method (kind http)."
     )

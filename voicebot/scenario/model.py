@@ -248,6 +248,14 @@ class LlmTurn(_Model):
         default=5, ge=1, le=50, description="After this many LLM replies, retries_exhausted."
     )
     offline_reply: Text | None = Field(default=None, description="Said instead when no LLM is configured.")
+    tools: list[Name] = Field(
+        default_factory=list,
+        description=(
+            "Declared actions the LLM may call here (function calling). Arguments are the slots the "
+            "action's templates read, validated against the slot types before the call."
+        ),
+        examples=[["lookup_account"]],
+    )
 
 
 class State(_Model):
