@@ -162,3 +162,13 @@ async def test_the_registry_dispatches_by_kind_and_turns_a_runner_crash_into_an_
     assert crash.status == "error" and crash.error == "runner failed: RuntimeError"
     unknown = await registry.run(_call("", kind="http"))
     assert unknown.status == "error" and "no runner" in (unknown.error or "")
+
+
+def test_an_action_record_survives_the_journal() -> None:
+    """Records go to the journal when Postgres is down: an action row must come back intact."""
+    from voicebot.storage.records import ActionCalled, from_json, to_json
+
+    record = ActionCalled(
+        uuid.uuid4(), 3, "lookup", "http", {"url": "https://x/1"}, "ok", 200, latency_ms=12.5
+    )
+    assert from_json(to_json(record)) == record

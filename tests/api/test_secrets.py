@@ -20,3 +20,31 @@ async def test_api_sets_replaces_lists_and_deletes_without_ever_returning_a_valu
     assert bad.status_code == 422
     gone = await api.client.put("/v1/secrets", json={"name": "crm_token", "value": None}, headers=a.headers)
     assert gone.json()["items"] == [] and await store.values(a.company_id, ["crm_token"]) == {}
+
+
+async def test_call_detail_shows_the_actions_the_call_ran(api: Api) -> None:
+    from voicebot.storage import PostgresSink
+    from voicebot.storage.records import ActionCalled
+
+    request = {
+        "method": "GET",
+        "url": "https://crm.example.com/a/1",
+        "headers": {"authorization": "Bearer ***"},
+    }
+    rejected = await PostgresSink(api.pool).write(
+        [
+            ActionCalled(
+                api.a.call_id, 0, "lookup", "http", request, "timeout", None, "no answer", "timeout", 3001.5
+            )
+        ]
+    )
+    assert not rejected
+    detail = (await api.client.get(f"/v1/calls/{api.a.call_id}", headers=api.a.headers)).json()
+    [action] = detail["actions"]
+    assert (action["action"], action["kind"], action["status"], action["error_kind"]) == (
+        "lookup",
+        "http",
+        "timeout",
+        "timeout",
+    )
+    assert action["request"]["headers"] == {"authorization": "Bearer ***"}

@@ -221,5 +221,10 @@ def register(app: FastAPI) -> None:
                 WebhookOut(event=EventOut.of(w.event), attempts=[AttemptOut.of(a) for a in w.attempts])
                 for w in d.webhooks
             ],
-            actions=[ActionOut(**{k: getattr(a, k) for k in ActionOut.model_fields}) for a in d.actions],
+            actions=[
+                ActionOut(
+                    kind=a.action_kind, **{k: getattr(a, k) for k in ActionOut.model_fields if k != "kind"}
+                )
+                for a in d.actions
+            ],
         )

@@ -148,12 +148,13 @@ class ErrorLogged:
 
 @dataclass(frozen=True, slots=True)
 class ActionCalled:
-    """One run of a declared action (a ``call_actions`` row). ``request`` has every secret masked."""
+    """One run of a declared action (a ``call_actions`` row). ``request`` has every secret masked.
+    ``action_kind`` is the column ``kind`` (the journal line's ``kind`` names the record type)."""
 
     call_id: uuid.UUID
     seq: int
     action: str
-    kind: str
+    action_kind: str
     request: dict[str, Any]
     status: str
     http_status: int | None = None

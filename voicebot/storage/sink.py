@@ -143,7 +143,7 @@ _COLS: dict[type, tuple[str, ...]] = {
         "call_id",
         "seq",
         "action",
-        "kind",
+        "action_kind",
         "request",
         "status",
         "http_status",

@@ -153,7 +153,8 @@ class CallHistory:
                     call_id,
                 )
                 actions = await conn.fetch(
-                    """SELECT call_id, seq, action, kind, request, status, http_status, error, error_kind,
+                    """SELECT call_id, seq, action, kind AS action_kind, request, status, http_status, error,
+                              error_kind,
                               latency_ms, attempts, filler, next_state, turn_seq, at
                        FROM call_actions WHERE call_id = $1 ORDER BY seq""",
                     call_id,
