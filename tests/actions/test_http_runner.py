@@ -172,3 +172,12 @@ def test_an_action_record_survives_the_journal() -> None:
         uuid.uuid4(), 3, "lookup", "http", {"url": "https://x/1"}, "ok", 200, latency_ms=12.5
     )
     assert from_json(to_json(record)) == record
+
+
+async def test_a_refusal_that_quotes_the_url_never_shows_the_secret(runner: HttpActionRunner) -> None:
+    result = await runner.run(_call("http://10.0.0.5/a?key={secret.crm_token}", secrets=("crm_token",)))
+    assert result.status == "error" and result.error_kind == "refused"
+    bad = await runner.run(_call("http://127.0.0.1:99999/?key={secret.crm_token}", secrets=("crm_token",)))
+    assert bad.status == "error"
+    for r in (result, bad):
+        assert "tok-123" not in (r.error or "")

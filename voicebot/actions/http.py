@@ -96,11 +96,16 @@ class HttpActionRunner:
     async def run(self, call: ActionCall) -> ActionResult:
         started = time.perf_counter()
 
+        secrets: dict[str, str] = {}
+
         def result(status: Any, data: Mapping[str, Any], **kw: Any) -> ActionResult:
+            if kw.get("error"):  # a reason may quote the URL: never with a secret in it
+                for value in secrets.values():
+                    kw["error"] = kw["error"].replace(value, "***")
             return ActionResult(status, data, (time.perf_counter() - started) * 1000.0, **kw)
 
         try:
-            url, headers, body = await self._prepare(call)
+            url, headers, body = await self._prepare(call, secrets)
         except _Failure as exc:
             return result("error", {}, error=exc.reason, error_kind=exc.kind)
         attempts = 1 + max(0, call.retries)
@@ -122,8 +127,12 @@ class HttpActionRunner:
                 )
         raise AssertionError("unreachable")  # pragma: no cover
 
-    async def _prepare(self, call: ActionCall) -> tuple[str, dict[str, str], bytes | None]:
-        values = dict(await self._secrets(call.company_id, call.secrets)) if call.secrets else {}
+    async def _prepare(
+        self, call: ActionCall, values: dict[str, str]
+    ) -> tuple[str, dict[str, str], bytes | None]:
+        """The request to send; fills ``values`` with the company's secrets it uses."""
+        if call.secrets:
+            values.update(await self._secrets(call.company_id, call.secrets))
         missing = [name for name in call.secrets if name not in values]
         if missing:
             raise _Failure("secret_missing", f"secret '{missing[0]}' is not set for this company")
