@@ -453,3 +453,24 @@ def test_unknown_action_and_kind(problems: Callable[[str], list[str]]) -> None:
         "(known: http, book.availability, book.reserve, book.cancel, book.reschedule, book.lookup)",
         "s.yaml:7:19: states.look.action.run: unknown action 'lokup'",
     ]
+
+
+def test_retried_post_without_key_and_an_undeclared_llm_tool(problems: Callable[[str], list[str]]) -> None:
+    assert problems(
+        """
+        bot: {id: t, name: T, language: en, greeting: Hi}
+        actions:
+          book: {url: "https://x.example.com/book", retries: 2}
+        start: chat
+        states:
+          chat:
+            llm: {instructions: "Help.", tools: [bok]}
+            transitions:
+              - {fallback: true, to: done}
+          done: {end: true, outcome: done}
+        """
+    ) == [
+        "s.yaml:3:3: actions.book: retries on a POST action need an idempotency_key "
+        "(a retried non-idempotent request could act twice)",
+        "s.yaml:7:42: states.chat.llm.tools[0]: unknown action 'bok'",  # the invalid 'book' is not known
+    ]
