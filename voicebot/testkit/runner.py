@@ -176,7 +176,7 @@ async def _run_case(bot: OfflineBot, spec: TestFile, case: TestCase, totals: Fil
                 outcome.failures.append(f"step {index} ({step.describe()}): {failure}")
     for name in dict.fromkeys(scripted_actions.unscripted):
         outcome.failures.append(
-            f"action {name!r} ran without a scripted answer (add actions: {{{name}: [...]}})"
+            f"action {name!r} ran without a scripted answer (add actions: {{{name}: [...]}} to the case)"
         )
     call = conversation.call
     totals.visited |= call.visited
