@@ -57,17 +57,19 @@ class Fillers:
         """Yield fillers spoken while ``work`` runs (the bridge streams them to TTS); ends with it."""
         queue: asyncio.Queue[str] = asyncio.Queue()
         self._queue = queue
+        getter: asyncio.Future[str] | None = None
         try:
             while not work.done():
                 getter = asyncio.ensure_future(queue.get())
                 await asyncio.wait({work, getter}, return_when=asyncio.FIRST_COMPLETED)
                 if getter.done():
                     yield getter.result()
-                else:
-                    getter.cancel()
+                getter.cancel()
             while not queue.empty():
                 yield queue.get_nowait()
         finally:
+            if getter is not None:
+                getter.cancel()  # the caller barged in: the turn's reply is cut, the action goes on
             self._queue = None
 
 
