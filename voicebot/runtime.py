@@ -155,6 +155,7 @@ async def open_call_services(settings: Settings, *, vad: Any = None) -> tuple[Ca
     from voicebot.observability import configure_logging
     from voicebot.observability.metrics import RecorderPrometheusMetrics, recorder_backlog
     from voicebot.outcomes.config import WebhookSettings
+    from voicebot.runtime_actions import build_action_registry
     from voicebot.runtime_outcomes import build_outcome_services
     from voicebot.storage import Database, Journal, PostgresSink, Recorder
     from voicebot.telephony.answer import CallServices
@@ -177,6 +178,7 @@ async def open_call_services(settings: Settings, *, vad: Any = None) -> tuple[Ca
     )
     await recorder.start()
     outcomes = build_outcome_services(db.pool, webhook_settings)
+    actions, close_actions = build_action_registry(db.pool)
     vad_model = vad if vad is not None else load_vad()
     embedder = embedder_from_settings(settings)
 
@@ -190,6 +192,7 @@ async def open_call_services(settings: Settings, *, vad: Any = None) -> tuple[Ca
         try:
             await recorder.aclose(timeout=10.0)  # writes what is left, journals the rest
         finally:
+            await close_actions()
             await outcomes.aclose()
             await db.close()
 
@@ -203,5 +206,6 @@ async def open_call_services(settings: Settings, *, vad: Any = None) -> tuple[Ca
         knowledge=lambda bot_id: open_call_retriever(settings, bot_id, embedder=embedder),
         answerer=extractive_answerer,
         finalize=finalize_calls_with(outcomes.finalizer),
+        actions=actions,
     )
     return services, close

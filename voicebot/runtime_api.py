@@ -30,6 +30,7 @@ from voicebot.storage.readiness import readiness
 from voicebot.storage.repositories.analytics import Analytics
 from voicebot.storage.repositories.call_history import CallHistory
 from voicebot.storage.repositories.company_bots import CompanyBots
+from voicebot.storage.repositories.company_secrets import CompanySecrets
 from voicebot.storage.repositories.company_webhooks import CompanyWebhooks
 
 __all__ = ["ApiKnowledge", "api_services_on", "build_api_services"]
@@ -102,6 +103,7 @@ def api_services_on(
         webhook_secret_grace=webhook_secret_grace,
         webhook_policy=HostPolicy.from_env() if webhook_policy is None else webhook_policy,
         replay=ApiReplay(pool, settings),
+        secrets=CompanySecrets(pool),
     )
     return services, knowledge
 

@@ -87,3 +87,25 @@ async def test_chat_on_a_broken_scenario_prints_the_problems_not_a_traceback(tmp
     code, _out, err = await _chat([str(broken)], "", {})
     assert code == 1
     assert f"{broken}:" in err and "Traceback" not in err
+
+
+async def test_chat_prints_each_action_call_and_its_result_without_the_secret(tmp_path: Path) -> None:
+    from tests.fakes import FakeCompanyApi
+
+    async with FakeCompanyApi() as api:
+        source = (
+            (ROOT / "scenarios" / "support.yaml")
+            .read_text()
+            .replace("https://api.nimbus.example", api.origin)
+        )
+        scenario = tmp_path / "support.yaml"
+        scenario.write_text(source)
+        env = {"OPENAI_API_KEY": "", "VOICEBOT_WEBHOOK_ALLOW_HOSTS": "127.0.0.0/8", "NIMBUS": "tok-chat-1"}
+        code, out, err = await _chat(
+            [str(scenario), "--secret", "nimbus_api_token=@NIMBUS"], "check my account\n12345\nbye\n", env
+        )
+    assert code == 0, err
+    assert f"[action lookup_account: GET {api.origin}/v1/accounts/12345 -> ok 200" in out
+    assert "bot> Thanks, Ann Lee." in out
+    assert api.requests[-1].headers["authorization"] == "Bearer tok-chat-1"
+    assert "tok-chat-1" not in out + err and "Traceback" not in out + err

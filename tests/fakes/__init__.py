@@ -16,20 +16,24 @@ from .audio import (
     speak_to_frames,
 )
 from .cartesia import CartesiaContext, FakeCartesia
+from .company_api import ACCOUNTS, CompanyApiRequest, FakeCompanyApi
 from .deepgram import DeepgramConnection, FakeDeepgram, Utterance
 from .livekit_server import FakeLiveKitServer, TwirpCall, TwirpFailure
 from .openai import ChatRequest, Fail, FakeOpenAI, Hang, Reply, ToolCall
 from .speech import espeak_available, require_espeak, synthesize
 
 __all__ = [
+    "ACCOUNTS",
     "CallerAudioInput",
     "CallerUtterance",
     "CapturingAudioOutput",
     "CartesiaContext",
     "ChatRequest",
+    "CompanyApiRequest",
     "DeepgramConnection",
     "Fail",
     "FakeCartesia",
+    "FakeCompanyApi",
     "FakeDeepgram",
     "FakeLiveKitServer",
     "FakeOpenAI",

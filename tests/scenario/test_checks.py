@@ -403,3 +403,74 @@ def test_placeholders_must_be_plain_names(problems: Callable[[str], list[str]]) 
         "s.yaml:1:65: bot.greeting: placeholder '{}' must be a plain name such as '{date}'",
         "s.yaml:1:68: bot.greeting: placeholder '{date.year}' must be a plain name such as '{date}'",
     ]
+
+
+ACTION_BASE = """
+        bot: {id: t, name: T, language: en, greeting: Hi}
+        slots:
+          acct: {type: text, prompt: "Account?"}
+        actions:
+          lookup:
+            url: "https://x.example.com/{acct}/{acount}"
+            headers: {authorization: "Bearer {secret.token}"}
+            result: {status: status}
+        start: look
+        states:
+          look:
+            action: {run: lookup, ok: done}
+          done: {end: true, outcome: done}
+        """
+
+
+def test_action_checks_name_bad_placeholders_secrets_mapping_and_missing_branch(
+    problems: Callable[[str], list[str]],
+) -> None:
+    assert problems(ACTION_BASE) == [
+        "s.yaml:6:40: actions.lookup.url: unknown placeholder 'acount' (did you mean 'acct'?)",
+        "s.yaml:7:38: actions.lookup.headers.authorization: "
+        "secret 'token' is not listed in actions.lookup.secrets",
+        "s.yaml:8:14: actions.lookup.result.status: response mapping into unknown slot 'status'",
+        "s.yaml:12:5: states.look.action: missing branch 'error' "
+        "(where the call goes when the system cannot be reached or fails)",
+    ]
+
+
+def test_unknown_action_and_kind(problems: Callable[[str], list[str]]) -> None:
+    out = problems(
+        """
+        bot: {id: t, name: T, language: en, greeting: Hi}
+        actions:
+          lookup: {kind: crm.lookup}
+        start: look
+        states:
+          look:
+            action: {run: lokup, ok: done, error: done}
+          done: {end: true, outcome: done}
+        """
+    )
+    assert out == [
+        "s.yaml:3:18: actions.lookup.kind: unknown action kind 'crm.lookup' "
+        "(known: http, book.availability, book.reserve, book.cancel, book.reschedule, book.lookup)",
+        "s.yaml:7:19: states.look.action.run: unknown action 'lokup'",
+    ]
+
+
+def test_retried_post_without_key_and_an_undeclared_llm_tool(problems: Callable[[str], list[str]]) -> None:
+    assert problems(
+        """
+        bot: {id: t, name: T, language: en, greeting: Hi}
+        actions:
+          book: {url: "https://x.example.com/book", retries: 2}
+        start: chat
+        states:
+          chat:
+            llm: {instructions: "Help.", tools: [bok]}
+            transitions:
+              - {fallback: true, to: done}
+          done: {end: true, outcome: done}
+        """
+    ) == [
+        "s.yaml:3:3: actions.book: retries on a POST action need an idempotency_key "
+        "(a retried non-idempotent request could act twice)",
+        "s.yaml:7:42: states.chat.llm.tools[0]: unknown action 'bok'",  # the invalid 'book' is not known
+    ]

@@ -77,3 +77,55 @@ def test_llm_and_knowledge_scripts(tmp_path: Path) -> None:
         "a wrong expectation fails": ['step 1 (caller: "let\'s chat"): expected no LLM reply'],
     }
     assert "talk" in result.visited and "answer" in result.visited  # coverage counts both
+
+
+ACTION_BOT = """
+bot: {id: a, name: A, language: en, greeting: "Hello."}
+slots:
+  status: {type: enum, values: [open, closed]}
+actions:
+  check: {method: GET, url: "https://x.example.com/status", result: {status: state}, filler: "One moment."}
+start: look
+states:
+  look:
+    action: {run: check, ok: told, error: sorry}
+  told: {say: "We are {status}.", end: true, outcome: told}
+  sorry: {say: "I can't check right now.", end: true, outcome: callback}
+"""
+
+ACTION_TESTS = """
+scenario: bot.yaml
+tests:
+  - name: success
+    actions: {check: [{data: {state: open}}]}
+    steps:
+      - expect: {action: check, filler: false, say: "We are open"}
+    outcome: told
+  - name: slow
+    actions: {check: [{data: {state: closed}, latency_ms: 2000}]}
+    steps:
+      - expect: {filler: true, say: ["One moment", "We are closed"]}
+  - name: failure and timeout take the error branch
+    actions: {check: [{status: timeout}]}
+    steps:
+      - expect: {say: "can't check"}
+    outcome: callback
+  - name: unscripted
+    steps:
+      - expect: {say: "can't check"}
+"""
+
+
+def test_action_scripts(tmp_path: Path) -> None:
+    (tmp_path / "bot.yaml").write_text(ACTION_BOT, encoding="utf-8")
+    (tmp_path / "bot.test.yaml").write_text(ACTION_TESTS, encoding="utf-8")
+    result = asyncio.run(run_test_file(tmp_path / "bot.test.yaml"))
+    failures = {case.name: case.failures for case in result.cases}
+    assert failures == {
+        "success": [],
+        "slow": [],
+        "failure and timeout take the error branch": [],
+        "unscripted": [
+            "action 'check' ran without a scripted answer (add actions: {check: [...]} to the case)"
+        ],
+    }

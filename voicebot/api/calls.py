@@ -88,6 +88,22 @@ class WebhookOut(BaseModel):
     attempts: list[AttemptOut]
 
 
+class ActionOut(BaseModel):
+    seq: int
+    action: str
+    kind: str
+    request: dict[str, Any]  # secrets shown as ***
+    status: str
+    http_status: int | None
+    error: str | None
+    error_kind: str | None
+    latency_ms: float | None
+    attempts: int
+    filler: bool
+    next_state: str | None
+    at: dt.datetime
+
+
 class CallDetailOut(BaseModel):
     call: CallOut
     transcript: list[TurnOut]
@@ -96,6 +112,7 @@ class CallDetailOut(BaseModel):
     slot_history: list[SlotOut]
     outcome: OutcomeOut | None
     webhooks: list[WebhookOut]
+    actions: list[ActionOut] = []
 
 
 def _utc(value: dt.datetime | None, name: str) -> dt.datetime | None:
@@ -137,8 +154,8 @@ def register(app: FastAPI) -> None:
 
     @app.get(PREFIX + "/{call_id}", tags=TAGS, response_model=CallDetailOut, responses=COMMON)
     async def get_call(call_id: uuid.UUID, company: CurrentCompany, services: Services) -> CallDetailOut:
-        """One call: transcript, state path (transitions), slots (final values and history), outcome and the
-        webhook events it produced with their delivery attempts."""
+        """One call: transcript, state path (transitions), slots (final values and history), outcome, the
+        webhook events it produced with their delivery attempts, and the actions it ran."""
         d = await services.calls.get(company.id, call_id)
         final: dict[str, Any] = {}
         for s in d.slots:
@@ -203,5 +220,11 @@ def register(app: FastAPI) -> None:
             webhooks=[
                 WebhookOut(event=EventOut.of(w.event), attempts=[AttemptOut.of(a) for a in w.attempts])
                 for w in d.webhooks
+            ],
+            actions=[
+                ActionOut(
+                    kind=a.action_kind, **{k: getattr(a, k) for k in ActionOut.model_fields if k != "kind"}
+                )
+                for a in d.actions
             ],
         )

@@ -22,6 +22,7 @@ from voicebot.storage.repositories.bots import Bots
 from voicebot.storage.repositories.call_history import CallHistory
 from voicebot.storage.repositories.companies import Companies
 from voicebot.storage.repositories.company_bots import CompanyBots
+from voicebot.storage.repositories.company_secrets import CompanySecrets
 from voicebot.storage.repositories.company_webhooks import CompanyWebhooks
 from voicebot.storage.repositories.knowledge_docs import KnowledgeDocs
 
@@ -102,3 +103,5 @@ class ApiServices:
     """Which webhook URLs may be saved: the delivery guard's rules (VOICEBOT_WEBHOOK_ALLOW_HOSTS)."""
     replay: ReplayOps | None = None
     """Replaying recorded calls on a new scenario (``/v1/bots/{id}/replay``); None: not offered."""
+    secrets: CompanySecrets | None = None
+    """The company's action secrets (``/v1/secrets``)."""

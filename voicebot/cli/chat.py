@@ -25,7 +25,9 @@ from voicebot.dialogue import (
 from voicebot.dialogue.nlu import to_json
 from voicebot.observability import configure_logging
 from voicebot.runtime import configured_llm, load_offline_bot
+from voicebot.runtime_actions import offline_action_registry
 from voicebot.settings import Settings
+from voicebot.telephony.actions import CallActions
 from voicebot.telephony.textcall import TextCall
 
 HELP_TEXT = "commands: /silence  /dtmf DIGITS  /state  /hangup  /help   (anything else is what you say)"
@@ -46,7 +48,13 @@ def _event(line: str) -> Event | str:
 
 
 async def _run(
-    path: Path, caller: str, knowledge: Path | None, now: datetime | None, source: TextIO, use_llm: bool
+    path: Path,
+    caller: str,
+    knowledge: Path | None,
+    now: datetime | None,
+    source: TextIO,
+    use_llm: bool,
+    secrets: dict[str, str] | None = None,
 ) -> int:
     _quiet_logs()
     bot = load_offline_bot(path, knowledge_dir=knowledge)
@@ -61,6 +69,8 @@ async def _run(
     if interactive:
         mode = f"LLM {bot.loaded.scenario.bot.providers.llm.model}" if llm is not None else "offline, no LLM"
         click.echo(click.style(f"{bot.loaded.scenario.bot.name} ({mode}) — {HELP_TEXT}", dim=True))
+    registry, close_actions = offline_action_registry(secrets or {})
+    actions = CallActions(registry, call_id=None, company_id=None, bot_id=None)
     # The same AgentSession and bridge as a phone call, in text mode.
     async with TextCall(
         engine,
@@ -69,6 +79,7 @@ async def _run(
         retriever=bot.retriever,
         answerer=bot.answerer,
         llm=llm,
+        actions=actions,
     ) as session_call:
         for result in session_call.greeting:
             printer.show(result)
@@ -98,6 +109,7 @@ async def _run(
             for result in results:
                 printer.show(result)
         call = session_call.conversation.call
+    await close_actions()
     finished = printer.finished
     click.echo("")
     if finished is not None:
@@ -130,7 +142,21 @@ def _quiet_logs() -> None:
     show_default=True,
     help="Use the bot's LLM when OPENAI_API_KEY is set (LLM states, understanding); --no-llm stays offline.",
 )
-def chat(scenario: Path, caller: str, knowledge: Path | None, now: datetime | None, use_llm: bool) -> None:
+@click.option(
+    "--secret",
+    "secret_items",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="A value for {secret.NAME} in the scenario's actions (repeatable; prefer NAME=@ENVVAR).",
+)
+def chat(
+    scenario: Path,
+    caller: str,
+    knowledge: Path | None,
+    now: datetime | None,
+    use_llm: bool,
+    secret_items: tuple[str, ...],
+) -> None:
     """Talk to SCENARIO in the terminal: the bot speaks first, you type the caller's lines.
 
     When stdin is not a terminal, caller lines are read from it, so a call can be scripted:
@@ -138,6 +164,25 @@ def chat(scenario: Path, caller: str, knowledge: Path | None, now: datetime | No
         printf 'I want to book\\nJohn Smith\\n' | voicebot chat scenarios/clinic.yaml
 
     Lines starting with / are commands: /silence (no input), /dtmf 12, /state, /hangup.
-    At the end the outcome and the slots are printed.
+    Each action call is printed with its result (secrets as ***). At the end the outcome and the slots
+    are printed.
     """
-    raise SystemExit(asyncio.run(_run(scenario, caller, knowledge, now, sys.stdin, use_llm)))
+    secrets = _secrets(secret_items)
+    raise SystemExit(asyncio.run(_run(scenario, caller, knowledge, now, sys.stdin, use_llm, secrets)))
+
+
+def _secrets(items: tuple[str, ...]) -> dict[str, str]:
+    """``NAME=VALUE`` or ``NAME=@ENVVAR`` (the value read from the environment, kept out of ``ps``)."""
+    out: dict[str, str] = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        if not sep or not name:
+            raise click.BadParameter(f"{item!r} is not NAME=VALUE", param_hint="--secret")
+        if value.startswith("@"):
+            if value[1:] not in os.environ:
+                raise click.BadParameter(
+                    f"environment variable {value[1:]} is not set", param_hint="--secret"
+                )
+            value = os.environ[value[1:]]
+        out[name] = value
+    return out

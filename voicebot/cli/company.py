@@ -54,3 +54,8 @@ def list_cmd() -> None:
             click.echo("no companies yet: voicebot company create NAME --webhook-url URL")
 
     asyncio.run(run())
+
+
+from voicebot.cli.company_secrets import secret  # noqa: E402 - the `company secret` subgroup
+
+company.add_command(secret)

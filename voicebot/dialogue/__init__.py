@@ -13,6 +13,7 @@ from voicebot.dialogue.actions import (
     LookupKnowledge,
     RecordSlot,
     RecordTransition,
+    RunAction,
     Say,
     SetOutcome,
     Transfer,
@@ -22,6 +23,7 @@ from voicebot.dialogue.compiled import CompiledScenario, compile_scenario
 from voicebot.dialogue.driver import Answerer, Conversation, TurnResult
 from voicebot.dialogue.engine import Engine
 from voicebot.dialogue.events import (
+    ActionDone,
     Dtmf,
     Event,
     Hangup,
@@ -31,12 +33,14 @@ from voicebot.dialogue.events import (
     Understood,
     Utterance,
 )
-from voicebot.dialogue.ports import LLM, LlmMessage, Passage, Retriever
+from voicebot.dialogue.ports import LLM, ActionPort, LlmMessage, Passage, Retriever
 from voicebot.dialogue.state import CallContext, CallState
 
 __all__ = [
     "LLM",
     "Action",
+    "ActionDone",
+    "ActionPort",
     "Answerer",
     "CallContext",
     "CallFinished",
@@ -59,6 +63,7 @@ __all__ = [
     "RecordSlot",
     "RecordTransition",
     "Retriever",
+    "RunAction",
     "Say",
     "SetOutcome",
     "Transfer",

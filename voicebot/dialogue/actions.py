@@ -22,6 +22,7 @@ __all__ = [
     "LookupKnowledge",
     "RecordSlot",
     "RecordTransition",
+    "RunAction",
     "Say",
     "SetOutcome",
     "Transfer",
@@ -80,6 +81,8 @@ class GenerateReply:
 
     messages: tuple[LlmMessage, ...]
     type: Literal["generate_reply"] = "generate_reply"
+    allow_tools: bool = True
+    """False after a tool's result (or a refused call): the LLM must answer the caller in words."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,6 +138,32 @@ class CallFinished:
     type: Literal["call_finished"] = "call_finished"
 
 
+@dataclass(frozen=True, slots=True)
+class RunAction:
+    """Run the declared action ``name``; answer with :class:`~voicebot.dialogue.events.ActionDone`.
+
+    Templates are rendered from the call's slots, except ``{secret.<name>}`` placeholders, which stay
+    for the runner to fill server-side; literal braces from slot values are doubled (``{{``), so a
+    caller cannot inject a secret placeholder. ``filler`` is said if the action takes longer than
+    ``filler_after_ms``.
+    """
+
+    name: str
+    kind: str
+    method: str
+    url: str
+    headers: Mapping[str, str]
+    body: Any
+    args: Mapping[str, Any]
+    secrets: tuple[str, ...]
+    timeout_s: float
+    retries: int
+    idempotency_key: str
+    filler: str | None = None
+    filler_after_ms: int = 700
+    type: Literal["run_action"] = "run_action"
+
+
 Action = (
     Say
     | Listen
@@ -147,4 +176,5 @@ Action = (
     | RecordTransition
     | SetOutcome
     | CallFinished
+    | RunAction
 )

@@ -130,7 +130,7 @@ def _is_waiting(state: State) -> bool:
 
     A knowledge state without next/return answers on entry, then waits like any other state.
     """
-    return not (state.terminal or state.next is not None or state.return_)
+    return not (state.terminal or state.next is not None or state.return_ or state.action is not None)
 
 
 def compile_scenario(scenario: Scenario) -> CompiledScenario:

@@ -15,10 +15,11 @@ from dataclasses import dataclass, field
 
 import structlog
 
-from voicebot.dialogue.actions import Action, GenerateReply, LookupKnowledge, Understand
+from voicebot.dialogue.action_tools import tools_for
+from voicebot.dialogue.actions import Action, GenerateReply, LookupKnowledge, RunAction, Understand
 from voicebot.dialogue.engine import Engine
-from voicebot.dialogue.events import Event, KnowledgeResult, LlmReplied, Understood
-from voicebot.dialogue.ports import LLM, LlmMessage, Passage, Retriever
+from voicebot.dialogue.events import ActionDone, Event, KnowledgeResult, LlmReplied, ToolCalled, Understood
+from voicebot.dialogue.ports import LLM, ActionPort, LlmMessage, Passage, Retriever, ToolLLM, ToolRequest
 from voicebot.dialogue.state import CallContext, CallState
 from voicebot.errors import VoicebotError
 
@@ -44,6 +45,9 @@ class TurnResult:
     llm_ms: float = 0.0
     knowledge_ms: float = 0.0
     chunks: list[str] = field(default_factory=list)
+    action_ms: float = 0.0
+    action_calls: list[tuple[RunAction, ActionDone]] = field(default_factory=list)
+    """Each declared action run in this turn, with its result (``voicebot chat`` prints them)."""
 
 
 class Conversation:
@@ -58,8 +62,10 @@ class Conversation:
         retriever: Retriever | None = None,
         llm: LLM | None = None,
         answerer: Answerer | None = None,
+        actions: ActionPort | None = None,
     ) -> None:
         self.engine = engine
+        self.actions = actions
         self.context = context
         self.bot_id = bot_id
         self._retriever = retriever
@@ -98,9 +104,11 @@ class Conversation:
             if isinstance(action, LookupKnowledge):
                 event: Event = await self._lookup(action, result)
             elif isinstance(action, GenerateReply):
-                event = LlmReplied(await self._reply(action.messages, result))
+                event = await self._generate(action, result)
             elif isinstance(action, Understand):
                 event = await self._understand(action, result)
+            elif isinstance(action, RunAction):
+                event = await self._run_action(action, result)
             else:
                 result.actions.append(action)
                 continue
@@ -108,6 +116,33 @@ class Conversation:
             more = self.engine.handle(self.call, event)
             result.engine_ms += (time.perf_counter() - started) * 1000
             queue.extendleft(reversed(more))
+
+    async def _generate(self, action: GenerateReply, result: TurnResult) -> Event:
+        """A free-form reply; in a state that offers tools, the LLM may answer with a tool call."""
+        tools = tools_for(self.engine.compiled, self.call) if action.allow_tools else ()
+        if not tools or not isinstance(self._llm, ToolLLM):
+            return LlmReplied(await self._reply(action.messages, result))
+        started = time.perf_counter()
+        try:
+            answer = await self._llm.reply_with_tools(action.messages, tools)
+        except VoicebotError as exc:
+            log.warning("llm_reply_failed", error=str(exc), bot_id=self.bot_id)
+            return LlmReplied(None)
+        finally:
+            result.llm_ms += (time.perf_counter() - started) * 1000
+        if isinstance(answer, ToolRequest):
+            return ToolCalled(answer.name, dict(answer.arguments))
+        return LlmReplied(answer)
+
+    async def _run_action(self, action: RunAction, result: TurnResult) -> ActionDone:
+        started = time.perf_counter()
+        if self.actions is None:
+            done = ActionDone(action.name, "error", error="no action runner is configured")
+        else:
+            done = await self.actions.perform(action, self.context)
+        result.action_ms += (time.perf_counter() - started) * 1000
+        result.action_calls.append((action, done))
+        return done
 
     async def _lookup(self, action: LookupKnowledge, result: TurnResult) -> KnowledgeResult:
         if self._retriever is None or not action.query:

@@ -5,23 +5,23 @@ Pure: no I/O, and no clock but the injected one.
 How one caller turn is processed (documented for scenario writers in docs/scenarios.md):
 
 1. Empty, garbage or absurdly long input is "not understood" (a reprompt, never an exception).
-2. A repair or meta phrase alone ("what?", "say that again", "hang on", "повторите", "подождите") is
-   served first: the bot repeats what it said (the scenario's ``repeat`` handler if it has one) or says
-   it will wait; it fills no slot and is not a failed try.
-3. The utterance is classified against the intents relevant here: the state's intent transitions,
-   the global handlers, and yes/no while a read-back waits for confirmation.
-4. A pending read-back confirmation is answered first (yes keeps the value, no asks again,
-   a new value is read back again).
-5. A global handler's intent (one the state does not handle itself) is served right away, and the
-   utterance fills no slots ("how much is a manicure?" does not choose the service).
-6. Slot values are extracted for every open slot of the scenario (answers out of order are kept) and,
-   with a correction cue ("no, I said Tuesday"), for filled ones too. A correction wins over the
-   state's transitions: the bot acknowledges it and repeats the current state (from an ``edit`` state it
-   returns to the state it came from).
+2. A repair or meta phrase alone ("what?", "say that again", "hang on", "повторите", "подождите") is served
+   first: the bot repeats what it said (the scenario's ``repeat`` handler if it has one) or says it will
+   wait; it fills no slot and is not a failed try.
+3. The utterance is classified against the intents relevant here: the state's intent transitions, the global
+   handlers, and yes/no while a read-back waits for confirmation.
+4. A pending read-back confirmation is answered first (yes keeps the value, no asks again, a new value is
+   read back again).
+5. A global handler's intent (one the state does not handle itself) is served right away, and the utterance
+   fills no slots ("how much is a manicure?" does not choose the service).
+6. Slot values are extracted for every open slot of the scenario (answers out of order are kept) and, with a
+   correction cue ("no, I said Tuesday"), for filled ones too. A correction wins over the state's
+   transitions: the bot acknowledges it and repeats the current state (from an ``edit`` state it returns to
+   the state it came from).
 7. The state's transitions are tried in the order written (intent, when, dtmf, event).
 8. If slots were filled, the bot asks for the next missing one.
-9. An LLM state replies through the LLM; an ``event: utterance`` transition takes anything else;
-   with an LLM configured, the LLM is asked to understand.
+9. An LLM state replies through the LLM; an ``event: utterance`` transition takes anything else; with an LLM
+   configured, the LLM is asked to understand.
 10. Otherwise: a reprompt; after ``max_retries`` the ``retries_exhausted`` event, then the fallback.
 """
 
@@ -30,7 +30,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from voicebot.dialogue import filling
+from voicebot.dialogue import action_step, filling
 from voicebot.dialogue.actions import (
     Action,
     EndCall,
@@ -113,6 +113,8 @@ class Engine:
             self._on_llm_reply(t, event.text)
         elif isinstance(event, Understood):
             self._on_understood(t, event)
+        elif isinstance(event, action_step.EVENTS):
+            action_step.on_event(self, t, event)
         return t.finish()
 
     # ------------------------------------------------------------------ caller input
@@ -324,10 +326,8 @@ class Engine:
     def _enter(self, t: Turn) -> None:
         call, st = t.call, t.state
         call.visited.add(st.name)
-        call.retries = 0
-        call.no_input = 0
+        call.retries = call.no_input = call.llm_turns = 0
         call.asked = None
-        call.llm_turns = 0
         spec = st.spec
         if spec.outcome is not None:
             call.outcome = spec.outcome
@@ -335,6 +335,8 @@ class Engine:
         if has_slot_actions(spec):
             run_slot_actions(t)
         t.say_text(st.say)
+        if spec.action is not None:
+            return action_step.start(t)
         if spec.knowledge is not None:
             k = spec.knowledge
             t.out.append(LookupKnowledge(call.last_utterance, k.top_k, k.min_score, k.max_sentences))
@@ -442,5 +444,3 @@ class Engine:
         if call.llm_turns >= spec.max_turns and self._try_transitions(t, event="retries_exhausted"):
             return
         t.listen()
-
-    # ------------------------------------------------------------------ the end

@@ -9,12 +9,14 @@ from typing import Any, Literal
 from voicebot.dialogue.ports import Passage
 
 __all__ = [
+    "ActionDone",
     "Dtmf",
     "Event",
     "Hangup",
     "KnowledgeResult",
     "LlmReplied",
     "NoInput",
+    "ToolCalled",
     "Understood",
     "Utterance",
 ]
@@ -78,4 +80,32 @@ class Understood:
     type: Literal["understood"] = "understood"
 
 
-Event = Utterance | Dtmf | NoInput | Hangup | KnowledgeResult | LlmReplied | Understood
+@dataclass(frozen=True, slots=True)
+class ActionDone:
+    """The answer to a :class:`~voicebot.dialogue.actions.RunAction`: the runner's result."""
+
+    name: str
+    status: Literal["ok", "error", "timeout"]
+    data: Mapping[str, Any] = field(default_factory=dict)
+    http_status: int | None = None
+    error: str | None = None
+    latency_ms: float = 0.0
+    error_kind: str | None = None
+    attempts: int = 1
+    filler: bool = False
+    """The filler phrase was said while the caller waited."""
+    type: Literal["action_done"] = "action_done"
+
+
+@dataclass(frozen=True, slots=True)
+class ToolCalled:
+    """The answer to a GenerateReply: the LLM asked to call the declared action ``name``."""
+
+    name: str
+    arguments: Mapping[str, Any] = field(default_factory=dict)
+    type: Literal["tool_called"] = "tool_called"
+
+
+Event = (
+    Utterance | Dtmf | NoInput | Hangup | KnowledgeResult | LlmReplied | Understood | ActionDone | ToolCalled
+)

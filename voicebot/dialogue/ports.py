@@ -10,9 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
-__all__ = ["LLM", "LlmMessage", "Passage", "Retriever"]
+if TYPE_CHECKING:
+    from voicebot.dialogue.actions import RunAction
+    from voicebot.dialogue.events import ActionDone
+    from voicebot.dialogue.state import CallContext
+
+__all__ = ["LLM", "ActionPort", "LlmMessage", "Passage", "Retriever", "ToolLLM", "ToolRequest", "ToolSpec"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,3 +61,36 @@ class LLM(Protocol):
     async def extract(self, text: str, slots: Mapping[str, str], *, context: str = "") -> Mapping[str, Any]:
         """Slot values found in ``text``; ``slots`` maps slot name to a description of its type."""
         ...
+
+
+class ActionPort(Protocol):
+    """Runs a declared action for the engine (telephony.actions over voicebot.actions, or a script in
+    ``voicebot test``). Never raises for a failed remote call: the failure is the ActionDone's status."""
+
+    async def perform(self, action: RunAction, context: CallContext) -> ActionDone: ...
+
+
+@dataclass(frozen=True, slots=True)
+class ToolSpec:
+    """A declared action offered to the LLM as a function: JSON Schema ``parameters``."""
+
+    name: str
+    description: str
+    parameters: Mapping[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class ToolRequest:
+    """The LLM asked to call ``name`` with ``arguments`` (unvalidated: the engine checks them)."""
+
+    name: str
+    arguments: Mapping[str, Any]
+
+
+@runtime_checkable
+class ToolLLM(Protocol):
+    """An LLM that can answer with a function call (the openai plugin through telephony.llm)."""
+
+    async def reply_with_tools(
+        self, messages: Sequence[LlmMessage], tools: Sequence[ToolSpec]
+    ) -> str | ToolRequest: ...

@@ -52,6 +52,9 @@ class CallState:
     transferred_to: str | None = None
     ended: bool = False
     end_reason: str | None = None
+    pending_action: str | None = None
+    """The declared action whose result the call waits for (see dialogue.action_step)."""
+    action_runs: int = 0
 
     def checkpoint(self) -> dict[str, Any]:
         """The part of the state worth persisting after each turn (JSON-compatible but for slot values)."""

@@ -34,6 +34,7 @@ from prometheus_client.registry import Collector
 __all__ = [
     "STAGES",
     "RecorderPrometheusMetrics",
+    "action_finished",
     "api_request",
     "call_ended",
     "call_rejected",
@@ -120,6 +121,22 @@ _WORKER_DRAINING = Gauge(
 )
 _OUTBOX_STATUSES = ("pending", "delivered", "dead", "disabled")
 _SETTLEMENTS = frozenset(("delivered", "retry", "dead", "disabled"))
+
+_ACTION_DURATION = Histogram(
+    "voicebot_action_duration_seconds",
+    "Declared action calls (HTTP or built-in) by action name and status (ok, error, timeout).",
+    ["action", "status"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 0.75, 1.0, 2.0, 5.0, 10.0),
+)
+_ACTION_ERRORS = Counter(
+    "voicebot_action_errors_total",
+    "Failed action calls by action name and error kind (timeout, refused, http_4xx, http_5xx, bad_json...).",
+    ["action", "kind"],
+)
+_ACTION_KINDS = frozenset(
+    {"timeout", "refused", "http_4xx", "http_5xx", "bad_json", "too_large", "connection", "redirects"}
+    | {"secret_missing", "runner", "unavailable"}
+)
 
 _KNOWN_STATUSES = frozenset(("completed", "transferred", "abandoned", "failed", "rejected"))
 
@@ -273,3 +290,13 @@ def serve(port: int, *, addr: str = "0.0.0.0", multiproc_dir: Path | None = None
     registry = REGISTRY if multiproc_dir is None else multiprocess_registry(multiproc_dir)
     start_http_server(port, addr=addr, registry=registry)
     return True
+
+
+def action_finished(action: str, status: str, seconds: float, error_kind: str | None = None) -> None:
+    """One declared action call ended. ``action`` is the scenario's name for it (a small set per bot)."""
+    name = action[:64]
+    status = status if status in ("ok", "error", "timeout") else "error"
+    _ACTION_DURATION.labels(name, status).observe(seconds)
+    if status != "ok":
+        kind = error_kind if error_kind in _ACTION_KINDS else "other"
+        _ACTION_ERRORS.labels(name, kind).inc()

@@ -21,7 +21,7 @@ from voicebot import __version__
 from voicebot.errors import DeliveryError
 from voicebot.outcomes.urlguard import HostPolicy, UrlRefused
 
-__all__ = ["Deliverer", "HttpDeliverer"]
+__all__ = ["Deliverer", "GuardedResolver", "HttpDeliverer", "refusal_of"]
 
 USER_AGENT = f"voicebot-webhooks/{__version__}"
 
@@ -69,6 +69,12 @@ def _refusal(exc: BaseException) -> UrlRefused | None:
             return seen.refused
         seen = getattr(seen, "os_error", None) or seen.__cause__
     return None
+
+
+GuardedResolver = _GuardedResolver
+"""The connection-time SSRF guard, public for the other HTTP client that must obey it (mid-call actions)."""
+refusal_of = _refusal
+"""The :class:`UrlRefused` inside an aiohttp error raised by :class:`GuardedResolver`, or None."""
 
 
 class HttpDeliverer:

@@ -274,6 +274,7 @@ def _read_slots(scenario: Scenario) -> set[str]:
     """Slots that a template, condition or slot action reads."""
     import string
 
+    from voicebot.scenario.action_checks import action_reads
     from voicebot.scenario.checks import _conditions, _templates
 
     read: set[str] = set()
@@ -292,6 +293,7 @@ def _read_slots(scenario: Scenario) -> set[str]:
         read.update(arg for fn, arg in condition.calls if fn != "visited")
     for state in scenario.states.values():
         read.update(state.copy_.values())
+    read.update(name for spec in scenario.actions.values() for name in action_reads(spec))
     return read
 
 
@@ -302,6 +304,7 @@ def check_unused_slots(c: _Context) -> Iterator[Problem]:
         filled.update(state.collect)
         filled.update(state.set_)
         filled.update(state.copy_)
+    filled.update(name for spec in c.scenario.actions.values() for name in spec.result)
     read = _read_slots(c.scenario)
     for name, slot in c.scenario.slots.items():
         if name in filled or slot.default_from is not None:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from voicebot.errors import Problem
-from voicebot.scenario import analysis
+from voicebot.scenario import action_checks, analysis
 from voicebot.scenario.expressions import (
     CONTEXT_NAMES,
     END_REASONS,
@@ -138,6 +138,8 @@ def _successors(scenario: Scenario, state: State) -> set[str]:
     targets = {t.to for t in state.transitions}
     if state.next is not None:
         targets.add(state.next)
+    if state.action is not None:
+        targets.update(state.action.targets())
     # Global handlers apply in every state. A ``return: true`` state goes back to a state that was
     # already reached, so it adds nothing to reachability.
     targets.update(h.to for h in scenario.global_ if h.to is not None)
@@ -163,7 +165,7 @@ def check_reachable(c: _Context) -> Iterator[Problem]:
 
 def _waits(state: State) -> bool:
     """A state waits for the caller unless it moves on by itself (next, return) or ends the call."""
-    return state.next is None and not state.return_ and not state.terminal
+    return state.next is None and not state.return_ and not state.terminal and state.action is None
 
 
 def check_way_out(c: _Context) -> Iterator[Problem]:
@@ -421,5 +423,6 @@ CHECKS: Final[tuple[Check, ...]] = (
     analysis.check_calendar_slots,
     analysis.check_loops,
     analysis.check_unused_slots,
+    *action_checks.CHECKS,
 )
 """All checks, in the order they run."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from typing import Final
 
+from voicebot.scenario.action_checks import action_edges
 from voicebot.scenario.model import GlobalHandler, Scenario, State, Text, Transition
 
 __all__ = ["mermaid"]
@@ -43,6 +44,9 @@ def mermaid(scenario: Scenario) -> str:
             lines.append(f"    {source} --> {target} : {_escape(_trigger(transition))}")
         if state.next is not None:
             lines.append(f"    {source} --> {ids.get(state.next, _state_id(state.next))} : next")
+        if state.action is not None:
+            for label, target in action_edges(state.action):
+                lines.append(f"    {source} --> {ids.get(target, _state_id(target))} : {_escape(label)}")
         if state.terminal:
             lines.append(f"    {source} --> [*] : {_escape(_ending(state))}")
         if state.return_:

@@ -13,6 +13,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from voicebot.scenario.actions import ActionSpec, ActionStep
 from voicebot.scenario.calendar import Calendar
 from voicebot.scenario.modelbase import Examples, Language, Name, Text
 from voicebot.scenario.modelbase import FrozenModel as _Model
@@ -247,6 +248,14 @@ class LlmTurn(_Model):
         default=5, ge=1, le=50, description="After this many LLM replies, retries_exhausted."
     )
     offline_reply: Text | None = Field(default=None, description="Said instead when no LLM is configured.")
+    tools: list[Name] = Field(
+        default_factory=list,
+        description=(
+            "Declared actions the LLM may call here (function calling). Arguments are the slots the "
+            "action's templates read, validated against the slot types before the call."
+        ),
+        examples=[["lookup_account"]],
+    )
 
 
 class State(_Model):
@@ -294,6 +303,11 @@ class State(_Model):
             "(e.g. 'What should I change?' after a read-back)."
         ),
     )
+    action: ActionStep | None = Field(
+        default=None,
+        description="Run a declared action after speaking, then go on by its result (ok, branches, error).",
+        examples=[{"run": "lookup_account", "ok": "found", "error": "cant_reach"}],
+    )
 
     @property
     def terminal(self) -> bool:
@@ -307,6 +321,8 @@ class State(_Model):
             raise ValueError("a state answers from knowledge or from the LLM, not both")
         if self.next is not None and self.return_:
             raise ValueError("use either next or return, not both")
+        if self.action is not None and (self.terminal or self.next or self.return_ or self.collect):
+            raise ValueError("a state that runs an action goes on by its result: no next/return/end/collect")
         return self
 
 
@@ -347,6 +363,10 @@ class Scenario(_Model):
     start: Name
     states: dict[Name, State]
     outcomes: list[OutcomeRule] = Field(default_factory=list)
+    actions: dict[Name, ActionSpec] = Field(
+        default_factory=dict,
+        description="Declared actions (HTTP requests to the company's systems, built-in book actions).",
+    )
     calendar: Calendar | None = Field(
         default=None,
         description="Business calendar that slots with 'calendar: true' are checked against.",

@@ -20,7 +20,7 @@ from voicebot.storage.embedded import EmbeddedPostgres
 from voicebot.storage.errors import translated
 from voicebot.storage.migrations import Migration, discover, migrate, pending
 from voicebot.storage.records import json_default
-from voicebot.storage.repositories import Bots, Calls, Companies, KnowledgeDocs
+from voicebot.storage.repositories import Bots, Calls, Companies, CompanySecrets, KnowledgeDocs
 
 log = structlog.get_logger("voicebot.storage.pool")
 
@@ -101,6 +101,7 @@ class Database:
         self.bots = Bots(pool)
         self.calls = Calls(pool)
         self.knowledge_docs = KnowledgeDocs(pool)
+        self.company_secrets = CompanySecrets(pool)
 
     @classmethod
     async def open(

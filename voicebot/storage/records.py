@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 __all__ = [
+    "ActionCalled",
     "CallEnded",
     "CallStarted",
     "Checkpoint",
@@ -145,7 +146,29 @@ class ErrorLogged:
     at: dt.datetime = field(default_factory=_now)
 
 
-Record = CallStarted | Turn | Transition | SlotFilled | Checkpoint | CallEnded | ErrorLogged
+@dataclass(frozen=True, slots=True)
+class ActionCalled:
+    """One run of a declared action (a ``call_actions`` row). ``request`` has every secret masked.
+    ``action_kind`` is the column ``kind`` (the journal line's ``kind`` names the record type)."""
+
+    call_id: uuid.UUID
+    seq: int
+    action: str
+    action_kind: str
+    request: dict[str, Any]
+    status: str
+    http_status: int | None = None
+    error: str | None = None
+    error_kind: str | None = None
+    latency_ms: float | None = None
+    attempts: int = 1
+    filler: bool = False
+    next_state: str | None = None
+    turn_seq: int | None = None
+    at: dt.datetime = field(default_factory=_now)
+
+
+Record = CallStarted | Turn | Transition | SlotFilled | Checkpoint | CallEnded | ErrorLogged | ActionCalled
 
 _KINDS: dict[str, type[Record]] = {
     "call_started": CallStarted,
@@ -155,6 +178,7 @@ _KINDS: dict[str, type[Record]] = {
     "checkpoint": Checkpoint,
     "call_ended": CallEnded,
     "error": ErrorLogged,
+    "action": ActionCalled,
 }
 _KIND_OF: dict[type[Record], str] = {cls: kind for kind, cls in _KINDS.items()}
 _UUIDS = frozenset(("call_id", "bot_id", "scenario_version_id"))

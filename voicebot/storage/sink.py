@@ -18,6 +18,7 @@ import structlog
 
 from voicebot.storage.errors import is_connection_error, translate
 from voicebot.storage.records import (
+    ActionCalled,
     CallEnded,
     CallStarted,
     Checkpoint,
@@ -77,6 +78,14 @@ INSERT INTO error_logs (call_id, bot_id, error_type, message, context, severity,
 SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::jsonb[], $6::text[],
                      $7::timestamptz[])"""
 
+_INSERT_ACTIONS = """
+INSERT INTO call_actions (call_id, seq, action, kind, request, status, http_status, error, error_kind,
+                          latency_ms, attempts, filler, next_state, turn_seq, at)
+SELECT * FROM unnest($1::uuid[], $2::int[], $3::text[], $4::text[], $5::jsonb[], $6::text[], $7::int[],
+                     $8::text[], $9::text[], $10::real[], $11::int[], $12::bool[], $13::text[], $14::int[],
+                     $15::timestamptz[])
+ON CONFLICT (call_id, seq) DO NOTHING"""
+
 # Only an active call is ended here: a call already finalized (by the reaper, or by a finalize that ran
 # before this record was replayed from the journal) keeps the status that agrees with its outcome.
 _END_CALLS = """
@@ -130,6 +139,23 @@ _COLS: dict[type, tuple[str, ...]] = {
     Checkpoint: ("call_id", "turn_seq", "state", "slots", "retries", "at"),
     CallEnded: ("call_id", "ended_at", "status", "final_state", "end_reason", "decision_json"),
     ErrorLogged: ("call_id", "bot_id", "error_type", "message", "context", "severity", "at"),
+    ActionCalled: (
+        "call_id",
+        "seq",
+        "action",
+        "action_kind",
+        "request",
+        "status",
+        "http_status",
+        "error",
+        "error_kind",
+        "latency_ms",
+        "attempts",
+        "filler",
+        "next_state",
+        "turn_seq",
+        "at",
+    ),
 }
 # Order matters: a call's row before its children, its end after them.
 _STATEMENTS: tuple[tuple[type, str], ...] = (
@@ -137,6 +163,7 @@ _STATEMENTS: tuple[tuple[type, str], ...] = (
     (Turn, _INSERT_TURNS),
     (Transition, _INSERT_TRANSITIONS),
     (SlotFilled, _INSERT_SLOTS),
+    (ActionCalled, _INSERT_ACTIONS),
     (Checkpoint, _INSERT_CHECKPOINTS),
     (CallEnded, _END_CALLS),
     (ErrorLogged, _INSERT_ERRORS),

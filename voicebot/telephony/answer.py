@@ -26,6 +26,7 @@ import structlog
 from livekit import api
 from livekit.agents import Agent, AgentSession
 
+from voicebot.actions import ActionRegistry
 from voicebot.dialogue import LLM, Answerer, CallContext, Conversation, Engine, Passage, Retriever
 from voicebot.dialogue.actions import CallFinished
 from voicebot.dialogue.compiled import CompiledCache, CompiledScenario
@@ -35,6 +36,7 @@ from voicebot.outcomes.finalize import outcome_names
 from voicebot.scenario.model import Providers
 from voicebot.storage.records import Record, Turn
 from voicebot.storage.repositories.bots import BotForCall
+from voicebot.telephony.actions import CallActions
 from voicebot.telephony.bridge import CallAgent
 from voicebot.telephony.control import LiveKitControl
 from voicebot.telephony.llm import LivekitLLM
@@ -127,6 +129,8 @@ class CallServices:
     """How long a call's process retries a finalize the database refused (retryable errors, with
     backoff); after that the sweeper finalizes the call from its journaled end record."""
     no_input_timer: bool = True
+    actions: ActionRegistry | None = None
+    """Runs the scenario's declared actions (voicebot.runtime_actions); None: every action fails."""
     _compiled: CompiledCache = field(default_factory=lambda: PROCESS_COMPILED)
 
     def compiled(self, bot: BotForCall) -> CompiledScenario:
@@ -293,6 +297,9 @@ async def answer_call(line: CallLine, services: CallServices) -> CallOutcome:
     retriever: _CallRetriever | None = None
     if services.knowledge is not None and any(s.knowledge for s in compiled.scenario.states.values()):
         retriever = _CallRetriever(services.knowledge, str(bot.id))
+    actions = CallActions(
+        services.actions or ActionRegistry(), call_id=call_id, company_id=bot.company_id, bot_id=bot.id
+    )
     conversation = Conversation(
         Engine(compiled, llm_enabled=llm_port is not None),
         CallContext(
@@ -305,6 +312,7 @@ async def answer_call(line: CallLine, services: CallServices) -> CallOutcome:
         retriever=retriever,
         llm=llm_port,
         answerer=services.answerer,
+        actions=actions,
     )
     control = LiveKitControl(line.api, room=line.room_name, participant_identity=line.caller_identity)
     transcript: list[tuple[str, str, dt.datetime]] = []
@@ -322,6 +330,7 @@ async def answer_call(line: CallLine, services: CallServices) -> CallOutcome:
         no_input_timer=services.no_input_timer,
     )
     agent_ref.append(agent)
+    actions.attach(agent)
     with bind_call(call_id=str(call_id), bot_id=str(bot.id)):
         line.on_dtmf(agent.dtmf_received)
         line.on_caller_left(agent.caller_left)

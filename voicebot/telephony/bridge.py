@@ -42,6 +42,7 @@ from voicebot.dialogue import (
     Utterance,
 )
 from voicebot.observability import metrics
+from voicebot.telephony.actions import fillers_of
 from voicebot.telephony.recording import CallInfo, CallLog, RecordFn, end_status, replay_facts
 
 __all__ = ["CallAgent", "CallControl", "NullControl"]
@@ -151,7 +152,10 @@ class CallAgent(Agent):
         text = message.text_content or ""  # type: ignore[union-attr]
         stt = message.metrics.get("transcription_delay")  # type: ignore[union-attr]
         self._cancel_no_input()
-        result, seq = await asyncio.shield(self._send(Utterance(text), caller_text=text, stt=stt))
+        work = asyncio.ensure_future(self._send(Utterance(text), caller_text=text, stt=stt))
+        async for filler in fillers_of(self, work):  # a slow action's filler phrase, heard at once
+            yield filler
+        result, seq = await asyncio.shield(work)
         handle = self.session.current_speech
         self._after(result, handle, seq)
         spoken = " ".join(a.text for a in result.actions if isinstance(a, Say))

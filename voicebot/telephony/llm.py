@@ -14,7 +14,7 @@ from typing import Any
 
 from livekit.agents import APIConnectOptions, APIError, llm
 
-from voicebot.dialogue.ports import LlmMessage
+from voicebot.dialogue.ports import LlmMessage, ToolRequest, ToolSpec
 from voicebot.errors import ProviderError
 
 __all__ = ["LivekitLLM"]
@@ -35,28 +35,55 @@ class LivekitLLM:
         """Requests made (for tests and the 'zero LLM calls on template states' goal)."""
 
     async def _complete(self, messages: Sequence[LlmMessage]) -> str:
+        text, _calls = await self._stream(messages, ())
+        return text
+
+    async def reply_with_tools(
+        self, messages: Sequence[LlmMessage], tools: Sequence[ToolSpec]
+    ) -> str | ToolRequest:
+        """A reply, or the first function call the model made (its arguments unvalidated)."""
+        text, calls = await self._stream(messages, tools)
+        if not calls:
+            return text
+        name, raw = calls[0]
+        try:
+            arguments = json.loads(raw or "{}")
+        except ValueError:
+            arguments = {"_unparsable": raw}
+        return ToolRequest(name, arguments if isinstance(arguments, dict) else {"_unparsable": raw})
+
+    async def _stream(
+        self, messages: Sequence[LlmMessage], tools: Sequence[ToolSpec]
+    ) -> tuple[str, list[tuple[str, str]]]:
         ctx = llm.ChatContext.empty()
         for message in messages:
             role = message.role if message.role in ("system", "user", "assistant") else "user"
             ctx.add_message(role=role, content=message.content)  # type: ignore[arg-type]
         self.calls += 1
         parts: list[str] = []
+        calls: list[tuple[str, str]] = []
+        functions: list[llm.Tool] = [_declared(tool) for tool in tools]
         try:
             async with asyncio.timeout(self._timeout):
                 stream = self._model.chat(
-                    chat_ctx=ctx, conn_options=APIConnectOptions(max_retry=0, timeout=self._timeout)
+                    chat_ctx=ctx,
+                    tools=functions or None,
+                    conn_options=APIConnectOptions(max_retry=0, timeout=self._timeout),
                 )
                 async with stream:
                     async for chunk in stream:
-                        if chunk.delta is not None and chunk.delta.content:
+                        if chunk.delta is None:
+                            continue
+                        if chunk.delta.content:
                             parts.append(chunk.delta.content)
+                        calls.extend((c.name, c.arguments) for c in chunk.delta.tool_calls)
         except TimeoutError as exc:
             raise self._failed(
                 "llm_timeout", exc, f"the LLM did not answer within {self._timeout} s"
             ) from None
         except APIError as exc:
             raise self._failed("llm_error", exc, f"the LLM request failed: {exc.message}") from None
-        return "".join(parts).strip()
+        return "".join(parts).strip(), calls
 
     def _failed(self, kind: str, exc: BaseException, message: str) -> ProviderError:
         if self.on_error is not None:
@@ -91,3 +118,15 @@ class LivekitLLM:
         except ValueError:
             return {}
         return {k: v for k, v in data.items() if k in slots} if isinstance(data, dict) else {}
+
+
+def _declared(tool: ToolSpec) -> llm.Tool:
+    """A declared action as a raw function tool. It is never executed by livekit: the engine validates
+    the call and runs the action itself."""
+
+    async def never_called(raw_arguments: dict[str, object]) -> None:
+        raise RuntimeError("declared actions are run by the engine, not by livekit")
+
+    schema = {"name": tool.name, "description": tool.description, "parameters": dict(tool.parameters)}
+    declared: llm.Tool = llm.function_tool(never_called, raw_schema=schema)
+    return declared

@@ -22,10 +22,12 @@ from voicebot.dialogue import (
     Say,
     TurnResult,
 )
+from voicebot.dialogue.action_step import mask_secrets
 from voicebot.dialogue.nlu import to_json
 from voicebot.dialogue.state import CallState
 from voicebot.outcomes.finalize import call_status
 from voicebot.storage.records import (
+    ActionCalled,
     CallEnded,
     CallStarted,
     Checkpoint,
@@ -94,6 +96,7 @@ class CallLog:
         self._transition = 0
         self._slot = 0
         self._checkpoint = -1
+        self._action = 0
         self.ended = False
 
     def started(self) -> None:
@@ -176,11 +179,48 @@ class CallLog:
                     )
                 )
                 self._slot += 1
+        self._action_calls(result, turn_seq)
         if turn_seq is not None and turn_seq > self._checkpoint:
             self._checkpoint = turn_seq
             point = call.checkpoint()
             slots = {k: _json(v) for k, v in point["slots"].items()}
             self._record(Checkpoint(self.info.call_id, turn_seq, call.state, slots, point["retries"]))
+
+    def _action_calls(self, result: TurnResult, turn_seq: int | None) -> None:
+        """One ActionCalled per action run, with where the call went on its result."""
+        moves = [a for a in result.actions if isinstance(a, RecordTransition) and a.trigger == "action"]
+        for run, done in result.action_calls:
+            move = next((m for m in moves if m.data.get("action") == run.name), None)
+            if move is not None:
+                moves.remove(move)
+            if run.kind == "http":
+                request: dict[str, Any] = {
+                    "method": run.method,
+                    "url": mask_secrets(run.url),
+                    "headers": mask_secrets(dict(run.headers)),
+                    "body": _json(mask_secrets(run.body)),
+                }
+            else:
+                request = {"args": _json(mask_secrets(dict(run.args)))}
+            self._record(
+                ActionCalled(
+                    self.info.call_id,
+                    self._action,
+                    run.name,
+                    run.kind,
+                    request,
+                    done.status,
+                    http_status=done.http_status,
+                    error=done.error,
+                    error_kind=done.error_kind,
+                    latency_ms=done.latency_ms,
+                    attempts=done.attempts,
+                    filler=done.filler,
+                    next_state=move.dest if move is not None else None,
+                    turn_seq=turn_seq,
+                )
+            )
+            self._action += 1
 
     def error(self, error_type: str, message: str, *, context: dict[str, Any] | None = None) -> None:
         self._record(ErrorLogged(self.info.call_id, self.info.bot_id, error_type, message, context or {}))

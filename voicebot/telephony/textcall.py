@@ -13,6 +13,7 @@ from types import TracebackType
 
 from voicebot.dialogue import (
     LLM,
+    ActionPort,
     Answerer,
     CallContext,
     Conversation,
@@ -23,6 +24,7 @@ from voicebot.dialogue import (
     TurnResult,
 )
 from voicebot.storage.records import Record
+from voicebot.telephony.actions import CallActions
 from voicebot.telephony.bridge import CallAgent, CallControl, NullControl
 from voicebot.telephony.llm import LivekitLLM
 from voicebot.telephony.recording import CallInfo, RecordFn
@@ -47,13 +49,20 @@ class TextCall:
         control: CallControl | None = None,
         info: CallInfo | None = None,
         no_input_timer: bool = False,
+        actions: ActionPort | None = None,
     ) -> None:
         call_uuid = uuid.uuid4()
         self.context = context or CallContext(call_id=str(call_uuid))
         self.records: list[Record] = []
         self.control = control or NullControl()
         self.conversation = Conversation(
-            engine, self.context, bot_id=bot_id, retriever=retriever, llm=llm, answerer=answerer
+            engine,
+            self.context,
+            bot_id=bot_id,
+            retriever=retriever,
+            llm=llm,
+            answerer=answerer,
+            actions=actions,
         )
         self._results: list[TurnResult] = []
         self.agent = CallAgent(
@@ -72,6 +81,8 @@ class TextCall:
             no_input_timer=no_input_timer,
             on_result=self._results.append,
         )
+        if isinstance(actions, CallActions):
+            actions.attach(self.agent)
         if isinstance(llm, LivekitLLM) and llm.on_error is None:
             llm.on_error = self.agent.report_error
         self.session = text_session()
@@ -135,10 +146,18 @@ async def run_text_call(
     answerer: Answerer | None = None,
     llm: LLM | None = None,
     record: RecordFn | None = None,
+    actions: ActionPort | None = None,
 ) -> AsyncIterator[TurnResult]:
     """Run a call from caller ``inputs`` (lines, or DTMF / silence / hang-up events); yield its results."""
     async with TextCall(
-        engine, bot_id=bot_id, context=context, retriever=retriever, answerer=answerer, llm=llm, record=record
+        engine,
+        bot_id=bot_id,
+        context=context,
+        retriever=retriever,
+        answerer=answerer,
+        llm=llm,
+        record=record,
+        actions=actions,
     ) as call:
         for result in call.greeting:
             yield result

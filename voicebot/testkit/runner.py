@@ -25,10 +25,12 @@ from voicebot.dialogue import (
     Utterance,
 )
 from voicebot.dialogue.compiled import CompiledScenario
+from voicebot.dialogue.driver import TurnResult
 from voicebot.dialogue.fakes import ScriptedLLM
 from voicebot.dialogue.nlu import from_json, to_json
 from voicebot.dialogue.ports import Passage
 from voicebot.runtime import OfflineBot, load_offline_bot
+from voicebot.testkit.actions import ScriptedActions
 from voicebot.testkit.spec import Expect, Step, TestCase, TestFile, load_test_file
 
 __all__ = ["CaseResult", "FileResult", "run_test_file"]
@@ -72,6 +74,17 @@ class _CallLog:
     llm: bool = False
     transfer: str | None = None
     finished: CallFinished | None = None
+    actions: list[str] = field(default_factory=list)
+    filler: bool = False
+
+    def add_result(self, result: TurnResult) -> None:
+        """The actions of one driver result, with the action runs (a slow one's filler said first)."""
+        for run, done in result.action_calls:
+            self.actions.append(run.name)
+            if done.filler and run.filler:
+                self.filler = True
+                self.said.append(run.filler)
+        self.add(result.actions)
 
     def add(self, actions: list[Action]) -> None:
         for action in actions:
@@ -137,6 +150,7 @@ async def _run_case(bot: OfflineBot, spec: TestFile, case: TestCase, totals: Fil
         retriever=retriever,
         llm=ScriptedLLM(replies=list(case.llm)) if case.llm is not None else None,
         answerer=bot.answerer,
+        actions=(scripted_actions := ScriptedActions(case.actions)),
     )
     outcome = CaseResult(case.name)
     log = _CallLog()
@@ -144,7 +158,7 @@ async def _run_case(bot: OfflineBot, spec: TestFile, case: TestCase, totals: Fil
     _track(first.actions, totals)
     log.add(first.actions)
     turn_log = _CallLog()
-    turn_log.add(first.actions)
+    turn_log.add_result(first)
     for index, step in enumerate(case.steps, start=1):
         event = _event(step)
         if event is not None:
@@ -156,10 +170,14 @@ async def _run_case(bot: OfflineBot, spec: TestFile, case: TestCase, totals: Fil
             _track(reply.actions, totals)
             log.add(reply.actions)
             turn_log = _CallLog()
-            turn_log.add(reply.actions)
+            turn_log.add_result(reply)
         if step.expect is not None:
             for failure in _check(compiled, step.expect, turn_log, conversation):
                 outcome.failures.append(f"step {index} ({step.describe()}): {failure}")
+    for name in dict.fromkeys(scripted_actions.unscripted):
+        outcome.failures.append(
+            f"action {name!r} ran without a scripted answer (add actions: {{{name}: [...]}} to the case)"
+        )
     call = conversation.call
     totals.visited |= call.visited
     finished = log.finished
@@ -235,6 +253,11 @@ def _check(
         failures.append(f"expected a transfer to {expect.transfer}, got {turn.transfer}")
     if expect.llm is not None and turn.llm != expect.llm:
         failures.append("expected a reply from the LLM" if expect.llm else "expected no LLM reply")
+    for name in _as_list(expect.action):
+        if name not in turn.actions:
+            failures.append(f"expected action {name!r} to run, ran {turn.actions or 'none'}")
+    if expect.filler is not None and turn.filler != expect.filler:
+        failures.append("expected the filler phrase" if expect.filler else "expected no filler phrase")
     if expect.knowledge is not None and turn.knowledge != expect.knowledge:
         failures.append(
             "expected an answer from the knowledge base"

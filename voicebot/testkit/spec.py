@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from voicebot.errors import ConfigError
 
-__all__ = ["Expect", "Step", "TestCase", "TestFile", "load_test_file"]
+__all__ = ["ActionScript", "Expect", "Step", "TestCase", "TestFile", "load_test_file"]
 
 
 class _Model(BaseModel):
@@ -35,6 +35,24 @@ class Expect(_Model):
     llm: bool | None = Field(
         default=None, description="The reply came from the (scripted) LLM.", examples=[True]
     )
+    action: str | list[str] | None = Field(
+        default=None, description="The declared action(s) this step ran.", examples=["lookup_account"]
+    )
+    filler: bool | None = Field(
+        default=None, description="The action's filler phrase was said (it was slower than filler_after_ms)."
+    )
+
+
+class ActionScript(_Model):
+    """One scripted answer of a declared action (the runner is not called in ``voicebot test``)."""
+
+    status: Literal["ok", "error", "timeout"] = "ok"
+    data: dict[str, Any] = Field(default_factory=dict, description="The JSON result (response body).")
+    http_status: int | None = Field(default=None, ge=100, le=599)
+    latency_ms: float = Field(
+        default=0.0, ge=0, description="How long it 'took' (no real wait): above filler_after_ms = slow."
+    )
+    error: str | None = None
 
 
 class Step(_Model):
@@ -82,6 +100,14 @@ class TestCase(_Model):
             "knowledge answers). Without it the case runs offline (offline_reply, extractive answers)."
         ),
         examples=[["We are open until ten tonight."]],
+    )
+    actions: dict[str, list[ActionScript]] | None = Field(
+        default=None,
+        description=(
+            "Script the declared actions: per action name, its answers in order (success, failure, "
+            "timeout, slow). An action run without a script fails the case."
+        ),
+        examples=[{"lookup_account": [{"data": {"status": "active"}}, {"status": "timeout"}]}],
     )
     knowledge_results: list[str] | None = Field(
         default=None,

@@ -3,6 +3,7 @@
 from voicebot.storage.repositories.bots import BotForCall, BotInfo, Bots, DeployResult, normalize_phone
 from voicebot.storage.repositories.calls import Calls, CallSummary
 from voicebot.storage.repositories.companies import Companies, Company, NewCompany
+from voicebot.storage.repositories.company_secrets import CompanySecrets, SecretInfo
 from voicebot.storage.repositories.knowledge_docs import KnowledgeDoc, KnowledgeDocs
 
 __all__ = [
@@ -13,9 +14,11 @@ __all__ = [
     "Calls",
     "Companies",
     "Company",
+    "CompanySecrets",
     "DeployResult",
     "KnowledgeDoc",
     "KnowledgeDocs",
     "NewCompany",
+    "SecretInfo",
     "normalize_phone",
 ]

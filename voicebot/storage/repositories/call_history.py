@@ -19,7 +19,7 @@ from typing import Any
 
 from voicebot.errors import NotFoundError
 from voicebot.storage.errors import translated
-from voicebot.storage.records import SlotFilled, Transition, Turn
+from voicebot.storage.records import ActionCalled, SlotFilled, Transition, Turn
 from voicebot.storage.repositories.outbox import DeliveryAttempt, OutboxEvent
 
 __all__ = ["CallDetail", "CallFilters", "CallHistory", "CallOutcome", "CallRow", "CallWebhook"]
@@ -75,6 +75,7 @@ class CallDetail:
     slots: tuple[SlotFilled, ...] = ()
     outcome: CallOutcome | None = None
     webhooks: tuple[CallWebhook, ...] = field(default_factory=tuple)
+    actions: tuple[ActionCalled, ...] = ()
 
 
 _SELECT = """
@@ -151,6 +152,13 @@ class CallHistory:
                        FROM extracted_slots WHERE call_id = $1 ORDER BY seq""",
                     call_id,
                 )
+                actions = await conn.fetch(
+                    """SELECT call_id, seq, action, kind AS action_kind, request, status, http_status, error,
+                              error_kind,
+                              latency_ms, attempts, filler, next_state, turn_seq, at
+                       FROM call_actions WHERE call_id = $1 ORDER BY seq""",
+                    call_id,
+                )
                 outcome = await conn.fetchrow(
                     """SELECT outcome_type AS outcome, confidence, summary, extracted_data, created_at
                        FROM outcomes WHERE call_id = $1""",
@@ -184,4 +192,5 @@ class CallHistory:
             webhooks=tuple(
                 CallWebhook(OutboxEvent(**dict(e)), tuple(by_event.get(e["event_id"], ()))) for e in events
             ),
+            actions=tuple(ActionCalled(**dict(a)) for a in actions),
         )
