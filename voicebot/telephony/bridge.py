@@ -21,7 +21,7 @@ import asyncio
 import contextlib
 import time
 from collections.abc import AsyncIterable, Callable, Sequence
-from typing import Any, Protocol
+from typing import Any
 
 import structlog
 from livekit.agents import Agent, ModelSettings, llm
@@ -43,6 +43,7 @@ from voicebot.dialogue import (
 )
 from voicebot.observability import metrics
 from voicebot.telephony.actions import fillers_of
+from voicebot.telephony.line import CallControl, NullControl
 from voicebot.telephony.recording import CallInfo, CallLog, RecordFn, end_status, replay_facts
 
 __all__ = ["CallAgent", "CallControl", "NullControl"]
@@ -64,27 +65,6 @@ APOLOGY = {
     "en": "Sorry, I'm having technical trouble. Please call again later. Goodbye.",
     "ru": "Извините, у нас технические неполадки. Пожалуйста, перезвоните позже. До свидания.",
 }
-
-
-class CallControl(Protocol):
-    """What the bridge asks of the phone line (telephony.control implements it over LiveKit's API)."""
-
-    async def hang_up(self) -> None: ...
-    async def transfer(self, number: str) -> None: ...
-
-
-class NullControl:
-    """Call control for text mode: remembers what was asked."""
-
-    def __init__(self) -> None:
-        self.hung_up = False
-        self.transferred_to: str | None = None
-
-    async def hang_up(self) -> None:
-        self.hung_up = True
-
-    async def transfer(self, number: str) -> None:
-        self.transferred_to = number
 
 
 def _ms(value: float | None) -> float | None:
