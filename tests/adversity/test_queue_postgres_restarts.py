@@ -53,7 +53,7 @@ async def test_a_queue_worker_outlives_postgres_restarts_and_loses_no_job(
                 await asyncio.to_thread(private_postgres.start)
             expected.append("after")
             await enqueue("after")
-            deadline = time.monotonic() + 30
+            deadline = time.monotonic() + 60  # a loaded CI machine restarts Postgres slowly
             while not set(expected) <= set(handled):
                 assert time.monotonic() < deadline, f"lost: {set(expected) - set(handled)}"
                 assert not running.done(), "the worker exited"

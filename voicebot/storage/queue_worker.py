@@ -8,7 +8,7 @@ handlers run at once; a long handler's lease is extended while it runs, so only 
 are claimed again.
 
 Postgres outages do not stop the loop: the first failure logs ``queue_worker_db_unavailable`` once,
-claims back off (doubling up to 30 s), and ``queue_worker_db_recovered`` is logged on the way back. A
+claims back off (doubling up to 5 s), and ``queue_worker_db_recovered`` is logged on the way back. A
 job whose settle call fails in an outage is simply claimed again when its lease ends (handlers must be
 idempotent). :meth:`QueueWorker.stop` stops claiming and waits for the handlers in flight.
 """
@@ -182,7 +182,7 @@ class QueueWorker:
         if self._down_since is None:
             self._down_since = time.monotonic()
             log.warning("queue_worker_db_unavailable", queue=self._name, error=str(exc))
-        return min(max(delay, 0.05) * 2, 30.0)
+        return min(max(delay, 0.05) * 2, 5.0)  # during an outage, try again at least every 5 s
 
     def _recovered(self) -> None:
         if self._down_since is not None:
