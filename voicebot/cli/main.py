@@ -32,6 +32,10 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "call": ("voicebot.cli.call", "call", "Place an outbound call that runs a bot's scenario."),
     "knowledge": ("voicebot.cli.knowledge", "knowledge", "A bot's documents: add, list, remove, search."),
     "api": ("voicebot.cli.api", "api", "Serve the company admin HTTP API."),
+    "pipeline": ("voicebot.cli.pipeline", "pipeline", "Run the post-call pipeline (redaction, analysis)."),
+    "privacy": ("voicebot.cli.pipeline", "privacy", "PII redaction policies of a company and its bots."),
+    "analysis-config": ("voicebot.cli.pipeline", "analysis_config", "Set a layer of the analysis config."),
+    "retention": ("voicebot.cli.retention", "retention", "Delete old calls, turns and raw text (cron-safe)."),
 }
 
 

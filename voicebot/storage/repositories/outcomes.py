@@ -20,6 +20,7 @@ import asyncpg
 
 from voicebot.errors import ConflictError
 from voicebot.storage.errors import translated
+from voicebot.storage.queue import JobQueue, JobSpec
 
 __all__ = ["FinalizeContext", "Finalized", "NewEvent", "Outcomes", "StaleCall", "TranscriptRow"]
 
@@ -140,8 +141,11 @@ LIMIT $2"""
 class Outcomes:
     """``outcomes``, ``appointments`` and the outbox inserts of a finished call; call heartbeats."""
 
-    def __init__(self, pool: Any) -> None:
+    def __init__(self, pool: Any, *, post_call_queue: str | None = None) -> None:
+        """``post_call_queue``: the durable queue (storage.queue) that gets one job per finalized call,
+        enqueued in the outcome's own transaction (the post-call pipeline, voicebot.analysis)."""
         self._pool = pool
+        self._post_call_queue = post_call_queue
 
     async def finalize(
         self,
@@ -219,6 +223,17 @@ class Outcomes:
                     dict(extracted_data),
                     new_events[0].event_id if new_events else None,
                 )
+                if self._post_call_queue is not None:
+                    await JobQueue(self._pool).enqueue(
+                        self._post_call_queue,
+                        JobSpec(
+                            payload={"call_id": str(call_id)},
+                            key=f"{call_id}:analyze",
+                            company_id=company_id,
+                            call_id=call_id,
+                        ),
+                        conn=conn,
+                    )
         return Finalized(
             call_id, False, company_id, tuple(e.event_id for e in new_events), appointment_id, code
         )
