@@ -78,10 +78,10 @@ def caller_effort(call: CallRecord, discarded: Collection[int], lang: str, silen
     language = "ru" if lang.startswith("ru") else "en"
     acted = {t.turn_seq for t in call.transitions if t.turn_seq is not None}
     acted |= {s.turn_seq for s in call.slots if s.turn_seq is not None}
-    turns = call.turns
+    turns = [t for t in call.turns if t.seq not in discarded]  # a discarded turn said nothing
     reasks = corrections = no_inputs = 0
     for i, turn in enumerate(turns):
-        if turn.role == "caller" and turn.seq not in discarded:
+        if turn.role == "caller":
             answered = any(t.role == "bot" for t in turns[i + 1 :])
             if turn.seq not in acted and answered:
                 reasks += 1
