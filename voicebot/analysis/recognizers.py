@@ -202,7 +202,7 @@ _EN_STREET: Final = (
     r"terrace|crescent|highway|parkway"
 )
 _EN_ADDRESS: Final = re.compile(
-    rf"\b\d{{1,5}}[a-z]?\s+(?:[A-Z][\w'-]*\s+){{1,3}}(?:{_EN_STREET})\b\.?"
+    rf"\b\d{{1,5}}[a-z]?\s+(?:[A-Z0-9][\w'-]*\s+){{1,3}}(?:{_EN_STREET})\b\.?"
     rf"(?:,?\s*(?:apt|apartment|suite|unit|flat)\.?\s*\d+\w?)?",
     re.IGNORECASE,
 )
