@@ -122,6 +122,8 @@ async def test_caller_barges_into_the_greeting_and_is_answered(
     assert final.tts_ms is not None and final.e2e_ms is not None
     caller_turn = next(t for t in turns if t.role == "caller")
     assert caller_turn.stt_ms is not None
+    # the provider's confidence (the fake Deepgram's 0.99) is kept for the post-call pipeline
+    assert caller_turn.metadata["stt_confidence"] == pytest.approx(0.99)
     print(
         f"\nstage latencies (ms): stt={caller_turn.stt_ms} engine={final.engine_ms} "
         f"tts={final.tts_ms} e2e={final.e2e_ms}"

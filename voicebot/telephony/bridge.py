@@ -150,6 +150,7 @@ class CallAgent(Agent):
         self._answered = message.id
         text = message.text_content or ""  # type: ignore[union-attr]
         stt = message.metrics.get("transcription_delay")  # type: ignore[union-attr]
+        self.calllog.stt_confidence = getattr(message, "transcript_confidence", None)  # for the pipeline
         self._cancel_no_input()
         result, seq = await asyncio.shield(self._send(Utterance(text), caller_text=text, stt=stt))
         handle = self.session.current_speech

@@ -74,6 +74,9 @@ class CallLog:
         self._slot = 0
         self._checkpoint = -1
         self.ended = False
+        self.stt_confidence: float | None = None
+        """The STT confidence of the caller turn about to be recorded (set by the bridge; kept in the
+        turn's metadata as ``stt_confidence`` for the post-call pipeline, then cleared)."""
 
     def started(self) -> None:
         i = self.info
@@ -97,6 +100,9 @@ class CallLog:
         seq = self._turn
         self._turn += 1
         lat = latencies or {}
+        if role == "caller" and self.stt_confidence is not None:
+            metadata = {**(metadata or {}), "stt_confidence": self.stt_confidence}
+            self.stt_confidence = None
         self._record(
             Turn(
                 self.info.call_id,
