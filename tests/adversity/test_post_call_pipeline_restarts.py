@@ -21,7 +21,9 @@ from voicebot.storage import create_pool
 CALLS = 24
 
 
-async def _wait(pool: Any, predicate_sql: str, want: int, running: asyncio.Task[None], timeout: float = 40) -> None:
+async def _wait(
+    pool: Any, predicate_sql: str, want: int, running: asyncio.Task[None], timeout: float = 40
+) -> None:
     deadline = time.monotonic() + timeout
     while True:
         try:
@@ -34,7 +36,9 @@ async def _wait(pool: Any, predicate_sql: str, want: int, running: asyncio.Task[
         await asyncio.sleep(0.05)
 
 
-async def test_no_post_call_job_is_lost_to_a_restart_or_a_dead_worker(private_postgres: PrivatePostgres) -> None:
+async def test_no_post_call_job_is_lost_to_a_restart_or_a_dead_worker(
+    private_postgres: PrivatePostgres,
+) -> None:
     pool = await create_pool(private_postgres.url, min_size=1, max_size=4, command_timeout=5)
     outcomes = build_outcome_services(pool, fast_settings())
     analysis = build_analysis_services(pool, PipelineSettings(poll_interval=0.02))
@@ -49,7 +53,9 @@ async def test_no_post_call_job_is_lost_to_a_restart_or_a_dead_worker(private_po
             call_ids.append(call_id)
 
         # A worker claims three jobs and dies without settling them (its lease is short).
-        dead = await analysis.queue.claim(POST_CALL_QUEUE, limit=3, lease=dt.timedelta(seconds=1), worker="dead")
+        dead = await analysis.queue.claim(
+            POST_CALL_QUEUE, limit=3, lease=dt.timedelta(seconds=1), worker="dead"
+        )
         assert len(dead) == 3
 
         worker = analysis.worker(name="survivor", lease=dt.timedelta(seconds=2), backoff=(0.2,))
@@ -61,13 +67,21 @@ async def test_no_post_call_job_is_lost_to_a_restart_or_a_dead_worker(private_po
         await asyncio.to_thread(private_postgres.start)
 
         await _wait(pool, "SELECT count(*) FROM call_analyses", CALLS, running)
-        await _wait(pool, "SELECT count(*) FROM jobs WHERE queue = 'post_call' AND status = 'done'", CALLS, running)
+        await _wait(
+            pool, "SELECT count(*) FROM jobs WHERE queue = 'post_call' AND status = 'done'", CALLS, running
+        )
         await worker.stop()
         await running
-        assert await pool.fetchval("SELECT count(*) FROM webhook_outbox WHERE event_type = 'call.analyzed'") == CALLS
-        assert await pool.fetchval(
-            "SELECT count(DISTINCT call_id) FROM webhook_outbox WHERE event_type = 'call.analyzed'"
-        ) == CALLS
+        assert (
+            await pool.fetchval("SELECT count(*) FROM webhook_outbox WHERE event_type = 'call.analyzed'")
+            == CALLS
+        )
+        assert (
+            await pool.fetchval(
+                "SELECT count(DISTINCT call_id) FROM webhook_outbox WHERE event_type = 'call.analyzed'"
+            )
+            == CALLS
+        )
         claimed_by = {r[0] for r in await pool.fetch("SELECT claimed_by FROM jobs WHERE queue='post_call'")}
         assert claimed_by == {None}  # settled jobs keep no lease
     finally:

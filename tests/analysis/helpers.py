@@ -4,7 +4,6 @@ call does (which enqueues the post_call job in the outcome's transaction)."""
 from __future__ import annotations
 
 import datetime as dt
-import json
 import uuid
 from collections.abc import Sequence
 from typing import Any
@@ -48,7 +47,8 @@ async def seed_call(
         role, text, at = turn[0], turn[1], turn[2]
         meta = turn[3] if len(turn) > 3 else {}  # type: ignore[misc]
         await pool.execute(
-            "INSERT INTO turns (call_id, seq, role, text, state, metadata, at) VALUES ($1,$2,$3,$4,'ask',$5,$6)",
+            """INSERT INTO turns (call_id, seq, role, text, state, metadata, at)
+               VALUES ($1, $2, $3, $4, 'ask', $5, $6)""",
             call_id,
             seq,
             role,

@@ -22,7 +22,9 @@ MAX_MEAN_US = 1500.0
 
 
 def _load(lang: str) -> list[dict[str, object]]:
-    return [json.loads(line) for line in (LABELLED / f"pii_{lang}.jsonl").read_text("utf-8").splitlines() if line]
+    return [
+        json.loads(line) for line in (LABELLED / f"pii_{lang}.jsonl").read_text("utf-8").splitlines() if line
+    ]
 
 
 @pytest.mark.parametrize("lang", ["en", "ru"])
@@ -44,7 +46,7 @@ def test_recognizers_recall_and_false_positives_on_the_labelled_set(lang: str) -
                 misses.append(f"{kind}: {text}")
         if not labels and spans:
             false_positive_turns += 1
-            misses.append(f"false positive: {text} -> {[(s.kind, text[s.start:s.end]) for s in spans]}")
+            misses.append(f"false positive: {text} -> {[(s.kind, text[s.start : s.end]) for s in spans]}")
     recall = found / wanted
     print(f"{lang}: recall {recall:.3f} ({found}/{wanted}), false-positive turns {false_positive_turns}")
     assert recall >= RECALL_FLOOR[lang], misses

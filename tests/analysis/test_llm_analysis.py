@@ -24,7 +24,9 @@ TURNS = [
     ("caller", "my card is 4111 1111 1111 1111 and this is useless", 2.0),
     ("bot", "Let me transfer you.", 4.0),
 ]
-ANSWER = json.dumps({"summary": "The caller was unhappy about a payment.", "sentiment": "negative", "score": -0.8})
+ANSWER = json.dumps(
+    {"summary": "The caller was unhappy about a payment.", "sentiment": "negative", "score": -0.8}
+)
 
 
 async def _run(db_pool: Any, tenant: Tenant, services: OutcomeServices, fake: FakeOpenAI) -> dict[str, Any]:

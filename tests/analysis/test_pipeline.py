@@ -51,10 +51,18 @@ async def test_a_redacting_company_gets_redacted_texts_analysis_and_one_event(
     db_pool: Any, tenant: Tenant, services: OutcomeServices, analysis: AnalysisServices
 ) -> None:
     await analysis.store.set_policy(
-        tenant.company_id, bot=None, mode="redact", drop_raw_after_days=None, recognizers=("card", "phone", "name")
+        tenant.company_id,
+        bot=None,
+        mode="redact",
+        drop_raw_after_days=None,
+        recognizers=("card", "phone", "name"),
     )
     call_id, start, end = await seed_call(
-        db_pool, tenant, TURNS, slots=SLOTS, transitions=[(None, "ask", "start", None), ("ask", "pay", "intent", 1)]
+        db_pool,
+        tenant,
+        TURNS,
+        slots=SLOTS,
+        transitions=[(None, "ask", "start", None), ("ask", "pay", "intent", 1)],
     )
     await finalize(services, tenant, call_id, start, end)
     assert await analysis.worker(name="test-1").run_until_idle() == 1
@@ -70,7 +78,10 @@ async def test_a_redacting_company_gets_redacted_texts_analysis_and_one_event(
     # the raw text stays (mode redact) but the API's history shows the redacted copy
     assert await db_pool.fetchval("SELECT text FROM turns WHERE call_id=$1 AND seq=3", call_id) == TURNS[3][1]
     detail = await CallHistory(db_pool).get(tenant.company_id, call_id)
-    assert [t.text for t in detail.turns if t.role == "caller"][:2] == ["Um, my number is [PHONE]", "my card is [CARD]"]
+    assert [t.text for t in detail.turns if t.role == "caller"][:2] == [
+        "Um, my number is [PHONE]",
+        "my card is [CARD]",
+    ]
 
     [discarded] = await db_pool.fetch("SELECT * FROM discarded_turns WHERE call_id=$1", call_id)
     assert discarded["seq"] == 5 and discarded["reason"] == "empty"
@@ -99,10 +110,17 @@ async def test_a_redacting_company_gets_redacted_texts_analysis_and_one_event(
 
     # the job is done; running again handles nothing, and a replayed job writes nothing more
     assert await analysis.worker(name="test-2").run_until_idle() == 0
-    assert await analysis.pipeline.run(call_id) == {"written": False, "analyzed_by": "rules", "event_id": None}
-    assert await db_pool.fetchval(
-        "SELECT count(*) FROM webhook_outbox WHERE call_id=$1 AND event_type='call.analyzed'", call_id
-    ) == 1
+    assert await analysis.pipeline.run(call_id) == {
+        "written": False,
+        "analyzed_by": "rules",
+        "event_id": None,
+    }
+    assert (
+        await db_pool.fetchval(
+            "SELECT count(*) FROM webhook_outbox WHERE call_id=$1 AND event_type='call.analyzed'", call_id
+        )
+        == 1
+    )
 
 
 async def test_a_company_without_slot_values_in_its_contract_gets_none(
@@ -128,7 +146,10 @@ async def test_drop_raw_at_once_replaces_the_raw_text(
     call_id, start, end = await seed_call(db_pool, tenant, TURNS[:4])
     await finalize(services, tenant, call_id, start, end)
     await analysis.worker(name="t").run_until_idle()
-    texts = [r["text"] for r in await db_pool.fetch("SELECT text FROM turns WHERE call_id=$1 ORDER BY seq", call_id)]
+    texts = [
+        r["text"]
+        for r in await db_pool.fetch("SELECT text FROM turns WHERE call_id=$1 ORDER BY seq", call_id)
+    ]
     assert texts[3] == "my card is [CARD]"
     assert await db_pool.fetchval("SELECT raw_dropped_at IS NOT NULL FROM calls WHERE id=$1", call_id)
 
@@ -137,20 +158,30 @@ async def test_layered_config_company_wins_over_bot_and_direction_applies(
     db_pool: Any, tenant: Tenant, services: OutcomeServices, analysis: AnalysisServices
 ) -> None:
     store = analysis.store
-    await store.set_config(tenant.company_id, bot="clinic", direction=None, config={"long_silence_seconds": 100.0})
+    await store.set_config(
+        tenant.company_id, bot="clinic", direction=None, config={"long_silence_seconds": 100.0}
+    )
     await store.set_config(tenant.company_id, bot=None, direction=None, config={"reask_limit": 0})
-    await store.set_config(tenant.company_id, bot=None, direction="inbound", config={"long_silence_seconds": 50.0})
-    await store.set_config(tenant.company_id, bot=None, direction="outbound", config={"long_silence_seconds": 1.0})
+    await store.set_config(
+        tenant.company_id, bot=None, direction="inbound", config={"long_silence_seconds": 50.0}
+    )
+    await store.set_config(
+        tenant.company_id, bot=None, direction="outbound", config={"long_silence_seconds": 1.0}
+    )
     call_id, start, end = await seed_call(db_pool, tenant, TURNS)
     await finalize(services, tenant, call_id, start, end)
     await analysis.worker(name="t").run_until_idle()
-    row = await db_pool.fetchrow("SELECT config_snapshot, quality_flags FROM call_analyses WHERE call_id=$1", call_id)
+    row = await db_pool.fetchrow(
+        "SELECT config_snapshot, quality_flags FROM call_analyses WHERE call_id=$1", call_id
+    )
     assert row["config_snapshot"]["analysis"]["long_silence_seconds"] == 50.0
     assert row["config_snapshot"]["analysis"]["reask_limit"] == 0
     assert "long_silence" not in row["quality_flags"] and "many_reasks" in row["quality_flags"]
 
 
-async def test_bad_policy_and_config_input_are_clear_errors(tenant: Tenant, analysis: AnalysisServices) -> None:
+async def test_bad_policy_and_config_input_are_clear_errors(
+    tenant: Tenant, analysis: AnalysisServices
+) -> None:
     from voicebot.analysis import PrivacyPolicy
     from voicebot.analysis.config import check_layer
 

@@ -27,7 +27,8 @@ async def _bulk(pool: Any, tenant: Tenant, *, days_ago: int, calls: int, status:
     await pool.execute(
         """INSERT INTO calls (id, bot_id, direction, started_at, ended_at, status)
            SELECT gen_random_uuid(), $1, 'inbound', now() - make_interval(days => $2),
-                  CASE WHEN $4 = 'active' THEN NULL ELSE now() - make_interval(days => $2) + interval '1 minute' END,
+                  CASE WHEN $4 = 'active' THEN NULL
+                       ELSE now() - make_interval(days => $2) + interval '1 minute' END,
                   $4
            FROM generate_series(1, $3)""",
         tenant.bot_id,
@@ -49,7 +50,9 @@ async def _bulk(pool: Any, tenant: Tenant, *, days_ago: int, calls: int, status:
 
 async def _turns(pool: Any, tenant: Tenant) -> int:
     return int(
-        await pool.fetchval("SELECT count(*) FROM turns t JOIN calls c ON c.id = t.call_id WHERE c.bot_id = $1", tenant.bot_id)
+        await pool.fetchval(
+            "SELECT count(*) FROM turns t JOIN calls c ON c.id = t.call_id WHERE c.bot_id = $1", tenant.bot_id
+        )
     )
 
 
@@ -67,8 +70,10 @@ async def test_turn_retention_on_200k_turns_deletes_in_batches_and_keeps_recent_
     started = time.perf_counter()
     report = await retention.run()
     seconds = time.perf_counter() - started
-    print(f"retention: {report.turns_deleted} turns of {report.calls_turns_purged} calls in {seconds:.2f} s, "
-          f"{report.batches} batches")
+    print(
+        f"retention: {report.turns_deleted} turns of {report.calls_turns_purged} calls in {seconds:.2f} s, "
+        f"{report.batches} batches"
+    )
     assert report.calls_turns_purged == CALLS // 2
     assert report.turns_deleted == CALLS // 2 * TURNS_PER_CALL
     assert report.batches >= (CALLS // 2) // 250
@@ -96,9 +101,12 @@ async def test_call_retention_deletes_old_calls_with_their_rows(
     assert await db_pool.fetchval("SELECT count(*) FROM call_analyses WHERE call_id = $1", old_id) == 0
     assert await db_pool.fetchval("SELECT count(*) FROM outcomes WHERE call_id = $1", old_id) == 0
     # the delivered-or-not webhook events stay, detached from the call
-    assert await db_pool.fetchval(
-        "SELECT count(*) FROM webhook_outbox WHERE company_id = $1 AND call_id IS NULL", tenant.company_id
-    ) >= 1
+    assert (
+        await db_pool.fetchval(
+            "SELECT count(*) FROM webhook_outbox WHERE company_id = $1 AND call_id IS NULL", tenant.company_id
+        )
+        >= 1
+    )
     assert await db_pool.fetchval("SELECT count(*) FROM calls WHERE id = $1", new_id) == 1
     # a post_call job of a deleted call completes as skipped
     assert await analysis.pipeline.run(old_id) == {"skipped": "call gone"}
@@ -117,11 +125,15 @@ async def test_raw_text_is_dropped_after_the_policy_days(
     await db_pool.execute("UPDATE calls SET ended_at = now() - interval '8 days' WHERE id = $1", call_id)
     report = await analysis.retention.run()
     assert report.raw_dropped_calls == 1 and report.raw_dropped_turns == 1
-    assert await db_pool.fetchval("SELECT text FROM turns WHERE call_id = $1", call_id) == "mail me at [EMAIL]"
+    assert (
+        await db_pool.fetchval("SELECT text FROM turns WHERE call_id = $1", call_id) == "mail me at [EMAIL]"
+    )
 
 
 @pytest.mark.parametrize("days", [-1, 0])
-async def test_a_retention_of_minus_one_or_zero_days_is_a_clear_error(db_pool: Any, tenant: Tenant, days: int) -> None:
+async def test_a_retention_of_minus_one_or_zero_days_is_a_clear_error(
+    db_pool: Any, tenant: Tenant, days: int
+) -> None:
     with pytest.raises(ConfigError, match=f"retention of {days} days is invalid"):
         await Retention(db_pool).set(tenant.company_id, calls_days=days, turns_days=None)
     with pytest.raises(NotFoundError):

@@ -72,9 +72,7 @@ def _edits(text: str, lang: str) -> list[tuple[int, int, str, str]]:
     return out
 
 
-def clean_turn(
-    text: str, lang: str = "en", *, slots: Sequence[tuple[str, Any]] = ()
-) -> Cleaned:
+def clean_turn(text: str, lang: str = "en", *, slots: Sequence[tuple[str, Any]] = ()) -> Cleaned:
     """The cleaned text of one caller turn and its corrections; ``slots``: (name, value) filled on it."""
     language = "ru" if lang.startswith("ru") else "en"
     parts: list[str] = []

@@ -97,7 +97,9 @@ def to_record(rows: RowsLike) -> CallRecord:
         providers=dict(c.get("providers") or {}),
         slot_types=dict(decision.get("slot_types") or {}),
         turns=tuple(
-            TurnRow(t["seq"], t["role"], t["text"], t["state"], t["at"], t["llm_ms"], dict(t["metadata"] or {}))
+            TurnRow(
+                t["seq"], t["role"], t["text"], t["state"], t["at"], t["llm_ms"], dict(t["metadata"] or {})
+            )
             for t in rows.turns
         ),
         transitions=tuple(
@@ -129,8 +131,15 @@ def to_write(result: PostCallResult, new_write: Callable[..., Any]) -> Any:
         config_snapshot=result.config_snapshot,
         pii=result.pii,
         texts=[
-            (t.seq, t.cleaned_text, t.redacted_text, list(t.corrections), t.stt_confidence,
-             list(t.words) if t.words is not None else None, dict(t.pii))
+            (
+                t.seq,
+                t.cleaned_text,
+                t.redacted_text,
+                list(t.corrections),
+                t.stt_confidence,
+                list(t.words) if t.words is not None else None,
+                dict(t.pii),
+            )
             for t in result.texts
         ],
         discarded=[(d.seq, d.reason, d.stt_confidence, d.chars, d.at) for d in result.discarded],

@@ -148,7 +148,9 @@ async def process_call(
         for t in call.turns
     ]
     if config.use_llm and llm is not None:
-        analysis = await analyze_with_llm(llm, lines, analysis, lang=call.language, model=model, config=config)
+        analysis = await analyze_with_llm(
+            llm, lines, analysis, lang=call.language, model=model, config=config
+        )
     cost = estimate_cost(call, prices, analysis_tokens=analysis.llm_tokens)
     snapshot = {
         "analysis": config.as_json(),

@@ -148,7 +148,9 @@ def _phones(text: str, lang: Lang, d: Digitized) -> list[Span]:
     for start, end, digits in _digit_runs(d):
         if 13 <= len(digits) <= 19 and luhn_valid(digits):
             continue  # a card, not a phone
-        plus = d.text[start] == "+" or text[max(0, d.starts[start] - 6) : d.starts[start]].lower().strip() in (
+        plus = d.text[start] == "+" or text[
+            max(0, d.starts[start] - 6) : d.starts[start]
+        ].lower().strip() in (
             "plus",
             "плюс",
         )
@@ -206,7 +208,20 @@ _EN_ADDRESS: Final = re.compile(
     rf"(?:,?\s*(?:apt|apartment|suite|unit|flat)\.?\s*\d+\w?)?",
     re.IGNORECASE,
 )
-_RU_STREET: Final = r"улиц[аеуы]|ул\.|проспект[ае]?|пр-т|переул(?:ок|ке)|пер\.|шоссе|бульвар[ае]?|набережн(?:ая|ой)|площад[ьи]"
+_RU_STREET: Final = "|".join(
+    (
+        r"улиц[аеуы]",
+        r"ул\.",
+        r"проспект[ае]?",
+        r"пр-т",
+        r"переул(?:ок|ке)",
+        r"пер\.",
+        r"шоссе",
+        r"бульвар[ае]?",
+        r"набережн(?:ая|ой)",
+        r"площад[ьи]",
+    )
+)
 _RU_ADDRESS: Final = re.compile(
     rf"(?:\b(?:{_RU_STREET})\s*(?:[А-ЯЁа-яё\w-]+\s+){{0,2}}[А-ЯЁа-яё\w-]+"
     rf"(?:,?\s*(?:дом|д\.)?\s*\d+\w?(?:\s*(?:корпус|корп\.|к\.|строение|стр\.)\s*\d+)?"
@@ -240,9 +255,59 @@ _RU_NAME_CUE: Final = re.compile(
 _CAP_WORD: Final = re.compile(r"[A-ZА-ЯЁ][a-zа-яё'-]+")
 _LOWER_NAME: Final = re.compile(r"[a-zа-яё][a-zа-яё'-]+")
 _NOT_NAMES: Final = frozenset(
-    "i yes no hi hello the a an calling here fine good ok okay sorry not just about looking going "
-    "interested trying ready sure available free busy calling returning what how why when "
-    "да нет алло здравствуйте добрый я мы вы он она ок хорошо ну вот так тот этот вопрос".split()
+    [
+        "i",
+        "yes",
+        "no",
+        "hi",
+        "hello",
+        "the",
+        "a",
+        "an",
+        "calling",
+        "here",
+        "fine",
+        "good",
+        "ok",
+        "okay",
+        "sorry",
+        "not",
+        "just",
+        "about",
+        "looking",
+        "going",
+        "interested",
+        "trying",
+        "ready",
+        "sure",
+        "available",
+        "free",
+        "busy",
+        "calling",
+        "returning",
+        "what",
+        "how",
+        "why",
+        "when",
+        "да",
+        "нет",
+        "алло",
+        "здравствуйте",
+        "добрый",
+        "я",
+        "мы",
+        "вы",
+        "он",
+        "она",
+        "ок",
+        "хорошо",
+        "ну",
+        "вот",
+        "так",
+        "тот",
+        "этот",
+        "вопрос",
+    ]
 )
 
 

@@ -72,7 +72,9 @@ class PrivacyPolicy:
         if self.mode == "redact_drop_raw" and self.drop_raw_after_days is None:
             raise ConfigError("mode 'redact_drop_raw' needs drop_raw_after_days (0 or more)")
         if self.mode != "redact_drop_raw" and self.drop_raw_after_days is not None:
-            raise ConfigError(f"drop_raw_after_days applies only to mode 'redact_drop_raw', not {self.mode!r}")
+            raise ConfigError(
+                f"drop_raw_after_days applies only to mode 'redact_drop_raw', not {self.mode!r}"
+            )
 
     @property
     def redacts(self) -> bool:
@@ -144,7 +146,7 @@ def _slot_kind(slot: SlotHeard) -> str:
 def slot_spans(text: str, slots: Iterable[SlotHeard], lang: str = "en") -> list[Span]:
     """Where the engine heard each PII slot's value in ``text`` (the whole text when it cannot tell)."""
     out: list[Span] = []
-    language = "ru" if lang.startswith("ru") else "en"
+    language: Literal["en", "ru"] = "ru" if lang.startswith("ru") else "en"
     d = None
     for slot in slots:
         if not is_pii_slot(slot.name, slot.type) or slot.value in (None, ""):

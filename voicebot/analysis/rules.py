@@ -14,6 +14,7 @@ effort, quality flags. Pure: no I/O, deterministic.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Collection, Sequence
 from typing import Final, Literal
@@ -26,22 +27,69 @@ __all__ = ["analyze_rules", "caller_effort", "quality_flags", "rule_summary", "s
 
 _POSITIVE: Final = {
     "en": (
-        "thank", "thanks", "great", "perfect", "excellent", "wonderful", "good", "nice", "awesome",
-        "helpful", "appreciate", "lovely", "happy", "fantastic",
+        "thank",
+        "thanks",
+        "great",
+        "perfect",
+        "excellent",
+        "wonderful",
+        "good",
+        "nice",
+        "awesome",
+        "helpful",
+        "appreciate",
+        "lovely",
+        "happy",
+        "fantastic",
     ),
     "ru": (
-        "спасиб", "отличн", "прекрасн", "замечательн", "хорош", "супер", "благодар", "класс", "рад",
-        "удобн", "помогл",
+        "спасиб",
+        "отличн",
+        "прекрасн",
+        "замечательн",
+        "хорош",
+        "супер",
+        "благодар",
+        "класс",
+        "рад",
+        "удобн",
+        "помогл",
     ),
 }
 _NEGATIVE: Final = {
     "en": (
-        "terrible", "awful", "bad", "angry", "annoy", "useless", "stupid", "hate", "ridiculous", "worst",
-        "frustrat", "complain", "wrong", "upset", "horrible", "disappoint", "waste",
+        "terrible",
+        "awful",
+        "bad",
+        "angry",
+        "annoy",
+        "useless",
+        "stupid",
+        "hate",
+        "ridiculous",
+        "worst",
+        "frustrat",
+        "complain",
+        "wrong",
+        "upset",
+        "horrible",
+        "disappoint",
+        "waste",
     ),
     "ru": (
-        "ужасн", "плох", "кошмар", "бесполезн", "надоел", "раздража", "жалоб", "отвратительн", "глуп",
-        "безобраз", "возмутительн", "злюсь", "бесит",
+        "ужасн",
+        "плох",
+        "кошмар",
+        "бесполезн",
+        "надоел",
+        "раздража",
+        "жалоб",
+        "отвратительн",
+        "глуп",
+        "безобраз",
+        "возмутительн",
+        "злюсь",
+        "бесит",
     ),
 }
 _NEGATION: Final = {"en": ("not", "no", "never", "don't", "isn't", "wasn't"), "ru": ("не", "ни", "нет")}
@@ -75,7 +123,7 @@ def sentiment(texts: Sequence[str], lang: str) -> tuple[Literal["negative", "neu
 
 def caller_effort(call: CallRecord, discarded: Collection[int], lang: str, silence_s: float = 2.0) -> Effort:
     """Re-asks, corrections and no-inputs of one call (module docstring)."""
-    language = "ru" if lang.startswith("ru") else "en"
+    language: Literal["en", "ru"] = "ru" if lang.startswith("ru") else "en"
     acted = {t.turn_seq for t in call.transitions if t.turn_seq is not None}
     acted |= {s.turn_seq for s in call.slots if s.turn_seq is not None}
     turns = [t for t in call.turns if t.seq not in discarded]  # a discarded turn said nothing
@@ -87,9 +135,13 @@ def caller_effort(call: CallRecord, discarded: Collection[int], lang: str, silen
                 reasks += 1
             if is_correction(turn.text, language):
                 corrections += 1
-        elif turn.role == "bot" and i and turns[i - 1].role == "bot":
-            if (turn.at - turns[i - 1].at).total_seconds() >= silence_s:
-                no_inputs += 1
+        elif (
+            turn.role == "bot"
+            and i
+            and turns[i - 1].role == "bot"
+            and (turn.at - turns[i - 1].at).total_seconds() >= silence_s
+        ):
+            no_inputs += 1
     last: dict[str, object] = {}
     for slot in call.slots:
         if slot.name in last and last[slot.name] != slot.value:
@@ -102,7 +154,7 @@ def caller_effort(call: CallRecord, discarded: Collection[int], lang: str, silen
 
 def _gaps(call: CallRecord) -> list[float]:
     turns = call.turns
-    return [(b.at - a.at).total_seconds() for a, b in zip(turns, turns[1:], strict=False)]
+    return [(b.at - a.at).total_seconds() for a, b in itertools.pairwise(turns)]
 
 
 def quality_flags(
@@ -154,7 +206,9 @@ def rule_summary(call: CallRecord, effort: Effort, flags: Sequence[str], lang: s
     seconds = round(call.duration_s)
     if lang.startswith("ru"):
         direction = "Входящий" if call.direction == "inbound" else "Исходящий"
-        parts = [f"{direction} звонок ({call.bot_slug or 'бот'}), {seconds} с, реплик абонента: {caller_turns}."]
+        parts = [
+            f"{direction} звонок ({call.bot_slug or 'бот'}), {seconds} с, реплик абонента: {caller_turns}."
+        ]
         parts.append(f"Итог: {call.outcome or 'нет'}; завершение: {call.end_reason or '-'}.")
         if collected:
             parts.append(f"Собрано: {', '.join(collected)}.")
@@ -173,7 +227,9 @@ def rule_summary(call: CallRecord, effort: Effort, flags: Sequence[str], lang: s
     parts.append(f"Outcome: {call.outcome or 'none'}; ended: {call.end_reason or '-'}.")
     if collected:
         parts.append(f"Collected: {', '.join(collected)}.")
-    parts.append(f"Re-asks: {effort.reasks}, corrections: {effort.corrections}, no-inputs: {effort.no_inputs}.")
+    parts.append(
+        f"Re-asks: {effort.reasks}, corrections: {effort.corrections}, no-inputs: {effort.no_inputs}."
+    )
     if flags:
         parts.append(f"Flags: {', '.join(f.replace('_', ' ') for f in flags)}.")
     return " ".join(parts)

@@ -14,8 +14,8 @@ import click
 
 from voicebot.analysis.config import PipelineSettings, check_layer
 from voicebot.analysis.pipeline import POST_CALL_QUEUE
-from voicebot.analysis.redaction import MODES, PrivacyPolicy
 from voicebot.analysis.recognizers import RECOGNIZERS
+from voicebot.analysis.redaction import MODES, PrivacyPolicy
 from voicebot.errors import ConfigError
 from voicebot.runtime_analysis import build_analysis_services
 from voicebot.settings import Settings
@@ -38,7 +38,9 @@ def pipeline() -> None:
 
 @pipeline.command("run")
 @click.option("--once", is_flag=True, help="Handle the jobs due now, then exit.")
-@click.option("--worker", "worker_id", default=None, help="Worker id kept on claimed jobs (default host:pid).")
+@click.option(
+    "--worker", "worker_id", default=None, help="Worker id kept on claimed jobs (default host:pid)."
+)
 def run(once: bool, worker_id: str | None) -> None:
     """Drain the post_call queue until SIGTERM / SIGINT (jobs in flight are finished first).
 
@@ -92,15 +94,21 @@ def privacy() -> None:
 @click.argument("company_id")
 @click.option("--bot", default=None, help="This bot only (slug or id); default: the company's policy.")
 @click.option("--mode", type=click.Choice(MODES), required=True)
-@click.option("--drop-raw-after", "days", type=int, default=None, help="Days (redact_drop_raw only; 0: at once).")
+@click.option(
+    "--drop-raw-after", "days", type=int, default=None, help="Days (redact_drop_raw only; 0: at once)."
+)
 @click.option(
     "--recognizers",
     default=None,
     help=f"Comma-separated subset of: {', '.join(RECOGNIZERS)} (default: all).",
 )
-def set_policy(company_id: str, bot: str | None, mode: str, days: int | None, recognizers: str | None) -> None:
+def set_policy(
+    company_id: str, bot: str | None, mode: str, days: int | None, recognizers: str | None
+) -> None:
     """Set how transcripts are kept: off, redact, or redact_drop_raw after N days."""
-    names = tuple(r.strip() for r in recognizers.split(",") if r.strip()) if recognizers else tuple(RECOGNIZERS)
+    names = (
+        tuple(r.strip() for r in recognizers.split(",") if r.strip()) if recognizers else tuple(RECOGNIZERS)
+    )
     policy = PrivacyPolicy(mode=mode, drop_raw_after_days=days, recognizers=names)  # type: ignore[arg-type]
     cid = _uuid(company_id, "company id")
 

@@ -31,7 +31,9 @@ def retention() -> None:
 
 
 @retention.command("run")
-@click.option("--max-batches", type=click.IntRange(1), default=None, help="Stop after this many batches per kind.")
+@click.option(
+    "--max-batches", type=click.IntRange(1), default=None, help="Stop after this many batches per kind."
+)
 def run(max_batches: int | None) -> None:
     """Apply every company's retention now, in batches (safe from cron: one run at a time)."""
     config = PipelineSettings.from_env(os.environ)
@@ -75,6 +77,8 @@ def set_cmd(company_id: str, calls: str | None, turns: str | None) -> None:
             await build_analysis_services(db.pool, PipelineSettings()).retention.set(
                 cid, calls_days=calls_days, turns_days=turns_days
             )
-        click.echo(f"retention: calls {calls_days or 'forever'} day(s), turns {turns_days or 'forever'} day(s)")
+        click.echo(
+            f"retention: calls {calls_days or 'forever'} day(s), turns {turns_days or 'forever'} day(s)"
+        )
 
     asyncio.run(main())

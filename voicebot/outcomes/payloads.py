@@ -167,7 +167,9 @@ class CallAnalyzedData(_Frozen):
     redaction: Literal["off", "redact", "redact_drop_raw"] = Field(
         description="The privacy policy's mode the transcript was produced under."
     )
-    pii: dict[str, int] = Field(description="Kind (card, iban, email, phone, address, name...) -> spans redacted.")
+    pii: dict[str, int] = Field(
+        description="Kind (card, iban, email, phone, address, name...) -> spans redacted."
+    )
     slot_names: tuple[str, ...] = ()
     slots: dict[str, Any] | None = Field(
         default=None,

@@ -85,7 +85,9 @@ def check_days(value: int | None, what: str) -> int | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ConfigError(f"{what} retention of {value!r} days is invalid: give a whole number of days, 1 or more")
+        raise ConfigError(
+            f"{what} retention of {value!r} days is invalid: give a whole number of days, 1 or more"
+        )
     return value
 
 
@@ -108,16 +110,14 @@ class Retention:
         self._pool = pool
         self._batch = batch
 
-    async def set(
-        self, company_id: uuid.UUID, *, calls_days: int | None, turns_days: int | None
-    ) -> None:
+    async def set(self, company_id: uuid.UUID, *, calls_days: int | None, turns_days: int | None) -> None:
         """Set a company's retention (None: keep forever). Raises ConfigError for 0 or negative days."""
         check_days(calls_days, "call")
         check_days(turns_days, "turn")
         with translated():
             result: str = await self._pool.execute(
-                "UPDATE companies SET retention_calls_days = $2, retention_turns_days = $3, updated_at = now() "
-                "WHERE id = $1",
+                """UPDATE companies SET retention_calls_days = $2, retention_turns_days = $3,
+                       updated_at = now() WHERE id = $1""",
                 company_id,
                 calls_days,
                 turns_days,

@@ -92,7 +92,8 @@ ON CONFLICT (call_id, seq) DO UPDATE SET cleaned_text = excluded.cleaned_text,
 _INSERT_DISCARDED = """
 INSERT INTO discarded_turns (call_id, seq, reason, stt_confidence, chars, at)
 SELECT $1, d.seq, d.reason, d.confidence, d.chars, d.at
-FROM unnest($2::int[], $3::text[], $4::real[], $5::int[], $6::timestamptz[]) AS d(seq, reason, confidence, chars, at)
+FROM unnest($2::int[], $3::text[], $4::real[], $5::int[], $6::timestamptz[])
+     AS d(seq, reason, confidence, chars, at)
 ON CONFLICT (call_id, seq) DO NOTHING"""
 
 _INSERT_ANALYSIS = """
@@ -123,7 +124,8 @@ class PostCalls:
                 if call is None:
                     return None
                 turns = await conn.fetch(
-                    "SELECT seq, role, text, state, at, llm_ms, metadata FROM turns WHERE call_id = $1 ORDER BY seq",
+                    """SELECT seq, role, text, state, at, llm_ms, metadata FROM turns
+                       WHERE call_id = $1 ORDER BY seq""",
                     call_id,
                 )
                 transitions = await conn.fetch(
@@ -180,7 +182,8 @@ class PostCalls:
                 if w.event is not None and w.company_id is not None and w.event_id is not None:
                     event_id = w.event_id
                     await conn.execute(
-                        """INSERT INTO webhook_outbox (event_id, company_id, call_id, event_type, version, payload)
+                        """INSERT INTO webhook_outbox
+                               (event_id, company_id, call_id, event_type, version, payload)
                            VALUES ($1, $2, $3, 'call.analyzed', 1, $4)""",
                         event_id,
                         w.company_id,
@@ -242,7 +245,8 @@ class PostCalls:
                 await self._company(conn, company_id)
                 bot_id = await self._bot_id(conn, company_id, bot)
                 await conn.execute(
-                    """INSERT INTO privacy_policies (company_id, bot_id, mode, drop_raw_after_days, recognizers)
+                    """INSERT INTO privacy_policies
+                           (company_id, bot_id, mode, drop_raw_after_days, recognizers)
                        VALUES ($1, $2, $3, $4, $5)
                        ON CONFLICT (company_id, bot_id) DO UPDATE SET mode = excluded.mode,
                            drop_raw_after_days = excluded.drop_raw_after_days,
