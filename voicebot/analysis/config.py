@@ -108,7 +108,7 @@ class PipelineSettings:
             prices=PriceTable(
                 stt_per_minute=env_float(env, "VOICEBOT_PRICE_STT_PER_MINUTE", 0.0043),
                 tts_per_1k_chars=env_float(env, "VOICEBOT_PRICE_TTS_PER_1K_CHARS", 0.03),
-                llm_per_1k_tokens=env_float(env, "VOICEBOT_PRICE_LLM_PER_1K_TOKENS", 0.0006),
+                llm_per_1k_tokens=env_float(env, "VOICEBOT_PRICE_LLM_PER_1K", 0.0006),
                 currency=env_str(env, "VOICEBOT_PRICE_CURRENCY") or "USD",
             ),
             concurrency=env_int(env, "VOICEBOT_PIPELINE_CONCURRENCY", 2, minimum=1),
