@@ -18,6 +18,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
+from voicebot.storage.repositories.post_call import PostCalls
+from voicebot.storage.retention import Retention
 from voicebot.api.services import ApiLimits, ApiServices, KnowledgeOps
 from voicebot.knowledge import Embedder, KnowledgeService, QdrantStore, embedder_from_settings, open_store
 from voicebot.knowledge.registry import DocRegistry
@@ -99,6 +101,8 @@ def api_services_on(
         limits=limits or ApiLimits(),
         webhook_secret_grace=webhook_secret_grace,
         webhook_policy=HostPolicy.from_env() if webhook_policy is None else webhook_policy,
+        post_calls=PostCalls(pool),
+        retention=Retention(pool),
     )
     return services, knowledge
 

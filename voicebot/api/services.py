@@ -23,6 +23,8 @@ from voicebot.storage.repositories.companies import Companies
 from voicebot.storage.repositories.company_bots import CompanyBots
 from voicebot.storage.repositories.company_webhooks import CompanyWebhooks
 from voicebot.storage.repositories.knowledge_docs import KnowledgeDocs
+from voicebot.storage.repositories.post_call import PostCalls
+from voicebot.storage.retention import Retention
 
 __all__ = ["ApiLimits", "ApiServices", "KnowledgeAccess", "KnowledgeOps"]
 
@@ -77,3 +79,6 @@ class ApiServices:
     webhook_secret_grace: dt.timedelta = dt.timedelta(hours=24)
     webhook_policy: HostPolicy = field(default_factory=HostPolicy)
     """Which webhook URLs may be saved: the delivery guard's rules (VOICEBOT_WEBHOOK_ALLOW_HOSTS)."""
+    post_calls: PostCalls | None = None
+    """Privacy policies, analysis config and analyses (the post-call pipeline); None: routes answer 404."""
+    retention: Retention | None = None
