@@ -22,7 +22,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from voicebot.dialogue.nlu._numbers import replace_number_words
+from voicebot.dialogue.nlu._numbers import NUMBER_WORDS, replace_number_words
 
 __all__ = ["Cleaned", "clean_turn"]
 
@@ -52,8 +52,8 @@ def _edits(text: str, lang: str) -> list[tuple[int, int, str, str]]:
         found.append((m.start(), m.end(), "", "filler"))
     for m in _REPEAT.finditer(text):
         word = m.group(1)
-        if word.isdigit():
-            continue  # "5 5 5" is a phone number, not a stutter
+        if word.isdigit() or word.lower() in NUMBER_WORDS["ru" if lang == "ru" else "en"]:
+            continue  # "five five five" is a phone number, not a stutter
         found.append((m.start(), m.end(), word, "false_start"))
     for m in _CUT_OFF.finditer(text):
         if m.group(2).lower().startswith(m.group(1).lower()):
