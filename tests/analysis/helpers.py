@@ -9,6 +9,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from tests.outcomes.conftest import Tenant, facts, finished
+
+__all__ = ["facts", "finalize", "finished", "seed_call"]
 from voicebot.runtime_outcomes import OutcomeServices
 
 Turn = tuple[str, str, float] | tuple[str, str, float, dict[str, Any]]  # role, text, seconds after start

@@ -195,3 +195,35 @@ async def test_bad_policy_and_config_input_are_clear_errors(
         check_layer({"use_llm": 1})
     with pytest.raises(NotFoundError, match="bot 'nope'"):
         await analysis.store.set_config(tenant.company_id, bot="nope", direction=None, config={})
+
+
+async def test_call_completed_follows_the_contract_and_the_policy_too(
+    db_pool: Any, tenant: Tenant, services: OutcomeServices, analysis: AnalysisServices
+) -> None:
+    from voicebot.outcomes import TranscriptEntry
+
+    from .helpers import facts, finished
+
+    transcript = [TranscriptEntry(role="caller", text="my card is 4111 1111 1111 1111")]
+    slots = {"phone": "+12125550123"}
+
+    async def completed() -> dict[str, Any]:
+        call_id, start, end = await seed_call(db_pool, tenant, TURNS[:2])
+        await services.finalizer.finalize(
+            finished("information", slots=slots),
+            facts(tenant, call_id=call_id, started_at=start, ended_at=end),
+            transcript,
+        )
+        payload: dict[str, Any] = await db_pool.fetchval(
+            "SELECT payload FROM webhook_outbox WHERE call_id=$1 AND event_type='call.completed'", call_id
+        )
+        return payload["data"]
+
+    data = await completed()  # defaults: slot values included, no policy: the transcript as heard
+    assert data["slots"] == slots and data["transcript"][0]["text"] == transcript[0].text
+    await db_pool.execute("UPDATE companies SET webhook_slot_values = false WHERE id=$1", tenant.company_id)
+    await analysis.store.set_policy(
+        tenant.company_id, bot=None, mode="redact", drop_raw_after_days=None, recognizers=("card",)
+    )
+    data = await completed()
+    assert data["slots"] == {} and data["transcript"] == []
