@@ -18,8 +18,6 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
-from voicebot.storage.repositories.post_call import PostCalls
-from voicebot.storage.retention import Retention
 from voicebot.api.services import ApiLimits, ApiServices, KnowledgeOps
 from voicebot.knowledge import Embedder, KnowledgeService, QdrantStore, embedder_from_settings, open_store
 from voicebot.knowledge.registry import DocRegistry
@@ -31,6 +29,8 @@ from voicebot.storage.repositories.analytics import Analytics
 from voicebot.storage.repositories.call_history import CallHistory
 from voicebot.storage.repositories.company_bots import CompanyBots
 from voicebot.storage.repositories.company_webhooks import CompanyWebhooks
+from voicebot.storage.repositories.post_call import PostCalls
+from voicebot.storage.retention import Retention
 
 __all__ = ["ApiKnowledge", "api_services_on", "build_api_services"]
 

@@ -43,6 +43,7 @@ from voicebot.dialogue import (
 )
 from voicebot.observability import metrics
 from voicebot.telephony.recording import CallInfo, CallLog, RecordFn, end_status
+from voicebot.telephony.stt_words import WordTimings
 
 __all__ = ["CallAgent", "CallControl", "NullControl"]
 
@@ -90,7 +91,7 @@ def _ms(value: float | None) -> float | None:
     return None if value is None else round(value * 1000, 3)
 
 
-class CallAgent(Agent):
+class CallAgent(WordTimings, Agent):
     """Runs one call of one bot inside an AgentSession. See the module docstring."""
 
     def __init__(
