@@ -6,9 +6,11 @@ from __future__ import annotations
 import asyncio
 import uuid
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from tests.fakes.openai import FakeOpenAI
 from tests.storage.test_cli_storage import create_company, run
 from voicebot.storage import create_pool
 from voicebot.storage.queue import JobQueue, JobSpec
@@ -70,3 +72,39 @@ def test_privacy_and_retention_commands_and_their_errors(env: dict[str, str | No
     assert code == 1 and "unknown key 'silence'" in err
     code, _, err = run(["analysis-config", company, "{not json"], env)
     assert code == 1 and "CONFIG_JSON is not JSON" in err
+
+
+@pytest.mark.usefixtures("lk_http")
+async def test_pipeline_run_uses_the_llm_when_a_key_is_set(
+    env: dict[str, str | None], db_pool: Any, fake_openai: FakeOpenAI
+) -> None:
+    from tests.outcomes.conftest import fast_settings, make_tenant
+    from voicebot.runtime_outcomes import build_outcome_services
+
+    from .helpers import finalize, seed_call
+
+    tenant = await make_tenant(db_pool, None)
+    await db_pool.execute(
+        "INSERT INTO analysis_configs (company_id, config) VALUES ($1, $2)",
+        tenant.company_id,
+        {"use_llm": True},
+    )
+    services = build_outcome_services(db_pool, fast_settings())
+    call_id, start, end = await seed_call(db_pool, tenant, [("caller", "hello there", 1.0)])
+    await finalize(services, tenant, call_id, start, end)
+    fake_openai.replies.append('{"summary": "A greeting.", "sentiment": "positive", "score": 0.5}')
+    llm_env = {
+        **env,
+        "OPENAI_API_KEY": fake_openai.api_key,
+        "OPENAI_BASE_URL": fake_openai.base_url,
+        "VOICEBOT_ANALYSIS_LLM_MODEL": "gpt-test",
+    }
+    import livekit.plugins.openai  # noqa: F401  (plugins register on the main thread; the CLI runs in another)
+
+    code, _, err = await asyncio.to_thread(run, ["pipeline", "run", "--once"], llm_env)
+    assert code == 0, err
+    row = await db_pool.fetchrow(
+        "SELECT analyzed_by, model, summary FROM call_analyses WHERE call_id=$1", call_id
+    )
+    assert dict(row) == {"analyzed_by": "llm", "model": "gpt-test", "summary": "A greeting."}
+    assert fake_openai.requests[0].model == "gpt-test"

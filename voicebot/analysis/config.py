@@ -101,6 +101,8 @@ class PipelineSettings:
     lease_seconds: float = 120.0
     poll_interval: float = 1.0
     retention_batch: int = 1000
+    llm_model: str = "gpt-4o-mini"
+    """The model of the LLM analysis (with OPENAI_API_KEY; only for companies whose config says use_llm)."""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> PipelineSettings:
@@ -115,4 +117,5 @@ class PipelineSettings:
             lease_seconds=env_float(env, "VOICEBOT_PIPELINE_LEASE_SECONDS", 120.0, minimum=1.0),
             poll_interval=env_float(env, "VOICEBOT_PIPELINE_POLL_INTERVAL", 1.0, minimum=0.01),
             retention_batch=env_int(env, "VOICEBOT_RETENTION_BATCH", 1000, minimum=1),
+            llm_model=env_str(env, "VOICEBOT_ANALYSIS_LLM_MODEL") or "gpt-4o-mini",
         )

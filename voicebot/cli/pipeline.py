@@ -51,8 +51,24 @@ def run(once: bool, worker_id: str | None) -> None:
     config = PipelineSettings.from_env(os.environ)
 
     async def main() -> None:
-        async with await Database.open(settings, min_size=1, max_size=config.concurrency + 1) as db:
-            services = build_analysis_services(db.pool, config)
+        async with contextlib.AsyncExitStack() as stack:
+            llm = None
+            if settings.openai_api_key:  # the LLM analysis, for companies whose config says use_llm
+                from voicebot.telephony.llm import standalone_openai
+
+                llm = await stack.enter_async_context(
+                    standalone_openai(
+                        api_key=settings.openai_api_key,
+                        base_url=settings.openai_base_url,
+                        model=config.llm_model,
+                    )
+                )
+            db = await stack.enter_async_context(
+                await Database.open(settings, min_size=1, max_size=config.concurrency + 1)
+            )
+            services = build_analysis_services(
+                db.pool, config, llm=llm, llm_model=config.llm_model if llm is not None else None
+            )
             worker = services.worker(name=worker_id)
             if once:
                 handled = await worker.run_until_idle()
