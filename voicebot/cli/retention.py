@@ -1,4 +1,4 @@
-"""``voicebot retention run|set|show``: per-company retention of calls, turns and raw text."""
+"""``voicebot retention run|set``: per-company retention of calls, turns and raw text."""
 
 from __future__ import annotations
 
