@@ -227,3 +227,19 @@ async def test_call_completed_follows_the_contract_and_the_policy_too(
     )
     data = await completed()
     assert data["slots"] == {} and data["transcript"] == []
+
+
+async def test_a_stored_policy_naming_an_unknown_recognizer_dead_letters_with_the_reason(
+    db_pool: Any, tenant: Tenant, services: OutcomeServices, analysis: AnalysisServices
+) -> None:
+    await db_pool.execute(
+        "INSERT INTO privacy_policies (company_id, mode, recognizers) VALUES ($1, 'redact', '{card,ssn}')",
+        tenant.company_id,
+    )
+    call_id, start, end = await seed_call(db_pool, tenant, TURNS[:2])
+    await finalize(services, tenant, call_id, start, end)
+    assert await analysis.worker(name="t").run_until_idle() == 1
+    job = await db_pool.fetchrow("SELECT status, attempts, last_error FROM jobs WHERE call_id=$1", call_id)
+    assert job["status"] == "dead" and job["attempts"] == 1  # not retried: it would fail the same way
+    assert "unknown recognizer 'ssn'" in job["last_error"]
+    assert await db_pool.fetchval("SELECT count(*) FROM call_analyses WHERE call_id=$1", call_id) == 0
