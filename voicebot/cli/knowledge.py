@@ -1,4 +1,4 @@
-"""``voicebot knowledge add|list|remove|search``: a bot's documents, answered from at call time.
+"""``voicebot knowledge add|list|remove|search|reindex``: a bot's documents, answered from at call time.
 
 ``--bot`` takes the bot's id or its slug (from ``voicebot bot list``). Documents are tracked in the
 database (knowledge_docs) and their passages live in Qdrant: the server at QDRANT_URL, or local mode
@@ -34,21 +34,27 @@ async def _service(bot_ref: str) -> AsyncIterator[tuple[KnowledgeService, uuid.U
 
     settings = Settings.from_env()
     async with await Database.open(settings, min_size=1, max_size=1) as db:
-        bots = await db.bots.list()
-        matches = [b for b in bots if bot_ref in (str(b.id), b.slug)]
-        if not matches:
-            raise NotFoundError(f"no bot {bot_ref!r} (see `voicebot bot list`)")
-        if len(matches) > 1:
-            ids = ", ".join(str(b.id) for b in matches)
-            raise ConfigError(f"--bot {bot_ref!r} matches several bots ({ids}); give the bot id")
+        bot_id = await _bot_id(db, bot_ref)
         store = await asyncio.to_thread(open_store, settings)
         try:
             service = KnowledgeService(
                 store=store, embedder=embedder_from_settings(settings), registry=db.knowledge_docs
             )
-            yield service, matches[0].id
+            yield service, bot_id
         finally:
             store.close()
+
+
+async def _bot_id(db: Any, bot_ref: str) -> uuid.UUID:
+    """The id of the bot ``bot_ref`` names (its id or slug); a clear error if none or several."""
+    matches = [b for b in await db.bots.list() if bot_ref in (str(b.id), b.slug)]
+    if not matches:
+        raise NotFoundError(f"no bot {bot_ref!r} (see `voicebot bot list`)")
+    if len(matches) > 1:
+        ids = ", ".join(str(b.id) for b in matches)
+        raise ConfigError(f"--bot {bot_ref!r} matches several bots ({ids}); give the bot id")
+    bot_id: uuid.UUID = matches[0].id
+    return bot_id
 
 
 def _run(work: Callable[[], Coroutine[Any, Any, None]]) -> None:
@@ -156,5 +162,47 @@ def search(bot_ref: str, top_k: int, question: str) -> None:
             weak = "" if p.score >= threshold else "  (below the answer threshold)"
             click.echo(f"{rank}. {p.score:.3f}  {p.source}" + (f"  [{where}]" if where else "") + weak)
             click.echo(f"   {p.text}")
+
+    _run(work)
+
+
+@knowledge.command("reindex")
+@click.option("--bot", "bot_ref", required=True, help="Bot id or slug.")
+def reindex(bot_ref: str) -> None:
+    """Re-embed the bot's passages with the configured embedder (e.g. after setting OPENAI_API_KEY).
+
+    Calls keep answering from the current index until the new one is complete; if interrupted, run
+    it again: it goes on where it stopped."""
+
+    async def work() -> None:
+        from voicebot.knowledge import embedder_from_settings, reindex_bot
+        from voicebot.storage import Database
+
+        settings = Settings.from_env()
+        async with await Database.open(settings, min_size=1, max_size=1) as db:
+            bot_id = await _bot_id(db, bot_ref)
+            embedder = embedder_from_settings(settings)
+            progress = _Progress("re-embedding")
+            try:
+                result = await asyncio.to_thread(
+                    reindex_bot, settings, str(bot_id), embedder=embedder, progress=progress
+                )
+            finally:
+                progress.close()
+            if not result.switched:
+                click.echo(f"{result.collection}: already built with {embedder.name}; nothing to do")
+                return
+            for doc in await db.knowledge_docs.list(bot_id):
+                if doc.status == "ready":
+                    await db.knowledge_docs.mark_ready(
+                        doc.id,
+                        chunk_count=doc.chunk_count,
+                        embedder=embedder.name,
+                        embedding_dim=embedder.dimension,
+                    )
+            click.echo(
+                f"{result.collection}: {result.passages} passages now embedded with {embedder.name} "
+                f"(was {result.previous_embedder}; {result.embedded} embedded by this run)"
+            )
 
     _run(work)

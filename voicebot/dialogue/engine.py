@@ -139,11 +139,8 @@ class Engine:
             # "how much is a manicure?" asks a question; it does not choose the service.
             return
         change = filling.extract(t, text, intent, edit=t.state.spec.edit)
-        if change.corrected:
-            if t.state.spec.edit:
-                self._resume(t)
-            else:
-                self._reenter(t)
+        if change.corrected:  # "no, the phone is 8 900 ...": the new value is the answer, not the "no"
+            self._resume(t) if t.state.spec.edit else self._reenter(t)
             return
         if self._try_transitions(t, intent=intent):
             return

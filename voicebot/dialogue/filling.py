@@ -14,7 +14,7 @@ from typing import Any
 
 from voicebot.dialogue.actions import RecordSlot
 from voicebot.dialogue.calendar_check import calendar_refusal
-from voicebot.dialogue.nlu import Extraction, is_correction, speak, to_json, validate
+from voicebot.dialogue.nlu import Extraction, is_correction, speak, speak_day, to_json, validate
 from voicebot.dialogue.state import PendingConfirm
 from voicebot.dialogue.turn import Turn
 from voicebot.scenario.model import EnumSlot
@@ -78,6 +78,7 @@ def extract(t: Turn, text: str, intent: str | None, *, edit: bool = False) -> Ch
             found = {**_time_only_corrections(t, text, found), **found}
             if not found:
                 found = _number_correction(t, text)
+    found = _held_day(t, text, asked, found, change)
     if not found:
         return change
     for name, extraction in found.items():
@@ -91,6 +92,28 @@ def extract(t: Turn, text: str, intent: str | None, *, edit: bool = False) -> Ch
                 continue
         _accept(t, name, extraction.value, extraction.confidence, extraction.method, change, corrected=known)
     return change
+
+
+def _held_day(
+    t: Turn, text: str, asked: str | None, found: dict[str, Extraction], change: Change
+) -> dict[str, Extraction]:
+    """A day alone for an asked date-and-time ("friday afternoon") is kept and its time asked for; the
+    time said next ("2:30") goes with that day, not with today."""
+    call, compiled = t.call, t.compiled
+    if asked is None or compiled.slots[asked].spec.type != "datetime" or asked in call.slots:
+        return found
+    got = found.get(asked)
+    held = call.held_days.get(asked)
+    if got is not None:
+        if held is not None and got.method == "asked" and isinstance(got.value, datetime):
+            return {**found, asked: replace(got, value=datetime.combine(held, got.value.timetz()))}
+        return found
+    day = compiled.extractor.day_alone(text, now=t.now)
+    if day is not None:
+        call.held_days[asked] = day
+        t.say_text(None, key="ask_time_for_day", value=speak_day(day, lang=t.lang, now=t.now))
+        change.pending = True
+    return found
 
 
 def _time_only_corrections(t: Turn, text: str, found: Mapping[str, Extraction]) -> dict[str, Extraction]:
@@ -154,11 +177,14 @@ def _accept(
             t.say_text(None, key="invalid", value=spoken)
         change.invalid.append(name)
         return
-    if slot.spec.confirm and slot.spec.type != "yes_no" and call.pending_confirm is None:
+    # A corrected value is not read back on its own: the caller hears it in the acknowledgement and
+    # in the read-back that follows a correction.
+    if slot.spec.confirm and slot.spec.type != "yes_no" and call.pending_confirm is None and not corrected:
         call.pending_confirm = PendingConfirm(name, value, confidence, method)
         change.pending = True
         return
     call.slots[name] = value
+    call.held_days.pop(name, None)
     t.out.append(RecordSlot(name, to_json(value), confidence, method, True, call.turn))
     if corrected:
         change.corrected.append(name)

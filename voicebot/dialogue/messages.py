@@ -18,6 +18,7 @@ _MESSAGES: Final[dict[str, dict[str, str]]] = {
         "llm_unavailable": "Sorry, I can't answer that right now.",
         "repeat_nothing": "I haven't said anything yet.",
         "hold": "Sure, take your time.",
+        "ask_time_for_day": "What time on {value}?",
     },
     "ru": {
         "reprompt": "Извините, я не расслышала.",
@@ -30,6 +31,7 @@ _MESSAGES: Final[dict[str, dict[str, str]]] = {
         "llm_unavailable": "Извините, сейчас я не могу ответить на этот вопрос.",
         "repeat_nothing": "Я пока ничего не говорила.",
         "hold": "Конечно, я подожду.",
+        "ask_time_for_day": "Хорошо, {value}. В какое время?",
     },
 }
 

@@ -44,6 +44,7 @@ class CallState:
     asked: str | None = None
     pending_confirm: PendingConfirm | None = None
     pending_utterance: str | None = None
+    held_days: dict[str, Any] = field(default_factory=dict)  # datetime slot -> a day heard alone
     last_utterance: str = ""
     last_said: list[str] = field(default_factory=list)
     history: list[tuple[str, str]] = field(default_factory=list)

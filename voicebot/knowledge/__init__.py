@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from voicebot.knowledge.answer import extractive_answer
     from voicebot.knowledge.embedders import Embedder, MiniLMEmbedder, OpenAIEmbedder, embedder_from_settings
     from voicebot.knowledge.registry import DocRegistry, DocRow, InMemoryDocRegistry
-    from voicebot.knowledge.retriever import QdrantRetriever, open_call_retriever, open_store
+    from voicebot.knowledge.retriever import QdrantRetriever, open_call_retriever, open_store, reindex_bot
     from voicebot.knowledge.service import IngestLimits, KnowledgeService
     from voicebot.knowledge.snapshot import SnapshotIndex
     from voicebot.knowledge.store import QdrantStore
@@ -39,6 +39,7 @@ __all__ = [
     "extractive_answer",
     "open_call_retriever",
     "open_store",
+    "reindex_bot",
 ]
 
 _WHERE = {
@@ -53,6 +54,7 @@ _WHERE = {
     "QdrantRetriever": "retriever",
     "open_call_retriever": "retriever",
     "open_store": "retriever",
+    "reindex_bot": "retriever",
     "IngestLimits": "service",
     "KnowledgeService": "service",
     "QdrantStore": "store",

@@ -14,7 +14,7 @@ snapshot of the bot's local collection, so call processes never fight over local
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -22,6 +22,7 @@ from voicebot.dialogue.ports import Passage
 from voicebot.errors import ConfigError
 from voicebot.knowledge.embedders import Embedder, embedder_from_settings
 from voicebot.knowledge.lexical import HybridIndex
+from voicebot.knowledge.reindex import ReindexResult, reindex_local, reindex_single
 from voicebot.knowledge.snapshot import PassageIndex, bot_snapshot
 from voicebot.knowledge.store import QdrantStore
 
@@ -91,3 +92,31 @@ def open_call_retriever(
         # this bot's passages only (bot_snapshot), searched dense + lexical (HybridIndex)
         store = HybridIndex.over(bot_snapshot(qdrant_path(settings), bot_id, wait=wait))
     return QdrantRetriever(store=store, embedder=embedder)
+
+
+def reindex_bot(
+    settings: Settings,
+    bot_id: str,
+    *,
+    embedder: Embedder | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> ReindexResult:
+    """Re-embed the bot's knowledge with ``embedder`` (default: the configured one); see reindex.py."""
+    embedder = embedder or embedder_from_settings(settings)
+    if settings.qdrant_url:
+        store = QdrantStore.server(settings.qdrant_url, api_key=settings.qdrant_api_key)
+        try:
+            return reindex_single(store, bot_id, embedder, progress=progress)
+        finally:
+            store.close()
+    work = QdrantStore.local(settings.data_dir / "qdrant-reindex")
+    try:
+        return reindex_local(
+            lambda: QdrantStore.local(qdrant_path(settings), wait=30.0),
+            work,
+            bot_id,
+            embedder,
+            progress=progress,
+        )
+    finally:
+        work.close()

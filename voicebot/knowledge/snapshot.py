@@ -74,6 +74,11 @@ class SnapshotIndex:
     def __len__(self) -> int:
         return len(self._ids)
 
+    @property
+    def embedder_name(self) -> str | None:
+        """The embedder the copied collection was built with (None when the bot has no knowledge)."""
+        return self._embedder
+
     def check_embedder(self, bot_id: str, embedder: Embedder) -> bool:
         """Whether the bot has knowledge here; raises EmbedderMismatchError like the store does."""
         if bot_id != self.bot_id or self._embedder is None:

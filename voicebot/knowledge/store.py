@@ -1,4 +1,4 @@
-"""The Qdrant side of the knowledge base; the only module that imports qdrant-client.
+"""The Qdrant side of the knowledge base; with reindex.py, the only modules that import qdrant-client.
 
 Two layouts (docs/knowledge.md, "Tenancy"):
 
@@ -43,7 +43,7 @@ from voicebot.knowledge.embedders import Embedder, Vectors
 from voicebot.knowledge.lexical import HybridIndex
 from voicebot.knowledge.snapshot import SnapshotIndex
 
-__all__ = ["SHARED_COLLECTION", "Layout", "QdrantStore", "StoredChunk"]
+__all__ = ["SHARED_COLLECTION", "Layout", "QdrantStore", "StoredChunk", "translated_errors"]
 
 Layout = Literal["per_bot", "shared"]
 SHARED_COLLECTION = "voicebot_knowledge"
@@ -82,6 +82,9 @@ def _translated(what: str) -> Iterator[None]:
         raise error from exc
     except (ValueError, RuntimeError) as exc:  # local mode raises these for bad requests
         raise KnowledgeError(f"Qdrant failed to {what}: {exc}") from exc
+
+
+translated_errors = _translated  # for knowledge/reindex.py, the other module that talks to Qdrant
 
 
 def _open_local(path: Path, wait: float) -> QdrantClient:
@@ -156,6 +159,15 @@ class QdrantStore:
         with contextlib.suppress(Exception):
             self._client.close()
 
+    @property
+    def client(self) -> QdrantClient:
+        """The qdrant-client itself (for knowledge/reindex.py)."""
+        return self._client
+
+    def forget_checks(self) -> None:
+        """Check the embedder of every collection again on next use (after a reindex switched it)."""
+        self._checked.clear()
+
     # -- collections ------------------------------------------------------------------------
 
     def collection_name(self, bot_id: str) -> str:
@@ -204,7 +216,11 @@ class QdrantStore:
         self._writable()
         if self.check_embedder(bot_id, embedder):
             return
-        name = self.collection_name(bot_id)
+        self.create_collection(self.collection_name(bot_id), embedder)
+
+    def create_collection(self, name: str, embedder: Embedder) -> None:
+        """Create collection ``name`` for ``embedder``'s vectors, with the payload indexes a server needs."""
+        self._writable()
         with _translated(f"create collection {name}"):
             self._client.create_collection(
                 name,

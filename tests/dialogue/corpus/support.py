@@ -66,4 +66,12 @@ SUPPORT = [
         say("yes please"),
         min_turns=2,
     ),
+    _c(
+        "yes and a new question at anything-else",
+        "several slots",
+        say("When is my bill due each month?"),
+        say("yes, how do I change my Wi-Fi password?"),
+        _BYE,
+        min_turns=3,
+    ),
 ]

@@ -14,7 +14,7 @@ from voicebot.dialogue.nlu._text import stem
 from voicebot.dialogue.nlu.extractor import Extraction, Method, SlotExtractor, SlotValue
 from voicebot.dialogue.nlu.intents import BUILTIN_EXAMPLES, IntentMatch, IntentMatcher
 from voicebot.dialogue.nlu.signals import MAX_UTTERANCE_CHARS, is_correction, is_garbage
-from voicebot.dialogue.nlu.values import REASONS, from_json, speak, to_json, validate
+from voicebot.dialogue.nlu.values import REASONS, from_json, speak, speak_day, to_json, validate
 
 __all__ = [
     "BUILTIN_EXAMPLES",
@@ -30,6 +30,7 @@ __all__ = [
     "is_correction",
     "is_garbage",
     "speak",
+    "speak_day",
     "stem",
     "to_json",
     "validate",

@@ -80,14 +80,17 @@ _EN_MONTH_RE = (
 _EN_WEEKDAYS = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
 _ORD = r"(?:st|nd|rd|th)"
 
+# A year after a month and day: four digits, or two that cannot be a day or an hour ("March 3rd, 85").
+_EN_YEAR = r"\d{4}|'?(?:[4-9]\d|3[2-9])(?![\d:])(?!\s*(?:[ap]\.?\s?m\b|o'?clock))"
+
 _EN_DATE = re.compile(
     r"\b(?:(?:on|for|by)\s+)?(?:"
     r"(?P<rel>(?:the\s+)?day\s+after\s+tomorrow|(?:the\s+)?day\s+before\s+yesterday|tomorrow|today|tonight"
     r"|yesterday|this\s+(?:morning|afternoon|evening))"
     r"|(?:(?P<mod>next|this|this\s+coming|coming)\s+)?"
     r"(?P<wd>monday|tuesday|tues|wednesday|weds|thursday|thurs|friday|saturday|sunday)s?"
-    rf"|(?:the\s+)?(?P<d1>\d{{1,2}}){_ORD}?(?:\s+of)?\s+(?P<m1>{_EN_MONTH_RE})\b(?:,?\s+(?P<y1>\d{{4}}))?"
-    rf"|(?P<m2>{_EN_MONTH_RE})\.?\s+(?:the\s+)?(?P<d2>\d{{1,2}}){_ORD}?\b(?:,?\s+(?P<y2>\d{{4}}))?"
+    rf"|(?:the\s+)?(?P<d1>\d{{1,2}}){_ORD}?(?:\s+of)?\s+(?P<m1>{_EN_MONTH_RE})\b(?:,?\s+(?P<y1>{_EN_YEAR}))?"
+    rf"|(?P<m2>{_EN_MONTH_RE})\.?\s+(?:the\s+)?(?P<d2>\d{{1,2}}){_ORD}?\b(?:,?\s+(?P<y2>{_EN_YEAR}))?"
     r"|(?P<iy>\d{4})-(?P<im>\d{1,2})-(?P<id>\d{1,2})"
     r"|(?P<na>\d{1,2})(?:(?P<sep>/)(?P<nb>\d{1,2})|(?P<dot>\.)(?P<nb2>\d{2}))(?:[./](?P<ny>\d{4}|\d{2}))?(?![\d:]|[.,]\d)"
     r"|in\s+(?P<n>\d+|a|an|one)\s+(?P<unit>day|week|month)s?"
@@ -96,6 +99,9 @@ _EN_DATE = re.compile(
     r")\b"
     r"(?:\s+(?:in\s+the\s+)?(?P<pod>morning|afternoon|evening|night))?"
 )
+
+# "a week from tomorrow", "two weeks from Friday", "3 days from today": an offset from a day.
+_EN_FROM = re.compile(r"\b(?P<n>a|an|one|\d+)\s+(?P<unit>day|week)s?\s+from\s+(?P<base>(?:next\s+)?\w+)\b")
 
 _EN_TIME = re.compile(
     r"\b(?:(?P<pre>at|by|around|from|after|before|until|till)\s+)?(?:"
@@ -128,12 +134,15 @@ _RU_MONTH_RE = (
 _RU_WEEKDAYS = {"пон": 0, "вто": 1, "сре": 2, "чет": 3, "пят": 4, "суб": 5, "вос": 6}
 _RU_ORD = r"(?:-?(?:го|е|ое|ого))"
 
+# Two digits count as a year only with «года» ("3 марта 85 года").
+_RU_YEAR = r"\d{4}(?:-?го)?|\d{2}(?:-?го)?(?=\s*(?:года|году|год|г\.))"
+
 _RU_DATE = re.compile(
     r"(?<!\w)(?:(?:на|в|во|к|до)\s+)?(?:"
     r"(?P<rel>послезавтра|позавчера|завтра|сегодня|вчера)"
     r"|(?:(?P<mod>следующ\w*|эт[оуиа]|этот|ближайш\w*|будущ\w*)\s+)?"
     r"(?P<wd>понедельник[аи]?|вторник[аи]?|сред[ауы]|четверг[аи]?|пятниц[ауы]|суббот[ауы]|воскресень[еяю])"
-    rf"|(?P<d1>\d{{1,2}}){_RU_ORD}?\s+(?P<m1>{_RU_MONTH_RE})(?:\s+(?P<y1>\d{{4}})(?:\s*(?:года|год|г\.?))?)?"
+    rf"|(?P<d1>\d{{1,2}}){_RU_ORD}?\s+(?P<m1>{_RU_MONTH_RE})(?:\s+(?P<y1>{_RU_YEAR})(?:\s*(?:года|году|год|г\.?))?)?"
     r"|(?P<iy>\d{4})-(?P<im>\d{1,2})-(?P<id>\d{1,2})"
     r"|(?P<na>\d{1,2})(?:(?P<sep>/)(?P<nb>\d{1,2})|(?P<dot>\.)(?P<nb2>\d{2}))(?:[./](?P<ny>\d{4}|\d{2}))?(?![\d:]|[.,]\d)"
     r"|через\s+(?:(?P<n>\d+)\s+)?(?P<unit>день|дня|дней|недел[юиь]|месяц(?:а|ев)?)"
@@ -173,11 +182,14 @@ def parse_temporal(norm: str, lang: Language, now: datetime, *, region: str = "U
     if _DIGIT.search(norm) is None and not _has_temporal_word(norm, lang):
         return _EMPTY
     today = now.date()
-    dates: list[DateHit] = []
+    dates: list[DateHit] = _offset_dates(norm, today) if lang == "en" else []
     for m in (_EN_DATE if lang == "en" else _RU_DATE).finditer(norm):
+        if _overlaps(m.start(), m.end(), dates):
+            continue
         hit = _date_hit(m, today, lang, month_first=region in _MONTH_FIRST_REGIONS)
         if hit is not None:
             dates.append(hit)
+    dates.sort(key=lambda d: d.start)
     moments: list[MomentHit] = []
     for m in (_EN_MOMENT if lang == "en" else _RU_MOMENT).finditer(norm):
         if not _overlaps(m.start(), m.end(), dates):
@@ -202,6 +214,26 @@ _TEMPORAL_WORDS = {
 }
 
 
+def _offset_dates(norm: str, today: date) -> list[DateHit]:
+    out: list[DateHit] = []
+    for m in _EN_FROM.finditer(norm):
+        base_text = m.group("base")
+        if base_text in ("now", "today"):
+            base: date | None = today
+        else:
+            b = _EN_DATE.fullmatch(base_text)
+            hit = _date_hit(b, today, "en", month_first=False) if b is not None else None
+            base = hit.value if hit is not None else None
+        if base is None:
+            continue
+        n = 1 if not m.group("n").isdigit() else int(m.group("n"))
+        days = n * 7 if m.group("unit") == "week" else n
+        pod = re.match(r"\s+(?:in\s+the\s+)?(morning|afternoon|evening|night)\b", norm[m.end() :])
+        end = m.end() + (pod.end() if pod else 0)
+        out.append(DateHit(m.start(), end, base + timedelta(days=days), None, pod.group(1) if pod else None))
+    return out
+
+
 def _has_temporal_word(norm: str, lang: Language) -> bool:
     return _TEMPORAL_WORDS[lang].search(norm) is not None
 
@@ -220,9 +252,9 @@ def _month_day(
     today: date, month: int, day: int, year: str | None
 ) -> tuple[date | None, tuple[int, int] | None]:
     if year is not None:
-        y = int(year)
-        if y < 100:
-            y += 2000
+        y = int(year.strip("'").removesuffix("го").rstrip("-"))
+        if y < 100:  # a two-digit year: the nearest reading at most ten years ahead
+            y += 2000 if 2000 + y <= today.year + 10 else 1900
         return _safe_date(y, month, day), None
     value = _safe_date(today.year, month, day)
     if value is None and month == 2 and day == 29:

@@ -68,12 +68,19 @@ TRAILING: Final = re.compile(
 
 _NAME = r"(?P<name>[^\W\d_]+(?:[-'][^\W\d_]+)?(?:\s+[^\W\d_]+(?:[-'][^\W\d_]+)?){0,2})"
 INTRO_STRONG: Final = {
-    "en": re.compile(rf"\b(?:my\s+name\s+is|my\s+name's|the\s+name\s+is|name's|call\s+me)\s+{_NAME}"),
-    "ru": re.compile(rf"(?<!\w)(?:меня\s+зовут|мое\s+имя|зовут\s+меня)\s+{_NAME}"),
+    "en": re.compile(
+        r"\b(?:(?:the\s+)?name\s+(?:is\s+not|isn't|is\s+wrong)\s+[\w'-]+[\s,]+(?:it's\s+|it\s+is\s+|but\s+)?"
+        r"|(?:my|the)\s+name\s+(?:should\s+be|is\s+actually|is)|my\s+name's|name's|call\s+me)\s+"
+        rf"{_NAME}"
+    ),
+    "ru": re.compile(
+        r"(?<!\w)(?:имя\s+не\s+[\w-]+\s*,?\s*а\s+|(?:меня\s+зовут|мое\s+имя|зовут\s+меня|имя)\s+)"
+        rf"{_NAME}"
+    ),
 }
 INTRO_WEAK: Final = {
     "en": re.compile(rf"\b(?:this\s+is|i\s+am|i'm|it's)\s+{_NAME}"),
-    "ru": re.compile(rf"(?<!\w)(?:это|я)\s+{_NAME}"),
+    "ru": re.compile(rf"(?<!\w)(?:не\s+[^\W\d_]+\s*,?\s*а|это|я)\s+{_NAME}"),
 }
 """Introductions that only count when the name is capitalized ("this is Anna", not "this is urgent")."""
 
@@ -82,6 +89,9 @@ NAME_STOP: Final = frozenset({
     "to", "for", "but", "so", "back", "later", "now", "again", "tomorrow", "today", "tonight", "sir", "madam",
     "и", "а", "из", "с", "звоню", "пожалуйста", "хочу", "хотела", "хотел", "хотим", "звонит", "можно", "мне",
     "на", "в", "у", "но", "назад", "позже", "сейчас", "завтра", "сегодня",
+    # words that frame a date rather than name anyone ("born March 3rd 1985")
+    "born", "birthday", "birth", "date", "dob", "of", "in", "my", "is", "it's", "родилась", "родился",
+    "рождения", "дата", "день", "года", "год", "не", "not", "то", "wrong",
 })  # fmt: skip
 
 NEGATED: Final = {

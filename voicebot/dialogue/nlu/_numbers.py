@@ -169,7 +169,97 @@ def replace_number_words(text: str, lang: Language) -> list[tuple[int, int, str]
         suffix = ("th" if lang == "en" else "-го") if ordinal else ""
         out.append((tokens[i][0], tokens[j - 1][1], f"{value}{suffix}"))
         i = j
-    return out
+    if lang == "en" and out:
+        out = _spoken_digits(text, tokens, out, table)
+    return _compounds(text, out, lang) if len(out) > 0 else out
+
+
+_RUN_GAP = re.compile(r"[\s,.-]*")
+_REPEAT = {"double": 2, "triple": 3}
+
+
+def _spoken_digits(
+    text: str, tokens: list[tuple[int, int, str]], out: list[tuple[int, int, str]], table: dict[str, _Entry]
+) -> list[tuple[int, int, str]]:
+    """Digits read out one by one, as for a phone number: "oh seven seven oh oh, nine double oh four".
+
+    Only inside a run of at least four spoken digits is "oh" a zero and "double"/"triple" a repeat, so
+    "oh, two please" stays a two.
+    """
+    spoken = {"oh", "o", *_REPEAT}
+    runs: list[list[int]] = []
+    for k, (start, _end, word) in enumerate(tokens):
+        if word not in table and word not in spoken:
+            continue
+        if runs and runs[-1][-1] == k - 1 and _RUN_GAP.fullmatch(text, tokens[k - 1][1], start):
+            runs[-1].append(k)
+        else:
+            runs.append([k])
+    by_start = {s: (s, e, r) for s, e, r in out}
+    for run in runs:
+        if sum(tokens[k][2] not in _REPEAT for k in run) < 4 or not any(tokens[k][2] in spoken for k in run):
+            continue
+        for k in run:
+            s, e, word = tokens[k]
+            if word in ("oh", "o"):
+                by_start[s] = (s, e, "0")
+        for k in run:
+            s, _e, word = tokens[k]
+            times = _REPEAT.get(word)
+            nxt = by_start.get(tokens[k + 1][0]) if times and k + 1 < len(tokens) and k + 1 in run else None
+            if times is not None and nxt is not None and len(nxt[2]) == 1:
+                del by_start[nxt[0]]
+                by_start[s] = (s, nxt[1], nxt[2] * times)
+    return sorted(by_start.values())
+
+
+# "nineteen eighty-five", "nineteen oh five": a year. "twenty twenty-four" too, but only where the
+# sentence speaks of a date (a month or "born"), since "twenty twenty" may also be a time.
+_OH = re.compile(r"[\s-]+(?:oh|o)[\s-]+")
+_DATE_CONTEXT = re.compile(rf"\b(?:{'|'.join(sorted(_EN_MONTHS))}|born|birthday|year)\b")
+# "twelve point five" -> 12.5; "twelve and a half" -> 12.5; "двенадцать запятая пять", "два с половиной".
+_POINT = {"en": re.compile(r"[\s-]+point[\s-]+"), "ru": re.compile(r"\s+(?:запятая|целых)\s+")}
+_HALF = {"en": re.compile(r"\s+and\s+a\s+half\b"), "ru": re.compile(r"\s+с\s+половиной(?!\w)")}
+
+
+def _compounds(text: str, out: list[tuple[int, int, str]], lang: Language) -> list[tuple[int, int, str]]:
+    merged: list[tuple[int, int, str]] = []
+    k = 0
+    dated = lang == "en" and _DATE_CONTEXT.search(text) is not None
+    while k < len(out):
+        start, end, value = out[k]
+        nxt = out[k + 1] if k + 1 < len(out) else None
+        if nxt is not None and value.isdigit():
+            between = text[end : nxt[0]]
+            digits = nxt[2].removesuffix("th")
+            first = text[start:end]
+            if lang == "en" and digits.isdigit() and _is_year_pair(first, between, int(digits), dated):
+                year = int(value) * 100 + int(digits)
+                merged.append((start, nxt[1], f"{year}{'th' if nxt[2].endswith('th') else ''}"))
+                k += 2
+                continue
+            if _POINT[lang].fullmatch(between) and nxt[2].isdigit():
+                merged.append((start, nxt[1], f"{value}.{nxt[2]}"))
+                k += 2
+                continue
+        half = _HALF[lang].match(text, end) if value.isdigit() else None
+        if half is not None:
+            merged.append((start, half.end(), f"{value}.5"))
+        else:
+            merged.append((start, end, value))
+        k += 1
+    return merged
+
+
+def _is_year_pair(first: str, between: str, second: int, dated: bool) -> bool:
+    oh = _OH.fullmatch(between) is not None
+    if not oh and not _GAP.fullmatch(between):
+        return False
+    if oh:
+        return first in {"nineteen", "twenty", "eighteen"} and 1 <= second <= 9
+    if first in {"nineteen", "eighteen"}:
+        return 10 <= second <= 99
+    return first == "twenty" and dated and 10 <= second <= 39
 
 
 def _parse_one(

@@ -25,7 +25,12 @@ __all__ = ["_Utterance"]
 
 _NUMBER = re.compile(r"(?<![\w.,])-?\d+(?:[.,]\d+)?(?![\w]|[.,]\d)")
 _BARE_HOUR = re.compile(r"(?<![\w.:])(\d{1,2})(?:[:.](\d{2})|\s([0-5]\d))?(?![\w:])")
-_GAP = re.compile(r"[\s,]*(?:(?:at|on|в|во|на|к)\s+)?[\s,]*")
+# What may stand between a date and its time: "tomorrow at 3", "friday afternoon maybe like half past
+# two", "в пятницу где-то в 3".
+_GAP = re.compile(
+    r"[\s,]*(?:(?:at|on|maybe|like|say|about|around|um|uh|er|perhaps|or\s+so|then|и|в|во|на|к|около|"
+    r"где-?то|примерно|может|наверное|ну|давайте)(?!\w)[\s,]*){0,4}"
+)
 _DIGIT = re.compile(r"\d")
 _ISO_DATETIME = re.compile(
     r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:[Zz]|[+-]\d{2}:?\d{2})?"

@@ -18,13 +18,18 @@ Contract of :meth:`SlotExtractor.extract`:
   1..7 means pm (13:00..19:00) and 8..11 am; with ``business_hours=False``, for a time today the
   reading still ahead, else am. "12" is noon. Such values carry confidence 0.8.
 * Year-less dates resolve to the next occurrence, or the last one for ``not_in_future`` slots.
+* A value that breaks the rule of a slot that was not asked is not an error for that slot when it can
+  belong elsewhere: it is dropped if another slot's proposal covers it, or if it is a date or time
+  while a date or time was asked ("friday afternoon" at "when?" never trips the date of birth's
+  "can't be in the future"). In a correction it is kept (the caller named what they change).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from datetime import datetime, time
+from dataclasses import replace
+from datetime import date, datetime, time
 
 from voicebot.dialogue.nlu._extraction import Extraction, Method, SlotValue, _Proposal
 from voicebot.dialogue.nlu._lexicon import YES_NO
@@ -35,6 +40,21 @@ from voicebot.scenario.model import DateTimeSlot, EnumSlot, Language, Slot, Time
 __all__ = ["Extraction", "Method", "SlotExtractor", "SlotValue"]
 
 _HHMM = re.compile(r"^(\d\d):(\d\d)$")
+_CONTENT = re.compile(r"\w")
+# A correction inside one sentence: "tomorrow at 10, sorry, I mean 11 am"; "завтра в 10, ой, нет, в 11".
+_SELF_CORRECTION: dict[str, re.Pattern[str]] = {
+    "en": re.compile(
+        r"(?:,|\s)\s*(?:(?:sorry|no|wait|oops|oh|er|um)[,\s]+)*"
+        r"(?:i\s+mean|i\s+meant|make\s+(?:that|it)|or\s+rather|rather)\b[,\s]*"
+        r"|,\s*(?:sorry|no|wait|oops)\s*,\s*",
+        re.IGNORECASE,
+    ),
+    "ru": re.compile(
+        r"(?:,|\s)\s*(?:(?:ой|нет|извините|простите|стоп)[,\s]+)*(?:то\s+есть|вернее|точнее|в\s+смысле)(?!\w)[,\s]*"
+        r"|,\s*(?:ой|нет|извините|простите)(?:[,\s]+нет)?\s*,\s*",
+        re.IGNORECASE,
+    ),
+}
 
 
 def _hhmm(value: str | None) -> time | None:
@@ -81,6 +101,49 @@ class SlotExtractor:
 
     # ------------------------------------------------------------------ public
 
+    def _self_corrected(
+        self, text: str, cut: int, resume: int, names: Sequence[str], asked: str | None, now: datetime
+    ) -> dict[str, Extraction]:
+        """ "tomorrow at 10, sorry, I mean 11 am": what follows the cue replaces what it says again; a
+        time alone keeps the day said before it."""
+        before = self.extract(text[:cut], candidates=names, asked=asked, now=now)
+        after_text = text[resume:]
+        after = self.extract(after_text, candidates=names, asked=asked, now=now)
+        merged = dict(before)
+        for name, prev in before.items():
+            if not isinstance(prev.value, datetime):
+                continue
+            fresh = after.get(name)
+            if fresh is None or fresh.method == "asked":
+                fresh = fresh or self.extract(after_text, candidates=(name,), asked=name, now=now).get(name)
+                if fresh is not None and isinstance(fresh.value, datetime):
+                    moved = prev.value.replace(hour=fresh.value.hour, minute=fresh.value.minute)
+                    after = {**after, name: replace(fresh, value=moved)}
+        for name, x in after.items():
+            merged[name] = replace(x, start=x.start + resume, end=x.end + resume)
+        return merged
+
+    def day_alone(self, text: str, *, now: datetime) -> date | None:
+        """The day, when ``text`` names exactly one day and no time ("friday afternoon", "в понедельник")."""
+        t = _Utterance(self, text, now).temporal
+        if len(t.dates) != 1 or t.times or t.moments:
+            return None
+        return t.dates[0].value
+
+    def _drop_misfits(self, proposals: list[_Proposal], asked: str | None, now: datetime) -> list[_Proposal]:
+        from voicebot.dialogue.nlu.values import validate  # values imports this module
+
+        temporal = ("date", "time", "datetime")
+        asked_temporal = asked is not None and asked in self._slots and self._slots[asked].type in temporal
+        kept = []
+        for p in proposals:
+            if not p.asked and validate(self._slots[p.slot], p.value, now=now) is not None:
+                elsewhere = any(q.slot != p.slot and q.start < p.end and p.start < q.end for q in proposals)
+                if elsewhere or (asked_temporal and self._slots[p.slot].type in temporal):
+                    continue
+            kept.append(p)
+        return kept
+
     def extract(
         self, text: str, *, candidates: Sequence[str], asked: str | None, now: datetime
     ) -> dict[str, Extraction]:
@@ -88,6 +151,9 @@ class SlotExtractor:
         names = [n for n in candidates if n in self._slots]
         if not names or not text or text.isspace():
             return {}
+        cut = _SELF_CORRECTION[self.lang].search(text)
+        if cut is not None and _CONTENT.search(text, 0, cut.start()) and _CONTENT.search(text, cut.end()):
+            return self._self_corrected(text, cut.start(), cut.end(), names, asked, now)
         u = _Utterance(self, text, now)
         proposals: list[_Proposal] = []
         text_slots: list[str] = []
@@ -115,6 +181,8 @@ class SlotExtractor:
                     proposals.extend(u.on_number(name))
             elif kind == "yes_no" and is_asked:
                 proposals.extend(u.on_yes_no(name))
+        if not u.correction:
+            proposals = self._drop_misfits(proposals, asked, now)
         result = u.resolve(proposals)
         if asked in text_slots and asked not in result:
             leftover = u.leftover(asked, result.values())

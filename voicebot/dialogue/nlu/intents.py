@@ -191,6 +191,9 @@ _FUZZY = 0.8
 _UNKNOWN_WEIGHT = 0.7
 _DIGIT_WEIGHT = 0.3
 _BETA2 = 4.0
+_POLAR: Final = frozenset({"yes", "no"})
+_VOCAB_SCALE = 0.9  # a match by vocabulary is a little less sure than one by a whole example
+_NEGATION: Final = frozenset({"not", "no", "don't", "dont", "never", "isn't", "не", "нет", "ни"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -248,6 +251,14 @@ class IntentMatcher:
             for s in stems:
                 self._postings.setdefault(s, []).append(index)
         self._totals = [sum(self._weight[s] for s in stems) for stems in example_stems]
+        # An example that negates ("not right", "не хочу") says the opposite without its negation.
+        self._negating = [bool(stems & _NEGATION) for stems in example_stems]
+        # Each intent's vocabulary (content stems of all its examples): a caller who uses two or more of
+        # them ("get an appointment with the doctor") matches the intent though no single example fits.
+        self._vocab: dict[str, set[str]] = {}
+        for (name, _), stems in zip(self._examples, example_stems, strict=True):
+            content = (s for s in stems if s not in _STOP and s not in _NEGATION)
+            self._vocab.setdefault(name, set()).update(content)
         self._by_prefix: dict[str, list[str]] = {}
         for s in self._weight:
             if len(s) >= 4:
@@ -283,12 +294,31 @@ class IntentMatcher:
                 w = self._weight[v] * c
                 for index in self._postings[v]:
                     acc[index] = acc.get(index, 0.0) + w
+            negated = bool(said & _NEGATION)
             for index, matched in acc.items():
+                name, example = self._examples[index]
+                if self._negating[index] != negated and (self._negating[index] or name in _POLAR):
+                    continue  # "not right" is not "right"; "I'm not sure" is not "sure"
                 recall = matched / self._totals[index]
                 precision = min(1.0, matched / said_total)
-                score = (1 + _BETA2) * precision * recall / (_BETA2 * precision + recall)
-                name, example = self._examples[index]
+                beta2 = 1.0 if name in _POLAR else _BETA2  # a yes or no is the whole answer, not a word in it
+                score = (1 + beta2) * precision * recall / (beta2 * precision + recall)
                 current = best.get(name)
                 if current is None or score > current.score:
                     best[name] = IntentMatch(name, round(score, 4), example)
+            self._by_vocabulary(said, credit, best)
         return sorted(best.values(), key=lambda m: -m.score)
+
+    def _by_vocabulary(self, said: set[str], credit: dict[str, float], best: dict[str, IntentMatch]) -> None:
+        content = [s for s in said if s not in _STOP and s not in _NEGATION]
+        total = sum(self._said_weight(s) for s in content)
+        if total <= 0:
+            return
+        for name, vocab in self._vocab.items():
+            hits = [v for v in credit if v in vocab]
+            if len(hits) < 2:
+                continue
+            score = _VOCAB_SCALE * min(1.0, sum(self._weight[v] * credit[v] for v in hits) / total)
+            current = best.get(name)
+            if current is None or score > current.score:
+                best[name] = IntentMatch(name, round(score, 4), "")

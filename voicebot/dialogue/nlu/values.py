@@ -151,6 +151,11 @@ def _speak_date(value: date, lang: Language, today: date) -> str:
     return f"{relative}, {plain}" if relative else plain
 
 
+def speak_day(value: date, *, lang: Language, now: datetime) -> str:
+    """How a day alone is said ("Friday, November 27"), as in a read-back of a date."""
+    return _speak_date(value, lang, now.date())
+
+
 def _speak_time(value: time, lang: Language) -> str:
     if lang == "ru":
         return f"{value.hour}:{value.minute:02d}"
