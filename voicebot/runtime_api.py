@@ -32,6 +32,8 @@ from voicebot.storage.repositories.call_history import CallHistory
 from voicebot.storage.repositories.company_bots import CompanyBots
 from voicebot.storage.repositories.company_secrets import CompanySecrets
 from voicebot.storage.repositories.company_webhooks import CompanyWebhooks
+from voicebot.storage.repositories.post_call import PostCalls
+from voicebot.storage.retention import Retention
 
 __all__ = ["ApiKnowledge", "api_services_on", "build_api_services"]
 
@@ -104,6 +106,8 @@ def api_services_on(
         webhook_policy=HostPolicy.from_env() if webhook_policy is None else webhook_policy,
         replay=ApiReplay(pool, settings),
         secrets=CompanySecrets(pool),
+        post_calls=PostCalls(pool),
+        retention=Retention(pool),
     )
     return services, knowledge
 

@@ -65,10 +65,13 @@ class OutcomeServices:
 
 
 def build_outcome_services(
-    pool: Any, settings: WebhookSettings, *, llm: LLM | None = None
+    pool: Any, settings: WebhookSettings, *, llm: LLM | None = None, post_call_queue: str | None = "post_call"
 ) -> OutcomeServices:
-    """Wire storage's repositories on ``pool`` (an open asyncpg pool) into the outcome services."""
-    outcomes = Outcomes(pool)
+    """Wire storage's repositories on ``pool`` (an open asyncpg pool) into the outcome services.
+
+    Each finalized call gets a job in ``post_call_queue`` (the post-call pipeline, ``voicebot pipeline
+    run``), in the outcome's transaction; None enqueues nothing."""
+    outcomes = Outcomes(pool, post_call_queue=post_call_queue)
     return OutcomeServices(
         settings=settings,
         outbox=Outbox(pool),

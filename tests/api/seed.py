@@ -131,12 +131,24 @@ async def add_event(pool: Any, company_id: uuid.UUID, call_id: uuid.UUID | None)
     return event_id
 
 
+async def add_analysis(pool: Any, company_id: uuid.UUID, call_id: uuid.UUID) -> None:
+    """The post-call pipeline's analysis of a call (what GET /v1/calls/{id}/analysis serves)."""
+    await pool.execute(
+        """INSERT INTO call_analyses (call_id, company_id, summary, sentiment, sentiment_score, effort,
+                                      analyzed_by, cost, estimated_cost, currency, config_snapshot)
+           VALUES ($1, $2, 'Inbound call.', 'neutral', 0, '{}', 'rules', '{}', 0.01, 'USD', '{}')""",
+        call_id,
+        company_id,
+    )
+
+
 async def tenant(pool: Any, name: str, phone: str) -> Tenant:
     created = await Companies(pool).create(name, webhook_url=f"https://{name.lower()}.example.com/hooks")
     company_id = created.company.id
     deployed = await Bots(pool).deploy(company_id, phone, load_text(scenario(), "mini.yaml"))
     call_id = await add_call(pool, deployed.bot_id, started_at=dt.datetime(2026, 3, 1, 9, tzinfo=dt.UTC))
     event_id = await add_event(pool, company_id, call_id)
+    await add_analysis(pool, company_id, call_id)
     doc = await KnowledgeDocs(pool).create(
         deployed.bot_id, "faq.md", file_type="md", file_size=10, sha256="0" * 64
     )

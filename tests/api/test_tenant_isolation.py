@@ -23,6 +23,8 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/v1/bots/{bot_id}/knowledge"): {"files": {"file": ("notes.md", b"# Notes\n\nOpen 9 to 5.\n")}},
     ("PUT", "/v1/webhook"): {"json": {"url": "https://b.example.com/hooks"}},
     ("PUT", "/v1/secrets"): {"json": {"name": "crm_token", "value": "b-value"}},
+    ("PUT", "/v1/privacy"): {"json": {"mode": "redact"}},
+    ("PUT", "/v1/retention"): {"json": {"calls_days": 365}},
 }
 
 

@@ -101,6 +101,8 @@ def test_roles_run_the_real_commands_with_probes_on_real_endpoints() -> None:
     )
     _, dispatcher = _container("Deployment", "voicebot-dispatcher")
     assert dispatcher["args"] == ["webhooks", "run"]
+    _, pipeline = _container("Deployment", "voicebot-pipeline")
+    assert pipeline["args"] == ["pipeline", "run"]
     _, migrate = _container("Job", "voicebot-migrate")
     assert migrate["args"] == ["db", "migrate"]
 
@@ -111,6 +113,7 @@ def test_roles_run_the_real_commands_with_probes_on_real_endpoints() -> None:
         ("Deployment", "voicebot-worker"),
         ("Deployment", "voicebot-api"),
         ("Deployment", "voicebot-dispatcher"),
+        ("Deployment", "voicebot-pipeline"),
         ("Job", "voicebot-migrate"),
     ],
 )

@@ -122,6 +122,12 @@ async def test_caller_barges_into_the_greeting_and_is_answered(
     assert final.tts_ms is not None and final.e2e_ms is not None
     caller_turn = next(t for t in turns if t.role == "caller")
     assert caller_turn.stt_ms is not None
+    # the provider's confidence (the fake Deepgram's 0.99) is kept for the post-call pipeline
+    assert caller_turn.metadata["stt_confidence"] == pytest.approx(0.99)
+    # and the word timings Deepgram sent with the final transcript
+    words = caller_turn.metadata["words"]
+    assert [w["word"] for w in words] == ["sales", "please"]
+    assert all(w["end"] > w["start"] >= 0 and w["confidence"] == pytest.approx(0.99) for w in words)
     print(
         f"\nstage latencies (ms): stt={caller_turn.stt_ms} engine={final.engine_ms} "
         f"tts={final.tts_ms} e2e={final.e2e_ms}"

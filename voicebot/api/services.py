@@ -25,6 +25,8 @@ from voicebot.storage.repositories.company_bots import CompanyBots
 from voicebot.storage.repositories.company_secrets import CompanySecrets
 from voicebot.storage.repositories.company_webhooks import CompanyWebhooks
 from voicebot.storage.repositories.knowledge_docs import KnowledgeDocs
+from voicebot.storage.repositories.post_call import PostCalls
+from voicebot.storage.retention import Retention
 
 __all__ = ["ApiLimits", "ApiServices", "KnowledgeAccess", "KnowledgeOps", "ReplayOps"]
 
@@ -105,3 +107,6 @@ class ApiServices:
     """Replaying recorded calls on a new scenario (``/v1/bots/{id}/replay``); None: not offered."""
     secrets: CompanySecrets | None = None
     """The company's action secrets (``/v1/secrets``)."""
+    post_calls: PostCalls | None = None
+    """Privacy policies, analysis config and analyses (the post-call pipeline); None: routes answer 404."""
+    retention: Retention | None = None

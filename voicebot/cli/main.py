@@ -38,6 +38,10 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "Replay recorded calls against a new scenario; export a test.",
     ),
     "simulate": ("voicebot.cli.simulate", "simulate", "Run simulated callers (personas) against a scenario."),
+    "pipeline": ("voicebot.cli.pipeline", "pipeline", "Run the post-call pipeline (redaction, analysis)."),
+    "privacy": ("voicebot.cli.pipeline", "privacy", "PII redaction policies of a company and its bots."),
+    "analysis-config": ("voicebot.cli.pipeline", "analysis_config", "Set a layer of the analysis config."),
+    "retention": ("voicebot.cli.retention", "retention", "Delete old calls, turns and raw text (cron-safe)."),
 }
 
 

@@ -101,6 +101,10 @@ class FinalizeContextLike(Protocol):
     def appointment_id(self) -> uuid.UUID | None: ...
     @property
     def confirmation_code(self) -> str | None: ...
+    @property
+    def slot_values(self) -> bool: ...
+    @property
+    def privacy_mode(self) -> str: ...
 
 
 class FinalizedLike(Protocol):
@@ -188,11 +192,15 @@ class Finalizer:
             if ctx.company_id is None:
                 return []
             info = _appointment_info(ctx, appointment)
+            # The company's contract and privacy policy: no slot values unless it includes them; no
+            # transcript as heard when its policy redacts (call.analyzed carries the redacted one).
+            shared = slots if ctx.slot_values else {}
+            heard = () if ctx.privacy_mode != "off" else transcript
             completed = CallCompletedV1(
                 id=call_event_id,
                 timestamp=ended_at,
                 company_id=ctx.company_id,
-                data=_call_data(finished, facts, advice, slots, ended_at, info, transcript),
+                data=_call_data(finished, facts, advice, shared, ended_at, info, heard),
             )
             rows = [self._row(completed)]
             if info is not None:
@@ -205,7 +213,7 @@ class Finalizer:
                         bot_id=facts.bot_id,
                         bot_slug=facts.bot_slug,
                         appointment=info,
-                        slots=slots,
+                        slots=shared,
                     ),
                 )
                 rows.append(self._row(booked))

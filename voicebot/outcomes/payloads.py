@@ -19,11 +19,15 @@ from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = [
     "EVENT_MODELS",
+    "AnalyzedTurn",
     "AppointmentInfo",
     "BookingCreatedData",
     "BookingCreatedV1",
+    "CallAnalyzedData",
+    "CallAnalyzedV1",
     "CallCompletedData",
     "CallCompletedV1",
+    "EffortInfo",
     "TranscriptEntry",
     "WebhookEvent",
     "event_schemas",
@@ -120,11 +124,77 @@ class BookingCreatedV1(_Frozen):
     data: BookingCreatedData
 
 
-WebhookEvent = Annotated[CallCompletedV1 | BookingCreatedV1, Field(discriminator="type")]
+class AnalyzedTurn(_Frozen):
+    """One line of the analyzed transcript: redacted when the company's privacy policy redacts."""
+
+    role: Literal["caller", "bot", "system"]
+    text: str
+    cleaned_text: str | None = Field(
+        default=None, description="Caller turns: fillers and false starts removed, numbers as digits."
+    )
+
+
+class EffortInfo(_Frozen):
+    """How hard the caller had to work."""
+
+    reasks: int = Field(ge=0, description="Caller turns the bot did not understand and asked again.")
+    corrections: int = Field(ge=0, description="Times the caller corrected what the bot had understood.")
+    no_inputs: int = Field(ge=0, description="Times the caller stayed silent when asked.")
+    score: int = Field(ge=0, description="reasks + corrections + no_inputs.")
+
+
+class CallAnalyzedData(_Frozen):
+    """The post-call analysis of a call (sent after call.completed, once the pipeline ran)."""
+
+    call_id: uuid.UUID
+    bot_id: uuid.UUID | None
+    bot_slug: str | None = None
+    direction: Literal["inbound", "outbound"]
+    outcome: str | None
+    summary: str = Field(description="Rule-based or LLM-written; never contains slot values by the rules.")
+    sentiment: Literal["negative", "neutral", "positive"]
+    sentiment_score: float = Field(ge=-1, le=1)
+    effort: EffortInfo
+    quality_flags: tuple[str, ...] = Field(
+        description="dead_end, transfer_after_failure, long_silence, many_reasks, discarded_turns, "
+        "negative_sentiment."
+    )
+    analyzed_by: Literal["rules", "llm"]
+    estimated_cost: dict[str, Any] = Field(
+        description="stt_seconds, tts_characters, llm_tokens, stt, tts, llm, total, currency."
+    )
+    discarded_turns: int = Field(ge=0, description="Caller turns that were empty, noise or garbage.")
+    redaction: Literal["off", "redact", "redact_drop_raw"] = Field(
+        description="The privacy policy's mode the transcript was produced under."
+    )
+    pii: dict[str, int] = Field(
+        description="Kind (card, iban, email, phone, address, name...) -> spans redacted."
+    )
+    slot_names: tuple[str, ...] = ()
+    slots: dict[str, Any] | None = Field(
+        default=None,
+        description="Slot values; null unless the company's contract includes them (webhook_slot_values).",
+    )
+    transcript: tuple[AnalyzedTurn, ...] = ()
+
+
+class CallAnalyzedV1(_Frozen):
+    """``call.analyzed`` version 1."""
+
+    id: uuid.UUID = Field(description="Equal to the webhook-id header; the idempotency key.")
+    type: Literal["call.analyzed"] = "call.analyzed"
+    version: Literal[1] = 1
+    timestamp: dt.datetime = Field(description="When the call ended.")
+    company_id: uuid.UUID
+    data: CallAnalyzedData
+
+
+WebhookEvent = Annotated[CallCompletedV1 | BookingCreatedV1 | CallAnalyzedV1, Field(discriminator="type")]
 
 EVENT_MODELS: dict[tuple[str, int], type[BaseModel]] = {
     ("call.completed", 1): CallCompletedV1,
     ("booking.created", 1): BookingCreatedV1,
+    ("call.analyzed", 1): CallAnalyzedV1,
 }
 
 

@@ -45,6 +45,7 @@ from voicebot.observability import metrics
 from voicebot.telephony.actions import fillers_of
 from voicebot.telephony.line import CallControl, NullControl
 from voicebot.telephony.recording import CallInfo, CallLog, RecordFn, end_status, replay_facts
+from voicebot.telephony.stt_words import WordTimings
 
 __all__ = ["CallAgent", "CallControl", "NullControl"]
 
@@ -71,7 +72,7 @@ def _ms(value: float | None) -> float | None:
     return None if value is None else round(value * 1000, 3)
 
 
-class CallAgent(Agent):
+class CallAgent(WordTimings, Agent):
     """Runs one call of one bot inside an AgentSession. See the module docstring."""
 
     def __init__(
@@ -131,6 +132,7 @@ class CallAgent(Agent):
         self._answered = message.id
         text = message.text_content or ""  # type: ignore[union-attr]
         stt = message.metrics.get("transcription_delay")  # type: ignore[union-attr]
+        self.calllog.stt_confidence = getattr(message, "transcript_confidence", None)  # for the pipeline
         self._cancel_no_input()
         work = asyncio.ensure_future(self._send(Utterance(text), caller_text=text, stt=stt))
         async for filler in fillers_of(self, work):  # a slow action's filler phrase, heard at once

@@ -8,8 +8,9 @@ timeout is an error too. Each failure is reported to ``on_error`` so the call ca
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from typing import Any
 
 from livekit.agents import APIConnectOptions, APIError, llm
@@ -17,7 +18,7 @@ from livekit.agents import APIConnectOptions, APIError, llm
 from voicebot.dialogue.ports import LlmMessage, ToolRequest, ToolSpec
 from voicebot.errors import ProviderError
 
-__all__ = ["LivekitLLM"]
+__all__ = ["LivekitLLM", "standalone_openai"]
 
 ErrorReporter = Callable[[str, BaseException], None]
 
@@ -130,3 +131,17 @@ def _declared(tool: ToolSpec) -> llm.Tool:
     schema = {"name": tool.name, "description": tool.description, "parameters": dict(tool.parameters)}
     declared: llm.Tool = llm.function_tool(never_called, raw_schema=schema)
     return declared
+
+
+@contextlib.asynccontextmanager
+async def standalone_openai(
+    *, api_key: str, base_url: str | None, model: str, timeout: float = 30.0
+) -> AsyncIterator[LivekitLLM]:
+    """The LLM port on the OpenAI plugin outside a worker job (``voicebot pipeline run``): it opens
+    livekit's HTTP session for the plugin and closes it on exit."""
+    from livekit.agents.utils import http_context
+    from livekit.plugins import openai
+
+    kwargs: dict[str, Any] = {"base_url": base_url} if base_url else {}
+    async with http_context.open():
+        yield LivekitLLM(openai.LLM(model=model, api_key=api_key, max_retries=0, **kwargs), timeout=timeout)

@@ -98,6 +98,11 @@ class CallLog:
         self._checkpoint = -1
         self._action = 0
         self.ended = False
+        self.stt_confidence: float | None = None
+        self.stt_words: list[dict[str, Any]] = []
+        """Word timings of the final transcripts since the last caller turn (``stt_words.py``)."""
+        """The STT confidence of the caller turn about to be recorded (set by the bridge; kept in the
+        turn's metadata as ``stt_confidence`` for the post-call pipeline, then cleared)."""
 
     def started(self) -> None:
         i = self.info
@@ -121,6 +126,12 @@ class CallLog:
         seq = self._turn
         self._turn += 1
         lat = latencies or {}
+        if role == "caller" and self.stt_confidence is not None:
+            metadata = {**(metadata or {}), "stt_confidence": self.stt_confidence}
+            self.stt_confidence = None
+        if role == "caller" and self.stt_words:
+            metadata = {**(metadata or {}), "words": self.stt_words}
+            self.stt_words = []
         self._record(
             Turn(
                 self.info.call_id,

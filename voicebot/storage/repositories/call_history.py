@@ -137,9 +137,13 @@ class CallHistory:
                 )
                 if row is None:
                     raise NotFoundError(f"no call with id {call_id}")
+                # The redacted copy where the post-call pipeline made one (the company's privacy policy).
                 turns = await conn.fetch(
-                    """SELECT call_id, seq, role, text, state, interrupted, stt_ms, engine_ms, llm_ms, tts_ms,
-                              e2e_ms, metadata, at FROM turns WHERE call_id = $1 ORDER BY seq""",
+                    """SELECT t.call_id, t.seq, t.role, coalesce(tt.redacted_text, t.text) AS text, t.state,
+                              t.interrupted, t.stt_ms, t.engine_ms, t.llm_ms, t.tts_ms, t.e2e_ms,
+                              t.metadata, t.at
+                       FROM turns t LEFT JOIN turn_texts tt ON tt.call_id = t.call_id AND tt.seq = t.seq
+                       WHERE t.call_id = $1 ORDER BY t.seq""",
                     call_id,
                 )
                 transitions = await conn.fetch(

@@ -20,6 +20,7 @@ import asyncpg
 
 from voicebot.errors import ConflictError
 from voicebot.storage.errors import translated
+from voicebot.storage.queue import JobQueue, JobSpec
 
 __all__ = ["FinalizeContext", "Finalized", "NewEvent", "Outcomes", "StaleCall", "TranscriptRow"]
 
@@ -31,6 +32,10 @@ class FinalizeContext:
     company_id: uuid.UUID | None
     appointment_id: uuid.UUID | None
     confirmation_code: str | None
+    slot_values: bool = True
+    """The company's contract: slot values in webhooks (``companies.webhook_slot_values``)."""
+    privacy_mode: str = "off"
+    """The call's privacy policy mode (the bot's, else the company's; ``off`` without one)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,8 +95,12 @@ VALUES ($1, $2, $3, $4, $5, $6, $7)
 ON CONFLICT (id) DO NOTHING"""
 
 _LOCK_CALL = """
-SELECT c.id, b.company_id, EXISTS (SELECT 1 FROM outcomes o WHERE o.call_id = c.id) AS finalized
-FROM calls c LEFT JOIN bots b ON b.id = c.bot_id
+SELECT c.id, b.company_id, EXISTS (SELECT 1 FROM outcomes o WHERE o.call_id = c.id) AS finalized,
+       coalesce(co.webhook_slot_values, true) AS slot_values,
+       coalesce((SELECT p.mode FROM privacy_policies p
+                 WHERE p.company_id = b.company_id AND (p.bot_id = b.id OR p.bot_id IS NULL)
+                 ORDER BY p.bot_id NULLS LAST LIMIT 1), 'off') AS privacy_mode
+FROM calls c LEFT JOIN bots b ON b.id = c.bot_id LEFT JOIN companies co ON co.id = b.company_id
 WHERE c.id = $1
 FOR UPDATE OF c"""
 
@@ -140,8 +149,11 @@ LIMIT $2"""
 class Outcomes:
     """``outcomes``, ``appointments`` and the outbox inserts of a finished call; call heartbeats."""
 
-    def __init__(self, pool: Any) -> None:
+    def __init__(self, pool: Any, *, post_call_queue: str | None = None) -> None:
+        """``post_call_queue``: the durable queue (storage.queue) that gets one job per finalized call,
+        enqueued in the outcome's own transaction (the post-call pipeline, voicebot.analysis)."""
         self._pool = pool
+        self._post_call_queue = post_call_queue
 
     async def finalize(
         self,
@@ -197,7 +209,10 @@ class Outcomes:
                     appointment_id, code = await _insert_appointment(
                         conn, call_id, bot_id, appointment, new_code, code_tries
                     )
-                new_events = list(events(FinalizeContext(company_id, appointment_id, code)))
+                context = FinalizeContext(
+                    company_id, appointment_id, code, row["slot_values"], row["privacy_mode"]
+                )
+                new_events = list(events(context))
                 if company_id is None:
                     new_events = []
                 for event in new_events:
@@ -219,6 +234,17 @@ class Outcomes:
                     dict(extracted_data),
                     new_events[0].event_id if new_events else None,
                 )
+                if self._post_call_queue is not None:
+                    await JobQueue(self._pool).enqueue(
+                        self._post_call_queue,
+                        JobSpec(
+                            payload={"call_id": str(call_id)},
+                            key=f"{call_id}:analyze",
+                            company_id=company_id,
+                            call_id=call_id,
+                        ),
+                        conn=conn,
+                    )
         return Finalized(
             call_id, False, company_id, tuple(e.event_id for e in new_events), appointment_id, code
         )
