@@ -17,11 +17,13 @@ from .audio import (
 )
 from .cartesia import CartesiaContext, FakeCartesia
 from .deepgram import DeepgramConnection, FakeDeepgram, Utterance
+from .livekit_rooms import Callee, FakeParticipant, Rooms
 from .livekit_server import FakeLiveKitServer, TwirpCall, TwirpFailure
 from .openai import ChatRequest, Fail, FakeOpenAI, Hang, Reply, ToolCall
 from .speech import espeak_available, require_espeak, synthesize
 
 __all__ = [
+    "Callee",
     "CallerAudioInput",
     "CallerUtterance",
     "CapturingAudioOutput",
@@ -33,9 +35,11 @@ __all__ = [
     "FakeDeepgram",
     "FakeLiveKitServer",
     "FakeOpenAI",
+    "FakeParticipant",
     "Hang",
     "PlayedSegment",
     "Reply",
+    "Rooms",
     "ToolCall",
     "TwirpCall",
     "TwirpFailure",
