@@ -17,6 +17,7 @@ from voicebot.dialogue.actions import (
     SetOutcome,
     Transfer,
     Understand,
+    WarmTransfer,
 )
 from voicebot.dialogue.compiled import CompiledScenario, compile_scenario
 from voicebot.dialogue.driver import Answerer, Conversation, TurnResult
@@ -28,6 +29,7 @@ from voicebot.dialogue.events import (
     KnowledgeResult,
     LlmReplied,
     NoInput,
+    TransferResult,
     Understood,
     Utterance,
 )
@@ -62,9 +64,11 @@ __all__ = [
     "Say",
     "SetOutcome",
     "Transfer",
+    "TransferResult",
     "TurnResult",
     "Understand",
     "Understood",
     "Utterance",
+    "WarmTransfer",
     "compile_scenario",
 ]

@@ -26,6 +26,7 @@ __all__ = [
     "SetOutcome",
     "Transfer",
     "Understand",
+    "WarmTransfer",
 ]
 
 
@@ -133,12 +134,29 @@ class CallFinished:
     final_state: str
     slots: Mapping[str, Any]
     type: Literal["call_finished"] = "call_finished"
+    transfer: Mapping[str, Any] | None = None
+    """The call's last transfer: mode, to, result (connected, no_answer, busy, declined, failed), agent."""
+
+
+@dataclass(frozen=True, slots=True)
+class WarmTransfer:
+    """Put the caller on hold, call a person at ``to``, speak ``brief`` to them, connect on acceptance.
+
+    The runtime answers with a :class:`~voicebot.dialogue.events.TransferResult` event."""
+
+    to: str
+    brief: str
+    hold_audio: str
+    timeout: float
+    accept_timeout: float
+    type: Literal["warm_transfer"] = "warm_transfer"
 
 
 Action = (
     Say
     | Listen
     | Transfer
+    | WarmTransfer
     | EndCall
     | LookupKnowledge
     | GenerateReply

@@ -15,6 +15,7 @@ __all__ = [
     "KnowledgeResult",
     "LlmReplied",
     "NoInput",
+    "TransferResult",
     "Understood",
     "Utterance",
 ]
@@ -78,4 +79,14 @@ class Understood:
     type: Literal["understood"] = "understood"
 
 
-Event = Utterance | Dtmf | NoInput | Hangup | KnowledgeResult | LlmReplied | Understood
+@dataclass(frozen=True, slots=True)
+class TransferResult:
+    """How a :class:`~voicebot.dialogue.actions.WarmTransfer` went: ``connected`` (``agent`` took the call),
+    or ``no_answer``, ``busy``, ``declined``, ``failed`` (the caller is back with the bot)."""
+
+    result: Literal["connected", "no_answer", "busy", "declined", "failed"]
+    agent: str | None = None
+    type: Literal["transfer_result"] = "transfer_result"
+
+
+Event = Utterance | Dtmf | NoInput | Hangup | KnowledgeResult | LlmReplied | Understood | TransferResult

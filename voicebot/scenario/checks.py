@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from voicebot.errors import Problem
-from voicebot.scenario import analysis
+from voicebot.scenario import analysis, transfer
 from voicebot.scenario.expressions import (
     CONTEXT_NAMES,
     END_REASONS,
@@ -138,6 +138,7 @@ def _successors(scenario: Scenario, state: State) -> set[str]:
     targets = {t.to for t in state.transitions}
     if state.next is not None:
         targets.add(state.next)
+    targets.update(transfer.transfer_successors(state))
     # Global handlers apply in every state. A ``return: true`` state goes back to a state that was
     # already reached, so it adds nothing to reachability.
     targets.update(h.to for h in scenario.global_ if h.to is not None)
@@ -268,6 +269,10 @@ def _templates(scenario: Scenario) -> Iterator[tuple[KeyPath, Text, frozenset[st
         for i, transition in enumerate(state.transitions):
             if transition.say is not None:
                 yield (*base, "transitions", i, "say"), transition.say, none
+        for subkey, subtext in transfer.templates_of(state):
+            yield (*base, *subkey), subtext, none
+    if scenario.voicemail is not None:
+        yield ("voicemail", "message"), scenario.voicemail.message, none
     for i, handler in enumerate(scenario.global_):
         if handler.say is not None:
             yield ("global", i, "say"), handler.say, none
@@ -421,5 +426,6 @@ CHECKS: Final[tuple[Check, ...]] = (
     analysis.check_calendar_slots,
     analysis.check_loops,
     analysis.check_unused_slots,
+    transfer.check_transfers,
 )
 """All checks, in the order they run."""

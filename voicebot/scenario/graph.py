@@ -11,6 +11,7 @@ import re
 from typing import Final
 
 from voicebot.scenario.model import GlobalHandler, Scenario, State, Text, Transition
+from voicebot.scenario.transfer import transfer_of, transfer_successors
 
 __all__ = ["mermaid"]
 
@@ -43,6 +44,8 @@ def mermaid(scenario: Scenario) -> str:
             lines.append(f"    {source} --> {target} : {_escape(_trigger(transition))}")
         if state.next is not None:
             lines.append(f"    {source} --> {ids.get(state.next, _state_id(state.next))} : next")
+        for fallback in transfer_successors(state):
+            lines.append(f"    {source} --> {ids.get(fallback, _state_id(fallback))} : nobody answered")
         if state.terminal:
             lines.append(f"    {source} --> [*] : {_escape(_ending(state))}")
         if state.return_:
@@ -84,7 +87,8 @@ def _trigger(transition: Transition) -> str:
 
 
 def _ending(state: State) -> str:
-    how = f"transfer {state.transfer}" if state.transfer is not None else "end"
+    spec = transfer_of(state.transfer)
+    how = f"{'warm ' if spec.mode == 'warm' else ''}transfer {spec.to}" if spec is not None else "end"
     return f"{how}, outcome {state.outcome}" if state.outcome is not None else how
 
 
