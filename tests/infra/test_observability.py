@@ -83,6 +83,9 @@ def _referenced(expr: str) -> set[str]:
         "route",
         "instance",
         "job",
+        "mode",
+        "result",
+        "verdict",
     }
 
 
