@@ -203,5 +203,6 @@ async def open_call_services(settings: Settings, *, vad: Any = None) -> tuple[Ca
         knowledge=lambda bot_id: open_call_retriever(settings, bot_id, embedder=embedder),
         answerer=extractive_answerer,
         finalize=finalize_calls_with(outcomes.finalizer),
+        sip_outbound_trunk=settings.livekit_sip_outbound_trunk,
     )
     return services, close

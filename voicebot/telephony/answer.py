@@ -39,6 +39,7 @@ from voicebot.telephony.bridge import CallAgent
 from voicebot.telephony.control import LiveKitControl
 from voicebot.telephony.llm import LivekitLLM
 from voicebot.telephony.recording import CallInfo, RecordFn
+from voicebot.telephony.warm_transfer import ConsultVoice, LiveKitWarmLine, WarmTransfers
 
 __all__ = [
     "NOT_IN_SERVICE",
@@ -127,6 +128,10 @@ class CallServices:
     """How long a call's process retries a finalize the database refused (retryable errors, with
     backoff); after that the sweeper finalizes the call from its journaled end record."""
     no_input_timer: bool = True
+    sip_outbound_trunk: str | None = None
+    """The trunk a warm transfer dials the person through (none: warm transfers fall back at once)."""
+    consult_voice: Callable[[str, str], ConsultVoice] | None = None
+    """(consult room, person's identity) -> the bot's voice there (none: the brief is an attribute only)."""
     _compiled: CompiledCache = field(default_factory=lambda: PROCESS_COMPILED)
 
     def compiled(self, bot: BotForCall) -> CompiledScenario:
@@ -314,13 +319,25 @@ async def answer_call(line: CallLine, services: CallServices) -> CallOutcome:
         if isinstance(item, Turn):
             transcript.append((item.role, item.text, item.at))
 
+    warm = WarmTransfers(
+        LiveKitWarmLine(
+            line.api,
+            room=line.room_name,
+            caller_identity=line.caller_identity,
+            trunk_id=services.sip_outbound_trunk,
+            bot_number=target.bot_number,
+            voice=services.consult_voice,
+        )
+    )
     agent = CallAgent(
         conversation,
         info=info,
         record=record,
         control=control,
         no_input_timer=services.no_input_timer,
+        on_result=warm.on_result,
     )
+    warm.attach(agent)
     agent_ref.append(agent)
     with bind_call(call_id=str(call_id), bot_id=str(bot.id)):
         line.on_dtmf(agent.dtmf_received)
