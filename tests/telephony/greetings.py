@@ -38,7 +38,8 @@ GREETINGS: tuple[Greeting, ...] = (
     Greeting("human", "Hello, this is Anna from accounts, how can I help you today?", hard=True),
     Greeting(
         "machine",
-        "Hi, you have reached John Smith. I can't take your call right now. Please leave a message after the tone.",
+        "Hi, you have reached John Smith. "
+        "I can't take your call right now. Please leave a message after the tone.",
         beep=True,
     ),
     Greeting(
@@ -49,13 +50,15 @@ GREETINGS: tuple[Greeting, ...] = (
     ),
     Greeting(
         "machine",
-        "Hello, you've reached the Millers. We're not home right now, leave us a message and we'll call you back.",
+        "Hello, you've reached the Millers. "
+        "We're not home right now, leave us a message and we'll call you back.",
         wpm=190,
         beep=True,
     ),
     Greeting(
         "machine",
-        "Thank you for calling Acme dental. Our office is closed. Please leave your name and number after the tone.",
+        "Thank you for calling Acme dental. "
+        "Our office is closed. Please leave your name and number after the tone.",
         voice="en-us+f2",
         beep=True,
     ),

@@ -52,7 +52,7 @@ class AmdSettings:
 
 @dataclass
 class GreetingDetector:
-    """Feed the callee's audio frames with :meth:`push`; read :attr:`verdict` and :meth:`ready_for_message`."""
+    """Feed the callee's audio with :meth:`push`; read :attr:`verdict` and :meth:`ready_for_message`."""
 
     settings: AmdSettings = field(default_factory=AmdSettings)
     verdict: Verdict | None = None
