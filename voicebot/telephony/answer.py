@@ -39,6 +39,7 @@ from voicebot.telephony.bridge import CallAgent
 from voicebot.telephony.control import LiveKitControl
 from voicebot.telephony.llm import LivekitLLM
 from voicebot.telephony.recording import CallInfo, RecordFn
+from voicebot.telephony.voicemail import VoicemailAgent, declares_voicemail
 from voicebot.telephony.warm_transfer import ConsultVoice, LiveKitWarmLine, WarmTransfers
 
 __all__ = [
@@ -329,7 +330,8 @@ async def answer_call(line: CallLine, services: CallServices) -> CallOutcome:
             voice=services.consult_voice,
         )
     )
-    agent = CallAgent(
+    outbound_amd = target.direction == "outbound" and declares_voicemail(compiled.scenario)
+    agent = (VoicemailAgent if outbound_amd else CallAgent)(
         conversation,
         info=info,
         record=record,
