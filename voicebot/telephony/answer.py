@@ -131,7 +131,7 @@ class CallServices:
     no_input_timer: bool = True
     sip_outbound_trunk: str | None = None
     """The trunk a warm transfer dials the person through (none: warm transfers fall back at once)."""
-    consult_voice: Callable[[str, str], ConsultVoice] | None = None
+    consult_voice: Callable[[str, str, Providers, Any], ConsultVoice] | None = None
     """(consult room, person's identity) -> the bot's voice there (none: the brief is an attribute only)."""
     _compiled: CompiledCache = field(default_factory=lambda: PROCESS_COMPILED)
 
@@ -250,6 +250,15 @@ def _providers_of(bot: BotForCall | None) -> Providers:
     return Providers.model_validate(bot.providers)
 
 
+def _consult_voice(services: CallServices, bot: BotForCall) -> Callable[[str, str], ConsultVoice] | None:
+    """The bot's voice in a warm transfer's consult room, with the bot's providers and language."""
+    factory = services.consult_voice
+    if factory is None:
+        return None
+    providers, lang = _providers_of(bot), bot.language
+    return lambda room, identity: factory(room, identity, providers, lang)
+
+
 async def answer_call(line: CallLine, services: CallServices) -> CallOutcome:
     """Run one call on ``line`` to its end: see the module docstring. Never raises for the caller's sake."""
     target = call_target(line.caller_attributes, line.job_metadata)
@@ -327,7 +336,7 @@ async def answer_call(line: CallLine, services: CallServices) -> CallOutcome:
             caller_identity=line.caller_identity,
             trunk_id=services.sip_outbound_trunk,
             bot_number=target.bot_number,
-            voice=services.consult_voice,
+            voice=_consult_voice(services, bot),
         )
     )
     outbound_amd = target.direction == "outbound" and declares_voicemail(compiled.scenario)
