@@ -234,9 +234,21 @@ class LiveKitWarmLine:
 
 
 async def hold_frames(
-    kind: str, stop: asyncio.Event, *, sample_rate: int = 24000
+    kind: str, stop: asyncio.Event, *, sample_rate: int = 24000, lead: float = 0.2
 ) -> AsyncIterator[rtc.AudioFrame]:
-    """Hold audio until ``stop``: livekit's hold music clip, looped, or 20 ms frames of silence."""
+    """Hold audio until ``stop``: livekit's hold music clip, looped, or frames of silence. Paced in real
+    time (at most ``lead`` seconds ahead), so the clip is not decoded into memory all at once."""
+    started = time.monotonic()
+    sent = 0.0
+
+    async def paced(frame: rtc.AudioFrame) -> None:
+        nonlocal sent
+        sent += frame.duration
+        ahead = sent - (time.monotonic() - started) - lead
+        if ahead > 0:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), ahead)
+
     if kind == "music":
         from livekit.agents.utils.audio import audio_frames_from_file
         from livekit.agents.voice.background_audio import BuiltinAudioClip
@@ -247,11 +259,13 @@ async def hold_frames(
                 if stop.is_set():
                     return
                 yield frame
+                await paced(frame)
         return
     samples = sample_rate // 50
     while not stop.is_set():
-        yield rtc.AudioFrame(b"\0\0" * samples, sample_rate, 1, samples)
-        await asyncio.sleep(0.02)
+        frame = rtc.AudioFrame(b"\0\0" * samples, sample_rate, 1, samples)
+        yield frame
+        await paced(frame)
 
 
 class WarmTransfers:
@@ -278,6 +292,7 @@ class WarmTransfers:
         result: Result = "failed"
         identity: str | None = None
         stop = asyncio.Event()
+        hold: Any = None
         await _played_out(agent)
         line = self._line
         try:
@@ -285,7 +300,7 @@ class WarmTransfers:
                 raise TransferFailed("failed", "no phone line (text mode)")
             await line.hold(True)
             if self._hold_audio and action.hold_audio != "silence":
-                _play_hold(agent, action.hold_audio, stop)
+                hold = _play_hold(agent, action.hold_audio, stop)
             identity = await line.dial(action.to, timeout=action.timeout)
             if agent.conversation.ended:
                 raise TransferFailed("failed", "the caller hung up")
@@ -293,7 +308,6 @@ class WarmTransfers:
             await line.decision(identity, timeout=action.accept_timeout)
             if agent.conversation.ended:
                 raise TransferFailed("failed", "the caller hung up")
-            stop.set()
             await line.connect(identity)
             result = "connected"
         except TransferFailed as exc:
@@ -301,6 +315,9 @@ class WarmTransfers:
             log.info("warm_transfer_failed", result=result, detail=str(exc))
         finally:
             stop.set()
+            if hold is not None:
+                with contextlib.suppress(Exception):
+                    hold.interrupt(force=True)  # drop what is still buffered of the music
             if result != "connected" and identity is not None and line is not None:
                 await line.release(identity)
             elif result != "connected" and line is not None:
