@@ -67,3 +67,19 @@ def test_a_tone_is_a_beep_but_a_voice_is_not() -> None:
     ):
         detector.push(frame, RATE)
     assert detector.verdict == "machine" and detector.beep_at is not None
+
+
+async def test_listening_waits_for_the_answer_so_ringback_is_not_a_beep() -> None:
+    import asyncio
+
+    from voicebot.telephony.voicemail import wait_answered
+
+    attributes = {"sip.callStatus": "ringing"}
+    waiting = asyncio.ensure_future(wait_answered(lambda: attributes, poll=0.01))
+    await asyncio.sleep(0.05)
+    assert not waiting.done()
+    attributes["sip.callStatus"] = "active"
+    assert await asyncio.wait_for(waiting, 1) is True
+    assert await wait_answered(lambda: {"sip.callStatus": "hangup"}) is False
+    assert await wait_answered(lambda: {"sip.callStatus": "ringing"}, timeout=0.05, poll=0.01) is False
+    assert await wait_answered(lambda: {}) is True  # not a SIP participant: nothing to wait for

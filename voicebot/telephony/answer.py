@@ -39,7 +39,7 @@ from voicebot.telephony.bridge import CallAgent
 from voicebot.telephony.control import LiveKitControl
 from voicebot.telephony.llm import LivekitLLM
 from voicebot.telephony.recording import CallInfo, RecordFn
-from voicebot.telephony.voicemail import VoicemailAgent, declares_voicemail
+from voicebot.telephony.voicemail import VoicemailAgent, declares_voicemail, wait_answered
 from voicebot.telephony.warm_transfer import ConsultVoice, LiveKitWarmLine, WarmTransfers
 
 __all__ = [
@@ -339,15 +339,16 @@ async def answer_call(line: CallLine, services: CallServices) -> CallOutcome:
             voice=_consult_voice(services, bot),
         )
     )
-    outbound_amd = target.direction == "outbound" and declares_voicemail(compiled.scenario)
-    agent = (VoicemailAgent if outbound_amd else CallAgent)(
-        conversation,
-        info=info,
-        record=record,
-        control=control,
-        no_input_timer=services.no_input_timer,
-        on_result=warm.on_result,
-    )
+    common: dict[str, Any] = {"info": info, "record": record, "control": control}
+    common.update(no_input_timer=services.no_input_timer, on_result=warm.on_result)
+    agent: CallAgent
+    if target.direction == "outbound" and declares_voicemail(compiled.scenario):
+        # listen for an answering machine first, once the callee has answered
+        agent = VoicemailAgent(
+            conversation, answered=lambda: wait_answered(lambda: line.caller_attributes), **common
+        )
+    else:
+        agent = CallAgent(conversation, **common)
     warm.attach(agent)
     agent_ref.append(agent)
     with bind_call(call_id=str(call_id), bot_id=str(bot.id)):

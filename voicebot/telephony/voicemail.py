@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterable
+from collections.abc import AsyncIterable, Awaitable, Callable, Mapping
 from typing import Any
 
 import structlog
@@ -31,9 +31,25 @@ from voicebot.scenario.transfer import voicemail_of
 from voicebot.telephony.amd import AmdSettings, GreetingDetector, ListeningInput
 from voicebot.telephony.bridge import CallAgent
 
-__all__ = ["VoicemailAgent", "declares_voicemail"]
+__all__ = ["VoicemailAgent", "declares_voicemail", "wait_answered"]
 
 log = structlog.get_logger("voicebot.telephony")
+
+
+async def wait_answered(
+    attributes: Callable[[], Mapping[str, str]], *, timeout: float = 90.0, poll: float = 0.1
+) -> bool:
+    """Until the callee's ``sip.callStatus`` is ``active`` (answered); True if it is (or is not reported).
+
+    Before the answer the line carries ringback and early media: a ringback tone would pass for a beep."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        status = attributes().get("sip.callStatus")
+        if status is None or status == "active":
+            return True
+        if status == "hangup" or asyncio.get_running_loop().time() >= deadline:
+            return False
+        await asyncio.sleep(poll)
 
 
 def declares_voicemail(scenario: Any) -> bool:
@@ -45,15 +61,25 @@ class VoicemailAgent(CallAgent):
     """See the module docstring. Same constructor as CallAgent, plus the detector's settings."""
 
     def __init__(
-        self, *args: Any, amd: AmdSettings | None = None, verdict_timeout: float = 10.0, **kwargs: Any
-    ):
+        self,
+        *args: Any,
+        amd: AmdSettings | None = None,
+        verdict_timeout: float = 10.0,
+        answered: Callable[[], Awaitable[bool]] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
+        self._answered_fn = answered
         self.detector = GreetingDetector(amd or AmdSettings())
         self.verdict_timeout = verdict_timeout
         self._talking = False
         """True once the call goes on with a person: only then do caller turns reach the engine."""
 
     async def on_enter(self) -> None:
+        if self._answered_fn is not None and not await self._answered_fn():
+            log.info("outbound_not_answered")
+            await self.caller_hung_up("caller_hangup")  # never answered: nobody to greet or leave a message
+            return
         listening: ListeningInput | None = None
         source = self.session.input.audio
         if source is not None:
