@@ -103,7 +103,9 @@ async def test_the_person_accepts_and_is_connected_to_the_caller(fake_livekit: F
     assert isinstance(finished, CallFinished)
     assert (finished.outcome, finished.end_reason) == ("transferred", "transferred")
     assert finished.transfer == {"mode": "warm", "to": AGENT, "result": "connected", "agent": agent_id}
-    assert of_kind(call.records, CallEnded)[0].status == "transferred"
+    ended = of_kind(call.records, CallEnded)[0]
+    assert ended.status == "transferred"
+    assert ended.decision is not None and ended.decision["transfer"]["agent"] == agent_id  # for the sweeper
 
 
 async def test_a_busy_person_brings_the_caller_back_to_leave_a_message(
