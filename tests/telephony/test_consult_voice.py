@@ -80,3 +80,14 @@ async def test_the_person_hears_the_brief_says_yes_and_is_connected(
         finished is not None and finished.transfer is not None and finished.transfer["result"] == "connected"
     )
     assert finished.transfer["agent"] in fake_livekit.rooms.rooms["call-9"]
+
+
+def test_keys_1_and_2_accept_and_decline() -> None:
+    from voicebot.telephony.session import text_session
+
+    voice = SessionConsultVoice(text_session())
+    voice.dtmf("5")
+    voice.dtmf("2")
+    voice.dtmf("1")
+    queue = voice.decisions()
+    assert [queue.get_nowait(), queue.get_nowait()] == ["decline", "accept"] and queue.empty()
