@@ -82,7 +82,7 @@ async def test_the_person_hears_the_brief_says_yes_and_is_connected(
     assert finished.transfer["agent"] in fake_livekit.rooms.rooms["call-9"]
 
 
-def test_keys_1_and_2_accept_and_decline() -> None:
+async def test_keys_1_and_2_accept_and_decline() -> None:
     from voicebot.telephony.session import text_session
 
     voice = SessionConsultVoice(text_session())
