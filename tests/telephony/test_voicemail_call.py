@@ -138,4 +138,7 @@ async def test_a_person_who_says_hello_gets_the_greeting(
     await outbound.speaker.wait_segment_finished(0, timeout=20)
     assert fake_cartesia.spoken[0] == "Hello, this is Dental Care calling. Can you still make it tomorrow?"
     assert outbound.agent.detector.verdict == "human"
+    await asyncio.sleep(1.0)
+    assert len(fake_cartesia.spoken) == 1  # the person's "hello" was not a turn (no reprompt)
+    assert [t.text for t in of_kind(outbound.records, Turn) if t.role == "caller"] == []
     assert not outbound.agent.done.is_set()

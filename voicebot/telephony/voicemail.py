@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import AsyncIterable, Awaitable, Callable, Mapping
 from typing import Any
 
@@ -34,6 +35,9 @@ from voicebot.telephony.bridge import CallAgent
 __all__ = ["VoicemailAgent", "declares_voicemail", "wait_answered"]
 
 log = structlog.get_logger("voicebot.telephony")
+
+HELLO_TRANSCRIPT_GRACE = 1.0
+"""Seconds after a ``human`` verdict during which a final transcript still belongs to the person's hello."""
 
 
 async def wait_answered(
@@ -74,6 +78,8 @@ class VoicemailAgent(CallAgent):
         self.verdict_timeout = verdict_timeout
         self._talking = False
         """True once the call goes on with a person: only then do caller turns reach the engine."""
+        self._hello_until = 0.0
+        """Caller messages created before this (``time.time()``): the person's "hello", transcribed late."""
 
     async def on_enter(self) -> None:
         if self._answered_fn is not None and not await self._answered_fn():
@@ -96,6 +102,7 @@ class VoicemailAgent(CallAgent):
             if listening is not None:
                 listening.listening = False
             self._talking = True
+            self._hello_until = time.time() + HELLO_TRANSCRIPT_GRACE
             await super().on_enter()
             return
         await self._leave_voicemail(listening)
@@ -103,7 +110,8 @@ class VoicemailAgent(CallAgent):
     async def llm_node(
         self, chat_ctx: llm.ChatContext, tools: list[llm.Tool], model_settings: ModelSettings
     ) -> AsyncIterable[str]:
-        if not self._talking:
+        last = next((m for m in reversed(chat_ctx.items) if getattr(m, "role", None) == "user"), None)
+        if not self._talking or (last is not None and getattr(last, "created_at", 0.0) < self._hello_until):
             return  # the greeting of whoever answered, heard while listening: not a turn
         async for text in super().llm_node(chat_ctx, tools, model_settings):
             yield text
