@@ -111,6 +111,7 @@ async def test_the_person_accepts_and_is_connected_to_the_caller(fake_livekit: F
 async def test_a_busy_person_brings_the_caller_back_to_leave_a_message(
     fake_livekit: FakeLiveKitServer,
 ) -> None:
+    before = _count("warm", "busy")
     fake_livekit.rooms.script_callee(AGENT, answer="busy")
     client = fake_livekit.api()
     try:
@@ -134,6 +135,14 @@ async def test_a_busy_person_brings_the_caller_back_to_leave_a_message(
         ("handover", "take_message", {"result": "busy"})
     ]
     assert fake_livekit.rooms.rooms["call-2"]["sip-caller"].audio_track.muted is False  # type: ignore[union-attr]
+    assert _count("warm", "busy") == before + 1
+
+
+def _count(mode: str, result: str) -> float:
+    from prometheus_client import REGISTRY
+
+    value = REGISTRY.get_sample_value("voicebot_transfers_total", {"mode": mode, "result": result})
+    return value or 0.0
 
 
 async def test_a_person_who_declines_is_hung_up_and_the_caller_comes_back(
