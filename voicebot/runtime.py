@@ -145,6 +145,22 @@ def finalize_calls_with(
     return finalize
 
 
+def consult_voice_for(settings: Settings, config: ProviderConfig, vad_model: Any) -> Any:
+    """The warm-transfer consult voice: the bot joins the consult room to speak the brief (None without
+    LiveKit credentials)."""
+    if not (settings.livekit_url and settings.livekit_api_key and settings.livekit_api_secret):
+        return None
+    from voicebot.telephony.consult import open_room_consult_voice
+    from voicebot.telephony.session import audio_session
+
+    return open_room_consult_voice(
+        url=settings.livekit_url,
+        api_key=settings.livekit_api_key,
+        api_secret=settings.livekit_api_secret,
+        new_session=lambda providers, lang: audio_session(providers, lang, config, vad_model=vad_model),
+    )
+
+
 async def open_call_services(settings: Settings, *, vad: Any = None) -> tuple[CallServices, CloseFn]:
     """What one call (one LiveKit job process) needs: a small pool, the bot lookup, the recorder, the bot's
     knowledge (a Qdrant server, or a snapshot of the local directory taken while the greeting plays), the
@@ -207,5 +223,7 @@ async def open_call_services(settings: Settings, *, vad: Any = None) -> tuple[Ca
         answerer=extractive_answerer,
         finalize=finalize_calls_with(outcomes.finalizer),
         actions=actions,
+        sip_outbound_trunk=settings.livekit_sip_outbound_trunk,
+        consult_voice=consult_voice_for(settings, config, vad_model),
     )
     return services, close

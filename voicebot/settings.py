@@ -75,6 +75,8 @@ class Settings:
     recorder_flush_interval: float = 0.05
     db_statement_cache_size: int = 100
     """asyncpg's prepared-statement cache per connection; 0 behind PgBouncer in transaction mode."""
+    livekit_sip_outbound_trunk: str | None = None
+    """The outbound SIP trunk (ST_...) warm transfers dial the person through."""
 
     def __post_init__(self) -> None:
         if self.db_pool_min > self.db_pool_max:
@@ -115,6 +117,7 @@ class Settings:
             recorder_buffer_max=env_int(env, "VOICEBOT_RECORDER_BUFFER_MAX", 10_000, minimum=1),
             recorder_flush_interval=env_float(env, "VOICEBOT_RECORDER_FLUSH_INTERVAL", 0.05),
             db_statement_cache_size=env_int(env, "VOICEBOT_DB_STATEMENT_CACHE_SIZE", 100, minimum=0),
+            livekit_sip_outbound_trunk=env_str(env, "LIVEKIT_SIP_OUTBOUND_TRUNK"),
         )
 
 

@@ -18,12 +18,14 @@ from .audio import (
 from .cartesia import CartesiaContext, FakeCartesia
 from .company_api import ACCOUNTS, CompanyApiRequest, FakeCompanyApi
 from .deepgram import DeepgramConnection, FakeDeepgram, Utterance
+from .livekit_rooms import Callee, FakeParticipant, Rooms
 from .livekit_server import FakeLiveKitServer, TwirpCall, TwirpFailure
 from .openai import ChatRequest, Fail, FakeOpenAI, Hang, Reply, ToolCall
 from .speech import espeak_available, require_espeak, synthesize
 
 __all__ = [
     "ACCOUNTS",
+    "Callee",
     "CallerAudioInput",
     "CallerUtterance",
     "CapturingAudioOutput",
@@ -37,9 +39,11 @@ __all__ = [
     "FakeDeepgram",
     "FakeLiveKitServer",
     "FakeOpenAI",
+    "FakeParticipant",
     "Hang",
     "PlayedSegment",
     "Reply",
+    "Rooms",
     "ToolCall",
     "TwirpCall",
     "TwirpFailure",

@@ -8,7 +8,10 @@ into ``ServerError``). Requests are decoded with the ``livekit.protocol`` types 
 
 Implemented: RoomService/DeleteRoom, RoomService/RemoveParticipant, SIP/TransferSIPParticipant,
 SIP/CreateSIPParticipant, AgentDispatchService/CreateDispatch (outbound calls dispatch the agent to their
-room). Anything else answers 404 ``bad_route``.
+room), and over the room state of ``fake.rooms`` (tests/fakes/livekit_rooms.py): RoomService/
+ListParticipants, GetParticipant, MutePublishedTrack, UpdateParticipant, MoveParticipant. CreateSIPParticipant
+rings the scripted callee (``fake.rooms.script_callee(number, answer="busy")``). Anything else answers 404
+``bad_route``.
 """
 
 from __future__ import annotations
@@ -25,10 +28,12 @@ from google.protobuf.message import Message
 from livekit.api import TokenVerifier
 from livekit.api.access_token import Claims
 from livekit.protocol import agent_dispatch as dispatch_pb
+from livekit.protocol import models as models_pb
 from livekit.protocol import room as room_pb
 from livekit.protocol import sip as sip_pb
 
 from ._server import FakeServer
+from .livekit_rooms import SIP_FAILURES, RoomError, Rooms
 
 DEFAULT_API_KEY = "fake-lk-key"
 DEFAULT_API_SECRET = "fake-lk-secret-that-is-long-enough-for-hs256"
@@ -107,7 +112,18 @@ def _dispatched(req: dispatch_pb.CreateAgentDispatchRequest) -> Message:
     )
 
 
+def _unused(_r: Any) -> Message:
+    raise AssertionError("answered by the room state")  # pragma: no cover
+
+
 _METHODS: dict[tuple[str, str], _Method] = {
+    ("RoomService", "ListParticipants"): _Method(room_pb.ListParticipantsRequest, _grant_room_admin, _unused),
+    ("RoomService", "GetParticipant"): _Method(room_pb.RoomParticipantIdentity, _grant_room_admin, _unused),
+    ("RoomService", "MutePublishedTrack"): _Method(room_pb.MuteRoomTrackRequest, _grant_room_admin, _unused),
+    ("RoomService", "UpdateParticipant"): _Method(
+        room_pb.UpdateParticipantRequest, _grant_room_admin, _unused
+    ),
+    ("RoomService", "MoveParticipant"): _Method(room_pb.MoveParticipantRequest, _grant_room_admin, _unused),
     ("RoomService", "DeleteRoom"): _Method(
         room_pb.DeleteRoomRequest, _grant_delete_room, lambda _r: room_pb.DeleteRoomResponse()
     ),
@@ -144,6 +160,8 @@ class FakeLiveKitServer(FakeServer):
         self.failures: dict[str, deque[TwirpFailure]] = {}
         self.responses: dict[str, deque[Message]] = {}
         self._verifier = TokenVerifier(api_key, api_secret)
+        self.rooms = Rooms(self._spawn)
+        """Rooms, participants, tracks and scripted callees (tests/fakes/livekit_rooms.py)."""
 
     def _routes(self, app: web.Application) -> None:
         app.router.add_post("/twirp/livekit.{service}/{method}", self._twirp)
@@ -205,8 +223,85 @@ class FakeLiveKitServer(FakeServer):
                 await self._sleep(failure.delay)
             return _twirp_error(failure.status, failure.code, failure.msg, failure.meta)
         responses = self.responses.get(name)
-        response = responses.popleft() if responses else spec.respond(req)
+        if responses:
+            response = responses.popleft()
+        else:
+            try:
+                response = await self._stateful(name, req) or spec.respond(req)
+            except RoomError as e:
+                return _twirp_error(404, "not_found", str(e))
+            except _SipFailed as e:
+                code, reason, twirp_code = e.failure
+                meta = {"sip_status_code": str(code), "sip_status": reason}
+                return _twirp_error(_TWIRP_STATUS[twirp_code], twirp_code, reason.lower(), meta)
         return web.Response(body=response.SerializeToString(), content_type="application/protobuf")
+
+    async def _stateful(self, name: str, req: Any) -> Message | None:
+        """Answer from (and change) the room state; None: the method's stateless default answers."""
+        rooms = self.rooms
+        if name == "RoomService/ListParticipants":
+            ps = rooms.rooms.get(req.room, {}).values()
+            return room_pb.ListParticipantsResponse(participants=[p.info() for p in ps])
+        if name == "RoomService/GetParticipant":
+            return rooms.participant(req.room, req.identity).info()
+        if name == "RoomService/MutePublishedTrack":
+            t = rooms.mute(req.room, req.identity, req.track_sid, req.muted)
+            return room_pb.MuteRoomTrackResponse(
+                track=models_pb.TrackInfo(sid=t.sid, type=t.kind, muted=t.muted)  # type: ignore[arg-type]
+            )
+        if name == "RoomService/UpdateParticipant":
+            p = rooms.participant(req.room, req.identity)
+            if req.metadata:
+                p.metadata = req.metadata
+            if req.name:
+                p.name = req.name
+            p.attributes.update(req.attributes)
+            for key in [k for k, v in p.attributes.items() if v == ""]:
+                del p.attributes[key]  # an empty value deletes the attribute, as on the server
+            if req.HasField("permission"):
+                p.can_subscribe, p.can_publish = req.permission.can_subscribe, req.permission.can_publish
+            rooms._event("updated", req.room, req.identity, "participant")
+            return p.info()
+        if name == "RoomService/MoveParticipant":
+            rooms.move(req.room, req.identity, req.destination_room)
+            return room_pb.MoveParticipantResponse()
+        if name == "RoomService/RemoveParticipant":
+            if req.room in rooms.rooms:
+                rooms.participant(req.room, req.identity)  # not_found when absent from a known room
+            rooms.leave(req.room, req.identity, reason="removed")
+            return None
+        if name == "RoomService/DeleteRoom":
+            rooms.delete_room(req.room)
+            return None
+        if name == "SIP/CreateSIPParticipant":
+            identity = req.participant_identity or f"sip_{req.sip_call_to}"
+            ringing = req.ringing_timeout.seconds if req.HasField("ringing_timeout") else None
+            failure = await rooms.dial(
+                req.room_name,
+                identity,
+                req.sip_call_to,
+                wait=req.wait_until_answered,
+                ringing_timeout=ringing,
+            )
+            if failure is not None:
+                raise _SipFailed(failure)
+            return None
+        return None
+
+
+class _SipFailed(Exception):
+    def __init__(self, failure: tuple[int, str, str]) -> None:
+        super().__init__(failure[1])
+        self.failure = failure
+
+
+_TWIRP_STATUS = {
+    "resource_exhausted": 429,
+    "deadline_exceeded": 408,
+    "permission_denied": 403,
+    "not_found": 404,
+}
+assert set(_TWIRP_STATUS) >= {f[2] for f in SIP_FAILURES.values()}
 
 
 def _twirp_error(status: int, code: str, msg: str, meta: dict[str, str] | None = None) -> web.Response:

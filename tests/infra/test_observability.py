@@ -84,6 +84,9 @@ def _referenced(expr: str) -> set[str]:
         "instance",
         "job",
         "action",
+        "mode",
+        "result",
+        "verdict",
     }
 
 

@@ -87,7 +87,7 @@ def test_unknown_key_with_suggestion(problems: Callable[[str], list[str]]) -> No
     ) == [
         "s.yaml:5:5: unknown key 'sya' in state 'a' (did you mean 'say'?); "
         "valid keys: say, collect, knowledge, llm, transitions, next, return, outcome, transfer, end, "
-        "reprompt, no_input, max_retries, clear, set, copy, edit, action"
+        "reprompt, no_input, max_retries, clear, set, copy, edit, action, voicemail"
     ]
 
 
@@ -96,7 +96,7 @@ def test_unknown_top_level_key_with_suggestion(problems: Callable[[str], list[st
         "s.yaml:1:1: missing required key 'states' at the top level",
         "s.yaml:3:1: unknown key 'state' at the top level (did you mean 'states'?); "
         "valid keys: version, bot, settings, slots, intents, global, start, states, outcomes, actions, "
-        "calendar",
+        "calendar, voicemail",
     ]
 
 

@@ -129,3 +129,36 @@ def test_action_scripts(tmp_path: Path) -> None:
             "action 'check' ran without a scripted answer (add actions: {check: [...]} to the case)"
         ],
     }
+
+
+WARM_TESTS = """
+scenario: bot.yaml
+tests:
+  - name: the person takes the call
+    outcome: transferred
+    end_reason: transferred
+    steps:
+      - caller: "my name is Anna"
+        expect: {transfer: "+4930123456", say: "put you through", ended: false}
+      - transfer_result: connected
+        expect: {ended: true}
+  - name: busy, the caller leaves a message
+    outcome: message_taken
+    steps:
+      - caller: "my name is Anna"
+      - caller: "hello? still there?"
+        expect: {say: [], state: handover}
+      - transfer_result: busy
+        expect: {state: take_message, say: "What message should I pass on?"}
+      - caller: "call me back"
+"""
+
+
+def test_scenario_tests_can_script_how_a_warm_transfer_ends(tmp_path: Path) -> None:
+    from tests.dialogue.test_warm_transfer import WARM
+
+    (tmp_path / "bot.yaml").write_text(WARM, encoding="utf-8")
+    (tmp_path / "bot.test.yaml").write_text(WARM_TESTS, encoding="utf-8")
+    result = asyncio.run(run_test_file(tmp_path / "bot.test.yaml"))
+    assert [(c.name, c.failures) for c in result.cases if c.failures] == []
+    assert result.passed == 2

@@ -133,3 +133,33 @@ async def test_an_unknown_number_or_inactive_bot_is_told_and_hung_up(
     assert outcome.rejected == ("no_dialed_number" if case == "no_number" else "unknown_number")
     assert CLINIC_NUMBER not in repr(rejected) and "+1415" not in repr(rejected)
     assert await clinic.db.pool.fetchval("SELECT count(*) FROM calls") == 0
+
+
+async def test_a_warm_transfer_in_the_worker_rings_the_person_and_falls_back_when_busy(
+    clinic: Deployed, fake_livekit: FakeLiveKitServer
+) -> None:
+    """answer_call wires the warm transfer: the outbound trunk from the services, the caller's room."""
+    from voicebot.scenario import load_text
+
+    from .test_warm_transfer import AGENT, SCENARIO
+
+    number = "+14155550177"
+    await clinic.db.bots.deploy(clinic.company_id, number, load_text(SCENARIO))
+    fake_livekit.rooms.script_callee(AGENT, answer="busy")
+    fake_livekit.rooms.join("call-warm", "sip_caller")
+    async with fake_livekit.api() as client:
+        line = TextLine(client, dialed=number, room="call-warm")
+        call = asyncio.create_task(answer_call(line, clinic.services(sip_outbound_trunk="ST_warm")))
+        assert await line.say("my name is Anna") == ["One moment, I'll put you through."]
+        for _ in range(100):  # the fallback is spoken once the trunk answered busy
+            if len(line.heard) > 2:
+                break
+            await asyncio.sleep(0.05)
+        assert line.heard[-1].startswith("Sorry, nobody can take your call right now.")
+        await line.say("please call me back")
+        outcome = await asyncio.wait_for(call, 10)
+    [dial] = fake_livekit.calls_to("SIP/CreateSIPParticipant")
+    assert (dial.sip_trunk_id, dial.sip_call_to, dial.room_name) == ("ST_warm", AGENT, "call-warm-consult")
+    assert [r.room for r in fake_livekit.calls_to("RoomService/DeleteRoom")] == ["call-warm"]
+    assert outcome.call_id is not None
+    assert (await clinic.db.calls.get(outcome.call_id)).status == "completed"

@@ -18,6 +18,7 @@ from voicebot.dialogue.actions import (
     SetOutcome,
     Transfer,
     Understand,
+    WarmTransfer,
 )
 from voicebot.dialogue.compiled import CompiledScenario, compile_scenario
 from voicebot.dialogue.driver import Answerer, Conversation, TurnResult
@@ -30,6 +31,7 @@ from voicebot.dialogue.events import (
     KnowledgeResult,
     LlmReplied,
     NoInput,
+    TransferResult,
     Understood,
     Utterance,
 )
@@ -67,9 +69,11 @@ __all__ = [
     "Say",
     "SetOutcome",
     "Transfer",
+    "TransferResult",
     "TurnResult",
     "Understand",
     "Understood",
     "Utterance",
+    "WarmTransfer",
     "compile_scenario",
 ]

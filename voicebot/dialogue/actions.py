@@ -27,6 +27,7 @@ __all__ = [
     "SetOutcome",
     "Transfer",
     "Understand",
+    "WarmTransfer",
 ]
 
 
@@ -136,6 +137,22 @@ class CallFinished:
     final_state: str
     slots: Mapping[str, Any]
     type: Literal["call_finished"] = "call_finished"
+    transfer: Mapping[str, Any] | None = None
+    """The call's last transfer: mode, to, result (connected, no_answer, busy, declined, failed), agent."""
+
+
+@dataclass(frozen=True, slots=True)
+class WarmTransfer:
+    """Put the caller on hold, call a person at ``to``, speak ``brief`` to them, connect on acceptance.
+
+    The runtime answers with a :class:`~voicebot.dialogue.events.TransferResult` event."""
+
+    to: str
+    brief: str
+    hold_audio: str
+    timeout: float
+    accept_timeout: float
+    type: Literal["warm_transfer"] = "warm_transfer"
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,6 +185,7 @@ Action = (
     Say
     | Listen
     | Transfer
+    | WarmTransfer
     | EndCall
     | LookupKnowledge
     | GenerateReply

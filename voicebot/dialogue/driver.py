@@ -18,7 +18,16 @@ import structlog
 from voicebot.dialogue.action_tools import tools_for
 from voicebot.dialogue.actions import Action, GenerateReply, LookupKnowledge, RunAction, Understand
 from voicebot.dialogue.engine import Engine
-from voicebot.dialogue.events import ActionDone, Event, KnowledgeResult, LlmReplied, ToolCalled, Understood
+from voicebot.dialogue.events import (
+    ActionDone,
+    Event,
+    Hangup,
+    KnowledgeResult,
+    LlmReplied,
+    ToolCalled,
+    TransferResult,
+    Understood,
+)
 from voicebot.dialogue.ports import LLM, ActionPort, LlmMessage, Passage, Retriever, ToolLLM, ToolRequest
 from voicebot.dialogue.state import CallContext, CallState
 from voicebot.errors import VoicebotError
@@ -80,6 +89,12 @@ class Conversation:
         return self._call
 
     @property
+    def on_hold(self) -> bool:
+        """A warm transfer is under way (the engine waits for its TransferResult)."""
+        transfer = self._call.transfer if self._call is not None else None
+        return transfer is not None and transfer.get("result") == "pending" and not self._call.ended  # type: ignore[union-attr]
+
+    @property
     def ended(self) -> bool:
         return self._call is not None and self._call.ended
 
@@ -91,6 +106,8 @@ class Conversation:
         return result
 
     async def send(self, event: Event) -> TurnResult:
+        if self.on_hold and not isinstance(event, TransferResult | Hangup):
+            return TurnResult([])  # the caller is on hold during a warm transfer: nothing they do counts
         started = time.perf_counter()
         actions = self.engine.handle(self.call, event)
         result = TurnResult([], engine_ms=(time.perf_counter() - started) * 1000)

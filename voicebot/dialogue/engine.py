@@ -30,7 +30,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from voicebot.dialogue import action_step, filling
+from voicebot.dialogue import action_step, filling, transfer
 from voicebot.dialogue.actions import (
     Action,
     EndCall,
@@ -38,7 +38,6 @@ from voicebot.dialogue.actions import (
     LookupKnowledge,
     RecordTransition,
     SetOutcome,
-    Transfer,
     Understand,
 )
 from voicebot.dialogue.compiled import CompiledScenario
@@ -49,6 +48,7 @@ from voicebot.dialogue.events import (
     KnowledgeResult,
     LlmReplied,
     NoInput,
+    TransferResult,
     Understood,
     Utterance,
 )
@@ -115,6 +115,8 @@ class Engine:
             self._on_understood(t, event)
         elif isinstance(event, action_step.EVENTS):
             action_step.on_event(self, t, event)
+        elif isinstance(event, TransferResult):
+            transfer.on_transfer_result(t, event, self._go)
         return t.finish()
 
     # ------------------------------------------------------------------ caller input
@@ -347,12 +349,10 @@ class Engine:
         self._after_speaking(t)
 
     def _after_speaking(self, t: Turn) -> None:
-        call, st = t.call, t.state
+        st = t.state
         spec = st.spec
         if spec.transfer is not None:
-            call.transferred_to = spec.transfer
-            t.out.append(Transfer(spec.transfer))
-            finish_call(t, "transferred")
+            transfer.start_transfer(t, spec.transfer)
         elif spec.end:
             t.out.append(EndCall("completed"))
             finish_call(t, "completed")

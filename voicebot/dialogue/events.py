@@ -17,6 +17,7 @@ __all__ = [
     "LlmReplied",
     "NoInput",
     "ToolCalled",
+    "TransferResult",
     "Understood",
     "Utterance",
 ]
@@ -106,6 +107,25 @@ class ToolCalled:
     type: Literal["tool_called"] = "tool_called"
 
 
+@dataclass(frozen=True, slots=True)
+class TransferResult:
+    """How a :class:`~voicebot.dialogue.actions.WarmTransfer` went: ``connected`` (``agent`` took the call),
+    or ``no_answer``, ``busy``, ``declined``, ``failed`` (the caller is back with the bot)."""
+
+    result: Literal["connected", "no_answer", "busy", "declined", "failed"]
+    agent: str | None = None
+    type: Literal["transfer_result"] = "transfer_result"
+
+
 Event = (
-    Utterance | Dtmf | NoInput | Hangup | KnowledgeResult | LlmReplied | Understood | ActionDone | ToolCalled
+    Utterance
+    | Dtmf
+    | NoInput
+    | Hangup
+    | KnowledgeResult
+    | LlmReplied
+    | Understood
+    | ActionDone
+    | ToolCalled
+    | TransferResult
 )

@@ -20,6 +20,7 @@ DEFAULT_OUTCOMES = {
     "completed": "completed",
     "error": "error",
     "dropped": "dropped",
+    "voicemail": "voicemail",
 }
 """The outcome of a call that no state set and no rule matched, by how the call ended."""
 
@@ -49,6 +50,8 @@ def decide_outcome(compiled: CompiledScenario, call: CallState, end_reason: str)
     then an end by the system (``error``, ``dropped``) is its own outcome; then rules are tried in the
     order written, with the confidence each declares.
     """
+    if end_reason == "voicemail":  # a machine answered: nothing the scenario set applies to a person
+        return Decision("voicemail", 1.0, "end:voicemail")
     if call.outcome is not None:
         return Decision(call.outcome, 1.0, f"state:{call.state}")
     if end_reason in SYSTEM_ENDS:
@@ -84,5 +87,6 @@ def finish_call(t: Turn, reason: str) -> None:
             end_reason=reason,
             final_state=call.state,
             slots=dict(call.slots),
+            transfer=dict(call.transfer) if call.transfer is not None else None,
         )
     )

@@ -50,6 +50,8 @@ class CallState:
     history: list[tuple[str, str]] = field(default_factory=list)
     outcome: str | None = None
     transferred_to: str | None = None
+    transfer: dict[str, Any] | None = None
+    """The last transfer attempt (mode, to, result, agent): reported with the call's end."""
     ended: bool = False
     end_reason: str | None = None
     pending_action: str | None = None

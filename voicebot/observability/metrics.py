@@ -33,8 +33,10 @@ from prometheus_client.registry import Collector
 
 __all__ = [
     "STAGES",
+    "TRANSFER_RESULTS",
     "RecorderPrometheusMetrics",
     "action_finished",
+    "amd_verdict",
     "api_request",
     "call_ended",
     "call_rejected",
@@ -45,9 +47,11 @@ __all__ = [
     "process_dead",
     "recorder_backlog",
     "serve",
+    "transfer",
     "transition",
     "turn_latency",
     "use_multiprocess_dir",
+    "voicemail",
     "webhook_attempt",
     "webhook_outbox",
     "worker_gauges",
@@ -300,3 +304,43 @@ def action_finished(action: str, status: str, seconds: float, error_kind: str | 
     if status != "ok":
         kind = error_kind if error_kind in _ACTION_KINDS else "other"
         _ACTION_ERRORS.labels(name, kind).inc()
+
+
+# ------------------------------------------------------------------- transfers and voicemail (issue 14)
+
+TRANSFER_RESULTS: Final = ("requested", "connected", "no_answer", "busy", "declined", "failed", "abandoned")
+"""How a transfer ended: cold ones are ``requested``; ``abandoned``: the caller hung up while on hold."""
+
+_TRANSFERS = Counter(
+    "voicebot_transfers_total", "Transfers to a person, by mode and result.", ["mode", "result"]
+)
+_TRANSFER_WAIT = Histogram(
+    "voicebot_transfer_wait_seconds",
+    "Warm transfers: time the caller spent on hold, by result.",
+    ["result"],
+    buckets=(2, 5, 10, 20, 30, 45, 60, 90, 120, 300),
+)
+_VOICEMAIL = Counter(
+    "voicebot_voicemail_total", "Outbound calls answered by a machine, by what the bot did.", ["result"]
+)
+_AMD = Counter(
+    "voicebot_amd_verdicts_total", "Answering-machine detection verdicts on outbound calls.", ["verdict"]
+)
+
+
+def transfer(mode: str, result: str, hold_seconds: float | None = None) -> None:
+    """A transfer ended (``mode`` cold or warm; ``result`` one of TRANSFER_RESULTS)."""
+    result = result if result in TRANSFER_RESULTS else "failed"
+    _TRANSFERS.labels("warm" if mode == "warm" else "cold", result).inc()
+    if hold_seconds is not None:
+        _TRANSFER_WAIT.labels(result).observe(hold_seconds)
+
+
+def amd_verdict(verdict: str) -> None:
+    """``human``, ``machine`` or ``uncertain``."""
+    _AMD.labels(verdict if verdict in ("human", "machine", "uncertain") else "uncertain").inc()
+
+
+def voicemail(result: str) -> None:
+    """``left`` (the message was spoken) or ``no_message`` (none declared, or the line dropped first)."""
+    _VOICEMAIL.labels("left" if result == "left" else "no_message").inc()

@@ -29,6 +29,7 @@ from voicebot.outcomes.payloads import (
     CallCompletedData,
     CallCompletedV1,
     TranscriptEntry,
+    TransferInfo,
 )
 from voicebot.outcomes.summary import Advice, OutcomeAdvisor
 from voicebot.scenario.model import Scenario
@@ -301,4 +302,5 @@ def _call_data(
         slots=slots,
         appointment=appointment,
         transcript=tuple(transcript),
+        transfer=TransferInfo.model_validate(finished.transfer) if finished.transfer else None,
     )

@@ -29,6 +29,7 @@ __all__ = [
     "CallCompletedV1",
     "EffortInfo",
     "TranscriptEntry",
+    "TransferInfo",
     "WebhookEvent",
     "event_schemas",
     "render_schemas_markdown",
@@ -58,6 +59,22 @@ class AppointmentInfo(_Frozen):
     contact_name: str | None = None
     contact_phone: str | None = Field(default=None, description="E.164")
     contact_email: str | None = None
+
+
+class TransferInfo(_Frozen):
+    """The call's transfer to a person (added in version 1: absent or null when there was none)."""
+
+    mode: Literal["cold", "warm"]
+    to: str = Field(description="The person's number (E.164).")
+    result: Literal["requested", "connected", "no_answer", "busy", "declined", "failed", "pending"] = Field(
+        description=(
+            "cold: requested (handed to the phone network). warm: connected (the person took the call), "
+            "or no_answer, busy, declined, failed (the caller came back to the bot)."
+        )
+    )
+    agent: str | None = Field(
+        default=None, description="Who took the call: the person's participant identity (warm, connected)."
+    )
 
 
 class CallCompletedData(_Frozen):
@@ -90,6 +107,7 @@ class CallCompletedData(_Frozen):
     slots: dict[str, Any] = Field(description="Extracted data: slot name -> JSON value (dates as ISO 8601).")
     appointment: AppointmentInfo | None = None
     transcript: tuple[TranscriptEntry, ...] = ()
+    transfer: TransferInfo | None = Field(default=None, description="The transfer to a person, if any.")
 
 
 class BookingCreatedData(_Frozen):

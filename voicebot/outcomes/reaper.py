@@ -137,6 +137,7 @@ class Reaper:
                 end_reason=reason,
                 final_state=call.final_state or call.state or "",
                 slots=dict(decision.get("slots") or call.slots),
+                transfer=decision.get("transfer"),
             )
             facts = CallFacts(
                 call_id=call.call_id,

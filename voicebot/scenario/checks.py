@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from voicebot.errors import Problem
-from voicebot.scenario import action_checks, analysis
+from voicebot.scenario import action_checks, analysis, transfer
 from voicebot.scenario.expressions import (
     CONTEXT_NAMES,
     END_REASONS,
@@ -140,6 +140,7 @@ def _successors(scenario: Scenario, state: State) -> set[str]:
         targets.add(state.next)
     if state.action is not None:
         targets.update(state.action.targets())
+    targets.update(transfer.transfer_successors(state))
     # Global handlers apply in every state. A ``return: true`` state goes back to a state that was
     # already reached, so it adds nothing to reachability.
     targets.update(h.to for h in scenario.global_ if h.to is not None)
@@ -270,6 +271,10 @@ def _templates(scenario: Scenario) -> Iterator[tuple[KeyPath, Text, frozenset[st
         for i, transition in enumerate(state.transitions):
             if transition.say is not None:
                 yield (*base, "transitions", i, "say"), transition.say, none
+        for subkey, subtext in transfer.templates_of(state):
+            yield (*base, *subkey), subtext, none
+    if scenario.voicemail is not None:
+        yield ("voicemail", "message"), scenario.voicemail.message, none
     for i, handler in enumerate(scenario.global_):
         if handler.say is not None:
             yield ("global", i, "say"), handler.say, none
@@ -424,5 +429,6 @@ CHECKS: Final[tuple[Check, ...]] = (
     analysis.check_loops,
     analysis.check_unused_slots,
     *action_checks.CHECKS,
+    transfer.check_transfers,
 )
 """All checks, in the order they run."""

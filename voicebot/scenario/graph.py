@@ -12,6 +12,7 @@ from typing import Final
 
 from voicebot.scenario.action_checks import action_edges
 from voicebot.scenario.model import GlobalHandler, Scenario, State, Text, Transition
+from voicebot.scenario.transfer import transfer_of, transfer_successors
 
 __all__ = ["mermaid"]
 
@@ -47,6 +48,8 @@ def mermaid(scenario: Scenario) -> str:
         if state.action is not None:
             for label, target in action_edges(state.action):
                 lines.append(f"    {source} --> {ids.get(target, _state_id(target))} : {_escape(label)}")
+        for fallback in transfer_successors(state):
+            lines.append(f"    {source} --> {ids.get(fallback, _state_id(fallback))} : nobody answered")
         if state.terminal:
             lines.append(f"    {source} --> [*] : {_escape(_ending(state))}")
         if state.return_:
@@ -88,7 +91,8 @@ def _trigger(transition: Transition) -> str:
 
 
 def _ending(state: State) -> str:
-    how = f"transfer {state.transfer}" if state.transfer is not None else "end"
+    spec = transfer_of(state.transfer)
+    how = f"{'warm ' if spec.mode == 'warm' else ''}transfer {spec.to}" if spec is not None else "end"
     return f"{how}, outcome {state.outcome}" if state.outcome is not None else how
 
 

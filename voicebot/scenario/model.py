@@ -29,6 +29,7 @@ from voicebot.scenario.slots import (
     TimeSlot,
     YesNoSlot,
 )
+from voicebot.scenario.transfer import TransferSpec, VoicemailSpec
 
 __all__ = [
     "BUILTIN_INTENTS",
@@ -271,8 +272,9 @@ class State(_Model):
         description="After speaking, go back to the state the conversation came from.",
     )
     outcome: Name | None = Field(default=None, description="Sets the call's outcome on entry.")
-    transfer: Annotated[str, Field(pattern=r"^\+[1-9]\d{6,14}$")] | None = Field(
-        default=None, description="Transfer the call to this E.164 number (ends the bot's part)."
+    transfer: Annotated[str, Field(pattern=r"^\+[1-9]\d{6,14}$")] | TransferSpec | None = Field(
+        default=None,
+        description="Transfer the call: an E.164 number (cold), or {mode: warm, to, brief, fallback, ...}.",
     )
     end: bool = Field(default=False, description="Hang up after speaking.")
     reprompt: Text | None = Field(default=None, description="Said when input is not understood here.")
@@ -308,6 +310,7 @@ class State(_Model):
         description="Run a declared action after speaking, then go on by its result (ok, branches, error).",
         examples=[{"run": "lookup_account", "ok": "found", "error": "cant_reach"}],
     )
+    voicemail: VoicemailSpec | None = Field(default=None, description="Outbound: left on a machine here.")
 
     @property
     def terminal(self) -> bool:
@@ -373,4 +376,7 @@ class Scenario(_Model):
         examples=[
             {"hours": {"tue": ["12:00-15:00", "17:30-22:00"]}, "closed": ["2026-12-25"], "step": "30m"}
         ],
+    )
+    voicemail: VoicemailSpec | None = Field(
+        default=None, description="Outbound calls that reach an answering machine leave this message."
     )

@@ -41,6 +41,8 @@ from voicebot.telephony.bridge import CallAgent
 from voicebot.telephony.control import LiveKitControl
 from voicebot.telephony.llm import LivekitLLM
 from voicebot.telephony.recording import CallInfo, RecordFn
+from voicebot.telephony.voicemail import VoicemailAgent, declares_voicemail, wait_answered
+from voicebot.telephony.warm_transfer import ConsultVoice, LiveKitWarmLine, WarmTransfers
 
 __all__ = [
     "NOT_IN_SERVICE",
@@ -131,6 +133,10 @@ class CallServices:
     no_input_timer: bool = True
     actions: ActionRegistry | None = None
     """Runs the scenario's declared actions (voicebot.runtime_actions); None: every action fails."""
+    sip_outbound_trunk: str | None = None
+    """The trunk a warm transfer dials the person through (none: warm transfers fall back at once)."""
+    consult_voice: Callable[[str, str, Providers, Any], ConsultVoice] | None = None
+    """(consult room, person's identity) -> the bot's voice there (none: the brief is an attribute only)."""
     _compiled: CompiledCache = field(default_factory=lambda: PROCESS_COMPILED)
 
     def compiled(self, bot: BotForCall) -> CompiledScenario:
@@ -248,6 +254,15 @@ def _providers_of(bot: BotForCall | None) -> Providers:
     return Providers.model_validate(bot.providers)
 
 
+def _consult_voice(services: CallServices, bot: BotForCall) -> Callable[[str, str], ConsultVoice] | None:
+    """The bot's voice in a warm transfer's consult room, with the bot's providers and language."""
+    factory = services.consult_voice
+    if factory is None:
+        return None
+    providers, lang = _providers_of(bot), bot.language
+    return lambda room, identity: factory(room, identity, providers, lang)
+
+
 async def answer_call(line: CallLine, services: CallServices) -> CallOutcome:
     """Run one call on ``line`` to its end: see the module docstring. Never raises for the caller's sake."""
     target = call_target(line.caller_attributes, line.job_metadata)
@@ -322,13 +337,27 @@ async def answer_call(line: CallLine, services: CallServices) -> CallOutcome:
         if isinstance(item, Turn):
             transcript.append((item.role, item.text, item.at))
 
-    agent = CallAgent(
-        conversation,
-        info=info,
-        record=record,
-        control=control,
-        no_input_timer=services.no_input_timer,
+    warm = WarmTransfers(
+        LiveKitWarmLine(
+            line.api,
+            room=line.room_name,
+            caller_identity=line.caller_identity,
+            trunk_id=services.sip_outbound_trunk,
+            bot_number=target.bot_number,
+            voice=_consult_voice(services, bot),
+        )
     )
+    common: dict[str, Any] = {"info": info, "record": record, "control": control}
+    common.update(no_input_timer=services.no_input_timer, on_result=warm.on_result)
+    agent: CallAgent
+    if target.direction == "outbound" and declares_voicemail(compiled.scenario):
+        # listen for an answering machine first, once the callee has answered
+        agent = VoicemailAgent(
+            conversation, answered=lambda: wait_answered(lambda: line.caller_attributes), **common
+        )
+    else:
+        agent = CallAgent(conversation, **common)
+    warm.attach(agent)
     agent_ref.append(agent)
     actions.attach(agent)
     with bind_call(call_id=str(call_id), bot_id=str(bot.id)):

@@ -252,6 +252,7 @@ class CallLog:
                 "bot_slug": self.info.bot_slug,
                 "slot_types": dict(self.info.slot_types),
                 "outcome_names": list(self.info.outcome_names),
+                "transfer": dict(finished.transfer) if finished.transfer is not None else None,
             }
         self._record(
             CallEnded(self.info.call_id, dt.datetime.now(dt.UTC), end_status(reason), state, reason, decision)

@@ -29,6 +29,7 @@ from voicebot.telephony.bridge import CallAgent, CallControl, NullControl
 from voicebot.telephony.llm import LivekitLLM
 from voicebot.telephony.recording import CallInfo, RecordFn
 from voicebot.telephony.session import text_session
+from voicebot.telephony.warm_transfer import WarmLine, WarmTransfers
 
 __all__ = ["TextCall", "run_text_call"]
 
@@ -50,6 +51,7 @@ class TextCall:
         info: CallInfo | None = None,
         no_input_timer: bool = False,
         actions: ActionPort | None = None,
+        warm_line: WarmLine | None = None,
     ) -> None:
         call_uuid = uuid.uuid4()
         self.context = context or CallContext(call_id=str(call_uuid))
@@ -79,10 +81,12 @@ class TextCall:
             record=record or self.records.append,
             control=self.control,
             no_input_timer=no_input_timer,
-            on_result=self._results.append,
+            on_result=self._on_result,
         )
         if isinstance(actions, CallActions):
             actions.attach(self.agent)
+        self.warm = WarmTransfers(warm_line)
+        self.warm.attach(self.agent)
         if isinstance(llm, LivekitLLM) and llm.on_error is None:
             llm.on_error = self.agent.report_error
         self.session = text_session()
@@ -91,6 +95,10 @@ class TextCall:
     @property
     def ended(self) -> bool:
         return self.conversation.ended
+
+    def _on_result(self, result: TurnResult) -> None:
+        self._results.append(result)
+        self.warm.on_result(result)
 
     def _take(self) -> list[TurnResult]:
         out, self._results[:] = list(self._results), []

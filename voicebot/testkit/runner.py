@@ -22,7 +22,9 @@ from voicebot.dialogue import (
     RecordTransition,
     Say,
     Transfer,
+    TransferResult,
     Utterance,
+    WarmTransfer,
 )
 from voicebot.dialogue.compiled import CompiledScenario
 from voicebot.dialogue.driver import TurnResult
@@ -94,6 +96,8 @@ class _CallLog:
                 self.llm = self.llm or action.source == "llm"
             elif isinstance(action, Transfer):
                 self.transfer = action.number
+            elif isinstance(action, WarmTransfer):
+                self.transfer = action.to
             elif isinstance(action, CallFinished):
                 self.finished = action
 
@@ -114,6 +118,10 @@ def _event(step: Step) -> Event | None:
         return NoInput()
     if step.hangup:
         return Hangup()
+    if step.transfer_result is not None:
+        return TransferResult(
+            step.transfer_result, agent="test-agent" if step.transfer_result == "connected" else None
+        )
     return None
 
 

@@ -63,10 +63,13 @@ class Step(_Model):
     silence: bool = False
     hangup: bool = False
     expect: Expect | None = None
+    transfer_result: Literal["connected", "no_answer", "busy", "declined", "failed"] | None = Field(
+        default=None, description="How a pending warm transfer ends (the person took it, was busy...)."
+    )
 
     @model_validator(mode="after")
     def _one_input(self) -> Step:
-        given = [k for k in ("caller", "dtmf") if getattr(self, k) is not None]
+        given = [k for k in ("caller", "dtmf", "transfer_result") if getattr(self, k) is not None]
         given += [k for k in ("silence", "hangup") if getattr(self, k)]
         if len(given) > 1:
             raise ValueError(f"a step does one thing, found {', '.join(given)}")
@@ -81,6 +84,8 @@ class Step(_Model):
             return "silence"
         if self.hangup:
             return "hangup"
+        if self.transfer_result is not None:
+            return f"transfer_result: {self.transfer_result}"
         return "greeting"
 
 
