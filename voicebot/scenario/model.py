@@ -14,6 +14,7 @@ from typing import Annotated, Literal
 from pydantic import Field, field_validator, model_validator
 
 from voicebot.scenario.calendar import Calendar
+from voicebot.scenario.keypad import DtmfKeys, KeypadMenu
 from voicebot.scenario.modelbase import Examples, Language, Name, Text
 from voicebot.scenario.modelbase import FrozenModel as _Model
 from voicebot.scenario.slots import (
@@ -28,6 +29,7 @@ from voicebot.scenario.slots import (
     TimeSlot,
     YesNoSlot,
 )
+from voicebot.scenario.turntaking import TurnTakingKey, TurnTakingSpec
 
 __all__ = [
     "BUILTIN_INTENTS",
@@ -155,6 +157,9 @@ class ScenarioSettings(_Model):
     )
     goodbye_message: Text | None = Field(
         default=None, description="Said before hanging up after too much silence; built-in default if unset."
+    )
+    turn_taking: dict[TurnTakingKey, TurnTakingSpec] = Field(
+        default_factory=dict, description="Per slot type."
     )
 
 
@@ -294,6 +299,10 @@ class State(_Model):
             "(e.g. 'What should I change?' after a read-back)."
         ),
     )
+    menu: KeypadMenu | None = Field(default=None, description="A keypad menu; spoken choices work too.")
+    send_dtmf: DtmfKeys | None = Field(default=None, description="Keys sent on entry (remote IVR).")
+    turn_taking: TurnTakingSpec | None = Field(default=None, description="End-of-turn timing here.")
+    barge_in: bool = Field(default=True, description="false: the caller cannot interrupt what is said here.")
 
     @property
     def terminal(self) -> bool:
