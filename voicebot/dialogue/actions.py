@@ -15,6 +15,7 @@ from voicebot.dialogue.ports import LlmMessage
 
 __all__ = [
     "Action",
+    "AwaitKeys",
     "CallFinished",
     "EndCall",
     "GenerateReply",
@@ -23,6 +24,7 @@ __all__ = [
     "RecordSlot",
     "RecordTransition",
     "Say",
+    "SendDtmf",
     "SetOutcome",
     "Transfer",
     "Understand",
@@ -61,6 +63,22 @@ class EndCall:
 
     reason: str
     type: Literal["end_call"] = "end_call"
+
+
+@dataclass(frozen=True, slots=True)
+class AwaitKeys:
+    """Keys are being typed: send DtmfTimeout if no key comes within ``seconds``."""
+
+    seconds: float
+    type: Literal["await_keys"] = "await_keys"
+
+
+@dataclass(frozen=True, slots=True)
+class SendDtmf:
+    """Send these keys to the other side of the call (``w``: wait half a second)."""
+
+    keys: str
+    type: Literal["send_dtmf"] = "send_dtmf"
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,6 +158,8 @@ Action = (
     | Listen
     | Transfer
     | EndCall
+    | AwaitKeys
+    | SendDtmf
     | LookupKnowledge
     | GenerateReply
     | Understand

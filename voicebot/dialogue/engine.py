@@ -30,7 +30,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from voicebot.dialogue import filling
+from voicebot.dialogue import filling, keypad
 from voicebot.dialogue.actions import (
     Action,
     EndCall,
@@ -44,6 +44,7 @@ from voicebot.dialogue.actions import (
 from voicebot.dialogue.compiled import CompiledScenario
 from voicebot.dialogue.events import (
     Dtmf,
+    DtmfTimeout,
     Event,
     Hangup,
     KnowledgeResult,
@@ -102,7 +103,9 @@ class Engine:
         if isinstance(event, Utterance):
             self._on_utterance(t, event.text)
         elif isinstance(event, Dtmf):
-            self._on_dtmf(t, event.digits)
+            keypad.on_dtmf(self, t, event.digits)
+        elif isinstance(event, DtmfTimeout):
+            keypad.on_timeout(self, t)
         elif isinstance(event, NoInput):
             self._on_no_input(t)
         elif isinstance(event, Hangup):
@@ -130,6 +133,8 @@ class Engine:
         if not t.state.waiting:
             return
         if self._repair(t, text):
+            return
+        if keypad.on_speech(self, t, text):  # a spoken menu choice, digits for a keypad slot
             return
         intent = self._intent(t, text)
         if call.pending_confirm is not None and filling.answer_confirmation(t, text, intent):
@@ -189,14 +194,6 @@ class Engine:
             return
         if change.any:
             self._progress(t)
-            return
-        self._not_understood(t)
-
-    def _on_dtmf(self, t: Turn, digits: str) -> None:
-        if self._try_transitions(t, dtmf=digits):
-            return
-        if t.call.asked is not None:
-            self._on_utterance(t, digits)
             return
         self._not_understood(t)
 
@@ -338,6 +335,7 @@ class Engine:
         if has_slot_actions(spec):
             run_slot_actions(t)
         t.say_text(st.say)
+        keypad.enter(t)
         if spec.knowledge is not None:
             k = spec.knowledge
             t.out.append(LookupKnowledge(call.last_utterance, k.top_k, k.min_score, k.max_sentences))
@@ -400,6 +398,7 @@ class Engine:
                     t.say_text(self.compiled.slots[missing].prompt)
             elif resume or not t.said_this_turn():
                 t.say_text(st.say)
+                keypad.announce(t)
         t.listen()
 
     # ------------------------------------------------------------------ knowledge and LLM

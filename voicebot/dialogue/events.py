@@ -10,6 +10,7 @@ from voicebot.dialogue.ports import Passage
 
 __all__ = [
     "Dtmf",
+    "DtmfTimeout",
     "Event",
     "Hangup",
     "KnowledgeResult",
@@ -35,6 +36,13 @@ class Dtmf:
 
     digits: str
     type: Literal["dtmf"] = "dtmf"
+
+
+@dataclass(frozen=True, slots=True)
+class DtmfTimeout:
+    """No key for the ``seconds`` of an :class:`~voicebot.dialogue.actions.AwaitKeys`: typed input ends."""
+
+    type: Literal["dtmf_timeout"] = "dtmf_timeout"
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,4 +86,4 @@ class Understood:
     type: Literal["understood"] = "understood"
 
 
-Event = Utterance | Dtmf | NoInput | Hangup | KnowledgeResult | LlmReplied | Understood
+Event = Utterance | Dtmf | DtmfTimeout | NoInput | Hangup | KnowledgeResult | LlmReplied | Understood

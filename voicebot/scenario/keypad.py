@@ -116,7 +116,7 @@ def check_keypad(c: Any) -> Iterator[Problem]:
         if menu is None:
             continue
         for i, option in enumerate(menu.options):
-            where = ("states", name, "menu", "options", i, "to")
+            where: tuple[str | int, ...] = ("states", name, "menu", "options", i, "to")
             if option.to not in states:
                 yield c.at_value(where, f"{dotted(where)}: unknown state '{option.to}'")
         keys = {o.key for o in menu.options}
