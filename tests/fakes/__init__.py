@@ -17,6 +17,7 @@ from .audio import (
 )
 from .cartesia import CartesiaContext, FakeCartesia
 from .deepgram import DeepgramConnection, FakeDeepgram, Utterance
+from .livekit_room import FakeLocalParticipant, FakeRoom, PublishedDtmf
 from .livekit_server import FakeLiveKitServer, TwirpCall, TwirpFailure
 from .openai import ChatRequest, Fail, FakeOpenAI, Hang, Reply, ToolCall
 from .speech import espeak_available, require_espeak, synthesize
@@ -32,9 +33,12 @@ __all__ = [
     "FakeCartesia",
     "FakeDeepgram",
     "FakeLiveKitServer",
+    "FakeLocalParticipant",
     "FakeOpenAI",
+    "FakeRoom",
     "Hang",
     "PlayedSegment",
+    "PublishedDtmf",
     "Reply",
     "ToolCall",
     "TwirpCall",

@@ -83,6 +83,7 @@ def _referenced(expr: str) -> set[str]:
         "route",
         "instance",
         "job",
+        "preset",
     }
 
 

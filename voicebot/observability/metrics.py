@@ -38,6 +38,7 @@ __all__ = [
     "call_ended",
     "call_rejected",
     "call_started",
+    "dtmf_key",
     "error",
     "exposition",
     "job_process_ended",
@@ -46,6 +47,7 @@ __all__ = [
     "serve",
     "transition",
     "turn_latency",
+    "turn_taking_applied",
     "use_multiprocess_dir",
     "webhook_attempt",
     "webhook_outbox",
@@ -273,3 +275,24 @@ def serve(port: int, *, addr: str = "0.0.0.0", multiproc_dir: Path | None = None
     registry = REGISTRY if multiproc_dir is None else multiprocess_registry(multiproc_dir)
     start_http_server(port, addr=addr, registry=registry)
     return True
+
+
+# --------------------------------------------------------------------------- keypad and turn-taking
+
+_DTMF_KEYS = Counter("voicebot_dtmf_keys_total", "DTMF keys, by direction (received, sent).", ["direction"])
+_TURN_TAKING = Counter(
+    "voicebot_turn_taking_changes_total",
+    "Live changes of a session's end-of-turn timing, by preset (short, normal, long, digits, custom).",
+    ["preset"],
+)
+_PRESETS = frozenset(("short", "normal", "long", "digits", "custom"))
+
+
+def dtmf_key(direction: str) -> None:
+    """A DTMF key received from the caller or sent to the other side."""
+    _DTMF_KEYS.labels("sent" if direction == "sent" else "received").inc()
+
+
+def turn_taking_applied(preset: str) -> None:
+    """The session's endpointing was changed to ``preset`` (``custom``: explicit delays)."""
+    _TURN_TAKING.labels(preset if preset in _PRESETS else "custom").inc()

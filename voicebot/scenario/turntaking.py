@@ -71,22 +71,30 @@ PRESETS: Final[dict[str, TurnTaking]] = {
 }
 """The named presets. ``normal`` is livekit-agents 1.8.9's default (what every state used before)."""
 
-SLOT_TYPE_PRESETS: Final[dict[str, str]] = {
+SLOT_TYPE_PRESETS: Final[dict[str, TurnPreset]] = {
     "yes_no": "short",
-    "enum": "normal",
-    "text": "normal",
-    "number": "normal",
-    "date": "normal",
-    "time": "normal",
-    "datetime": "normal",
     "phone": "long",
     "email": "long",
     "digits": "digits",
     "menu": "short",
     "default": "normal",
 }
-"""Built-in preset per slot type. ``digits``: slots with a ``digits`` count (card, account numbers);
-``menu``: keypad menu states; ``default``: states asking for no slot."""
+"""Built-in preset per kind; kinds not listed (text, enum, number, date, time, datetime) use
+``settings.turn_taking.default``, else ``normal``. ``digits``: slots with a ``digits`` count (card,
+account numbers); ``menu``: keypad menu states; ``default``: states asking for no slot."""
 
-TURN_TAKING_KEYS = tuple(SLOT_TYPE_PRESETS)
+TURN_TAKING_KEYS: Final = (
+    "yes_no",
+    "enum",
+    "text",
+    "number",
+    "date",
+    "time",
+    "datetime",
+    "phone",
+    "email",
+    "digits",
+    "menu",
+    "default",
+)
 """Keys ``settings.turn_taking`` accepts."""
