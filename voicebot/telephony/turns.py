@@ -11,6 +11,12 @@ Which turn detection that means (docs/telephony.md): phone calls run ``turn_dete
 Silero VAD hears the end of speech; ``max_delay`` is used only when a turn-detector model is passed,
 for turns the model judges unfinished. Text mode (manual turns) ignores both.
 
+Silero VAD itself only reports the end of speech after its ``min_silence_duration`` (0.55 s as
+loaded), so a ``min_delay`` below that would change nothing: for a policy with ``min_delay`` under
+:data:`VAD_SILENCE_FLOOR` (the ``short`` preset of yes/no and menus) the session's VAD silence is set
+to ``min_delay`` too, and put back to its loaded value for every other state. LiveKit runs one call per
+process, so the VAD object (loaded once per process) is this call's alone.
+
 Barge-in: in a state with ``barge_in: false`` the bot's speech is made uninterruptible
 (``allow_interruptions=False`` on ``session.say`` and on the reply's ``SpeechHandle``).
 """
@@ -28,7 +34,10 @@ from voicebot.dialogue.state import CallState
 from voicebot.dialogue.turntaking import TurnPolicy, policy_of
 from voicebot.observability import metrics
 
-__all__ = ["LiveTurnTaking"]
+__all__ = ["VAD_SILENCE_FLOOR", "LiveTurnTaking"]
+
+VAD_SILENCE_FLOOR = 0.5
+"""A policy with a ``min_delay`` below this (livekit's default) also shortens the VAD's end-of-speech silence."""
 
 log = structlog.get_logger("voicebot.telephony")
 
@@ -39,6 +48,7 @@ class LiveTurnTaking:
     def __init__(self, compiled: CompiledScenario) -> None:
         self._compiled = compiled
         self._applied: tuple[float, float] | None = None
+        self._vad_default: float | None = None
         self.policy: TurnPolicy | None = None
         self.changes = 0
         """How many times the session's endpointing was changed (the first application included)."""
@@ -62,6 +72,7 @@ class LiveTurnTaking:
         if timing != self._applied:
             session.update_options(endpointing_opts={"min_delay": timing[0], "max_delay": timing[1]})
             self._applied = timing
+            self._vad_silence(session, timing[0])
             self.changes += 1
             metrics.turn_taking_applied(policy.preset or "custom")
             log.debug(
@@ -73,6 +84,18 @@ class LiveTurnTaking:
                 source=policy.source,
             )
         return policy
+
+    def _vad_silence(self, session: AgentSession[Any], min_delay: float) -> None:
+        vad = session.vad
+        update = getattr(vad, "update_options", None)
+        current = getattr(vad, "min_silence_duration", None)
+        if update is None or current is None:
+            return  # text mode, or a VAD without the option
+        if self._vad_default is None:
+            self._vad_default = float(current)
+        target = min_delay if min_delay < min(VAD_SILENCE_FLOOR, self._vad_default) else self._vad_default
+        if target != current:
+            update(min_silence_duration=target)
 
     def say_options(self) -> dict[str, Any]:
         """Keyword arguments for ``session.say`` in the current state."""
