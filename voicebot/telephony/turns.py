@@ -37,7 +37,7 @@ from voicebot.observability import metrics
 __all__ = ["VAD_SILENCE_FLOOR", "LiveTurnTaking"]
 
 VAD_SILENCE_FLOOR = 0.5
-"""A policy with a ``min_delay`` below this (livekit's default) also shortens the VAD's end-of-speech silence."""
+"""A policy with a ``min_delay`` below this (livekit's default) also shortens the VAD silence."""
 
 log = structlog.get_logger("voicebot.telephony")
 
