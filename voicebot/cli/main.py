@@ -32,6 +32,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "call": ("voicebot.cli.call", "call", "Place an outbound call that runs a bot's scenario."),
     "knowledge": ("voicebot.cli.knowledge", "knowledge", "A bot's documents: add, list, remove, search."),
     "api": ("voicebot.cli.api", "api", "Serve the company admin HTTP API."),
+    "turns": ("voicebot.cli.turns_cmd", "turns", "Print a scenario's end-of-turn timing per state and slot."),
 }
 
 
