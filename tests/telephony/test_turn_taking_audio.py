@@ -104,7 +104,7 @@ def open_call(
 async def test_a_read_out_without_barge_in_plays_to_the_end(
     open_call: Callable[[str], object], fake_deepgram: FakeDeepgram
 ) -> None:
-    async with open_call(LEGAL) as (agent, caller, speaker, records):  # type: ignore[attr-defined]
+    async with open_call(LEGAL) as (_agent, caller, speaker, records):  # type: ignore[attr-defined]
         fake_deepgram.script("yes")
         await speaker.wait_segment_started(0, timeout=15)
         await asyncio.sleep(1.0)
