@@ -403,3 +403,43 @@ def test_placeholders_must_be_plain_names(problems: Callable[[str], list[str]]) 
         "s.yaml:1:65: bot.greeting: placeholder '{}' must be a plain name such as '{date}'",
         "s.yaml:1:68: bot.greeting: placeholder '{date.year}' must be a plain name such as '{date}'",
     ]
+
+
+def test_keypad_mistakes_are_reported_at_their_place() -> None:
+    """Keypad and turn-taking keys: each mistake named, positioned, in one run."""
+    from voicebot.errors import ScenarioError
+    from voicebot.scenario import load_text
+
+    source = """version: 1
+bot: {id: t, name: T, language: en, greeting: Hi}
+slots:
+  pin: {type: number, input: [dtmf], digits: {min: 6, max: 4}, prompt: x}
+  ok: {type: yes_no, turn_taking: {min_endpointing_delay: 3, max_endpointing_delay: 1}, prompt: y}
+  mail: {type: email, input: [dtmf], prompt: z, terminator: "5"}
+start: m
+states:
+  m:
+    collect: [pin, ok, mail]
+    menu: {options: [{key: '1', label: a, to: m}, {key: '1', label: b, to: nowhere}]}
+    send_dtmf: "12x"
+    turn_taking: fast
+"""
+    try:
+        load_text(source, "k.yaml")
+    except ScenarioError as exc:
+        messages = [str(p) for p in exc.problems if not p.warning]
+    else:
+        raise AssertionError("the scenario should not load")
+    assert messages == [
+        "k.yaml:4:38: slots.pin.digits: digits.min (6) is greater than digits.max (4)",
+        "k.yaml:5:22: slots.ok.turn_taking: min_endpointing_delay (3.0) is greater than "
+        "max_endpointing_delay (1.0)",
+        "k.yaml:6:30: slots.mail.input: email slots cannot be typed on a keypad "
+        "(keypad slot types: text, number, phone, date, time, yes_no, enum)",
+        "k.yaml:6:61: slots.mail.terminator: '5' is not a terminator key (#, * or '' for none)",
+        "k.yaml:11:5: states.m.menu: menu keys must be unique (repeated: 1)",
+        "k.yaml:12:16: states.m.send_dtmf: '12x' is not a key sequence to send "
+        "(0-9, *, #, A-D; w waits; at most 64)",
+        "k.yaml:13:18: states.m.turn_taking: expected one of short, normal, long, digits or a mapping, "
+        "got 'fast'",
+    ]
