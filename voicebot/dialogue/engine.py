@@ -8,6 +8,7 @@ How one caller turn is processed (documented for scenario writers in docs/scenar
 2. A repair or meta phrase alone ("what?", "say that again", "hang on", "повторите", "подождите") is
    served first: the bot repeats what it said (the scenario's ``repeat`` handler if it has one) or says
    it will wait; it fills no slot and is not a failed try.
+   Then a spoken keypad-menu choice or spoken digits for a keypad slot (``dialogue/keypad.py``, also keys).
 3. The utterance is classified against the intents relevant here: the state's intent transitions,
    the global handlers, and yes/no while a read-back waits for confirmation.
 4. A pending read-back confirmation is answered first (yes keeps the value, no asks again,
