@@ -53,6 +53,8 @@ def test_each_kind_gets_its_timing_and_the_most_specific_setting_wins() -> None:
     assert timing("terms", None) == (0.8, 2.0, "state")
     assert policy_for(compiled, "terms", None).barge_in is False
     assert policy_for(compiled, "ask", "ok").barge_in is True
+    confirming = policy_for(compiled, "ask", "card", confirming=True)
+    assert (confirming.min_delay, confirming.source) == (0.3, "builtin:yes_no")  # "Is that right?"
     rows = policy_table(compiled)
     assert ("ask", "card") in {(s, slot) for s, slot, _ in rows} and len(rows) == 4 + 6
 

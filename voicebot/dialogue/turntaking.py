@@ -9,6 +9,8 @@ The most specific setting wins:
 4. the built-in preset of that kind (:data:`voicebot.scenario.turntaking.SLOT_TYPE_PRESETS`);
 5. ``settings.turn_taking.default``, else the ``normal`` preset (livekit's own defaults).
 
+While a value is read back for confirmation, the kind is ``yes_no`` (the state's own setting still wins).
+
 ``barge_in`` is the state's (default true). The telephony layer applies the result to the live session
 (``telephony.turns``); :func:`policy_table` lists it per state for docs and ``voicebot`` tooling.
 """
@@ -52,13 +54,18 @@ def kind_of(compiled: CompiledScenario, state: str, asked: str | None) -> str:
     return "menu" if st is not None and st.menu is not None else "default"
 
 
-def policy_for(compiled: CompiledScenario, state: str, asked: str | None) -> TurnPolicy:
-    """The policy of ``state`` while it asks for slot ``asked`` (see the module docstring)."""
+def policy_for(
+    compiled: CompiledScenario, state: str, asked: str | None, *, confirming: bool = False
+) -> TurnPolicy:
+    """The policy of ``state`` while it asks for slot ``asked`` (see the module docstring); while a
+    value is read back (``confirming``) the caller answers yes or no: the ``yes_no`` kind."""
     st = compiled.states.get(state)
     spec = st.spec if st is not None else None
     barge_in = spec.barge_in if spec is not None else True
     settings = compiled.scenario.settings.turn_taking
-    kind = kind_of(compiled, state, asked)
+    kind = "yes_no" if confirming else kind_of(compiled, state, asked)
+    if confirming:
+        asked = None  # the slot's own timing is for its value, not for "yes"
     chosen: tuple[TurnTakingSpec, str]
     if spec is not None and spec.turn_taking is not None:
         chosen = (spec.turn_taking, "state")
@@ -80,7 +87,7 @@ def policy_for(compiled: CompiledScenario, state: str, asked: str | None) -> Tur
 
 def policy_of(compiled: CompiledScenario, call: CallState) -> TurnPolicy:
     """The policy in force for ``call`` now (its state and the slot it is being asked for)."""
-    return policy_for(compiled, call.state, call.asked)
+    return policy_for(compiled, call.state, call.asked, confirming=call.pending_confirm is not None)
 
 
 def policy_table(compiled: CompiledScenario) -> list[tuple[str, str | None, TurnPolicy]]:
