@@ -10,6 +10,8 @@ Run: ``python bench/bench_telephony.py [--skip-audio] [--ratio-only]`` (results:
    AgentSession turn whose agent only echoes, measured alternately in the same run. Goal: <= 1.2.
 2. Concurrency: 100 text sessions in one process, all talking at once, then a sweep of 10-100 sessions
    with ~1 s think time; each against bare echo sessions in the same run. Goal: turn p99 < 50 ms.
+4. ``--turn-taking [ROUNDS]``: per-state turn-taking against today's single setting, voice-to-voice per
+   slot type and the premature-cut rate on digits read with pauses (bench/turn_taking.py), alone.
 3. Voice-to-voice over the fake vendors with their published latencies injected (Deepgram final
    transcript ~300 ms, Cartesia first byte ~90 ms): caller stops speaking -> first audible frame, for the
    echo agent and for voicebot, so the runtime's own share is the difference. Needs espeak-ng.
@@ -293,6 +295,12 @@ async def voice_to_voice(rounds: int = 3) -> None:
 
 async def main() -> None:
     structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(40))
+    if "--turn-taking" in sys.argv:
+        from bench.turn_taking import per_state_turn_taking
+
+        rest = sys.argv[sys.argv.index("--turn-taking") + 1 :]
+        await per_state_turn_taking(rounds=int(rest[0]) if rest and rest[0].isdigit() else 1)
+        return
     await fair_ratio()
     if "--ratio-only" in sys.argv:
         return

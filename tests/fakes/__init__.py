@@ -18,6 +18,7 @@ from .audio import (
 from .cartesia import CartesiaContext, FakeCartesia
 from .company_api import ACCOUNTS, CompanyApiRequest, FakeCompanyApi
 from .deepgram import DeepgramConnection, FakeDeepgram, Utterance
+from .livekit_room import FakeLocalParticipant, FakeRoom, PublishedDtmf
 from .livekit_rooms import Callee, FakeParticipant, Rooms
 from .livekit_server import FakeLiveKitServer, TwirpCall, TwirpFailure
 from .openai import ChatRequest, Fail, FakeOpenAI, Hang, Reply, ToolCall
@@ -38,10 +39,13 @@ __all__ = [
     "FakeCompanyApi",
     "FakeDeepgram",
     "FakeLiveKitServer",
+    "FakeLocalParticipant",
     "FakeOpenAI",
     "FakeParticipant",
+    "FakeRoom",
     "Hang",
     "PlayedSegment",
+    "PublishedDtmf",
     "Reply",
     "Rooms",
     "ToolCall",

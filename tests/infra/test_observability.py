@@ -87,6 +87,7 @@ def _referenced(expr: str) -> set[str]:
         "mode",
         "result",
         "verdict",
+        "preset",
     }
 
 

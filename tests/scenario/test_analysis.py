@@ -28,10 +28,12 @@ def test_schema_errors_do_not_hide_templates_conditions_and_references(
     ) == [
         "s.yaml:1:51: bot.greeting: unknown placeholder '{nme}'",
         "s.yaml:3:28: unknown key 'not_on' in slot 'visit_date'; valid keys: prompt, reprompt, invalid, "
-        "confirm, default_from, required, type, not_in_past, not_in_future, max_days_ahead, calendar",
+        "confirm, default_from, required, input, digits, terminator, dtmf_timeout, turn_taking, type, "
+        "not_in_past, not_in_future, max_days_ahead, calendar",
         "s.yaml:7:5: unknown key 'sya' in state 'a' (did you mean 'say'?); valid keys: say, collect, "
         "knowledge, llm, transitions, next, return, outcome, transfer, end, reprompt, no_input, max_retries, "
-        "clear, set, copy, edit, action, voicemail",
+        "clear, set, copy, edit, action, voicemail, "
+        "menu, send_dtmf, turn_taking, barge_in",
         "s.yaml:10:44: states.a.transitions[0].to: unknown state 'bb' (did you mean 'b'?)",
         "s.yaml:12:3: state 'b' is unreachable from start 'a'",
         "s.yaml:12:17: states.b.say: unknown placeholder '{visit_dat}' (did you mean '{visit_date}'?)",

@@ -474,3 +474,43 @@ def test_retried_post_without_key_and_an_undeclared_llm_tool(problems: Callable[
         "(a retried non-idempotent request could act twice)",
         "s.yaml:7:42: states.chat.llm.tools[0]: unknown action 'bok'",  # the invalid 'book' is not known
     ]
+
+
+def test_keypad_mistakes_are_reported_at_their_place() -> None:
+    """Keypad and turn-taking keys: each mistake named, positioned, in one run."""
+    from voicebot.errors import ScenarioError
+    from voicebot.scenario import load_text
+
+    source = """version: 1
+bot: {id: t, name: T, language: en, greeting: Hi}
+slots:
+  pin: {type: number, input: [dtmf], digits: {min: 6, max: 4}, prompt: x}
+  ok: {type: yes_no, turn_taking: {min_endpointing_delay: 3, max_endpointing_delay: 1}, prompt: y}
+  mail: {type: email, input: [dtmf], prompt: z, terminator: "5"}
+start: m
+states:
+  m:
+    collect: [pin, ok, mail]
+    menu: {options: [{key: '1', label: a, to: m}, {key: '1', label: b, to: nowhere}]}
+    send_dtmf: "12x"
+    turn_taking: fast
+"""
+    try:
+        load_text(source, "k.yaml")
+    except ScenarioError as exc:
+        messages = [str(p) for p in exc.problems if not p.warning]
+    else:
+        raise AssertionError("the scenario should not load")
+    assert messages == [
+        "k.yaml:4:38: slots.pin.digits: digits.min (6) is greater than digits.max (4)",
+        "k.yaml:5:22: slots.ok.turn_taking: min_endpointing_delay (3.0) is greater than "
+        "max_endpointing_delay (1.0)",
+        "k.yaml:6:30: slots.mail.input: email slots cannot be typed on a keypad "
+        "(keypad slot types: text, number, phone, date, time, yes_no, enum)",
+        "k.yaml:6:61: slots.mail.terminator: '5' is not a terminator key (#, * or '' for none)",
+        "k.yaml:11:5: states.m.menu: menu keys must be unique (repeated: 1)",
+        "k.yaml:12:16: states.m.send_dtmf: '12x' is not a key sequence to send "
+        "(0-9, *, #, A-D; w waits; at most 64)",
+        "k.yaml:13:18: states.m.turn_taking: expected one of short, normal, long, digits or a mapping, "
+        "got 'fast'",
+    ]

@@ -87,7 +87,8 @@ def test_unknown_key_with_suggestion(problems: Callable[[str], list[str]]) -> No
     ) == [
         "s.yaml:5:5: unknown key 'sya' in state 'a' (did you mean 'say'?); "
         "valid keys: say, collect, knowledge, llm, transitions, next, return, outcome, transfer, end, "
-        "reprompt, no_input, max_retries, clear, set, copy, edit, action, voicemail"
+        "reprompt, no_input, max_retries, clear, set, copy, edit, action, voicemail, "
+        "menu, send_dtmf, turn_taking, barge_in"
     ]
 
 

@@ -85,7 +85,8 @@ def test_check_prints_problems_and_fails(tmp_path: Path) -> None:
     assert result.output.splitlines() == [
         f"{bad}:4:7: unknown key 'sya' in state 'a' (did you mean 'say'?); "
         "valid keys: say, collect, knowledge, llm, transitions, next, return, outcome, transfer, end, "
-        "reprompt, no_input, max_retries, clear, set, copy, edit, action, voicemail",
+        "reprompt, no_input, max_retries, clear, set, copy, edit, action, voicemail, "
+        "menu, send_dtmf, turn_taking, barge_in",
         f"{tmp_path / 'missing.yaml'}:1:1: no such file or directory",
     ]
 
@@ -117,7 +118,8 @@ def test_graph_command(tmp_path: Path) -> None:
         1,
         f"{bad}:4:7: unknown key 'sya' in state 'a' (did you mean 'say'?); "
         "valid keys: say, collect, knowledge, llm, transitions, next, return, outcome, transfer, end, "
-        "reprompt, no_input, max_retries, clear, set, copy, edit, action, voicemail\n",
+        "reprompt, no_input, max_retries, clear, set, copy, edit, action, voicemail, "
+        "menu, send_dtmf, turn_taking, barge_in\n",
     )
 
 

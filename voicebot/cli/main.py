@@ -42,6 +42,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "privacy": ("voicebot.cli.pipeline", "privacy", "PII redaction policies of a company and its bots."),
     "analysis-config": ("voicebot.cli.pipeline", "analysis_config", "Set a layer of the analysis config."),
     "retention": ("voicebot.cli.retention", "retention", "Delete old calls, turns and raw text (cron-safe)."),
+    "turns": ("voicebot.cli.turns_cmd", "turns", "Print a scenario's end-of-turn timing per state and slot."),
 }
 
 

@@ -15,6 +15,7 @@ from voicebot.dialogue.ports import LlmMessage
 
 __all__ = [
     "Action",
+    "AwaitKeys",
     "CallFinished",
     "EndCall",
     "GenerateReply",
@@ -24,6 +25,7 @@ __all__ = [
     "RecordTransition",
     "RunAction",
     "Say",
+    "SendDtmf",
     "SetOutcome",
     "Transfer",
     "Understand",
@@ -63,6 +65,22 @@ class EndCall:
 
     reason: str
     type: Literal["end_call"] = "end_call"
+
+
+@dataclass(frozen=True, slots=True)
+class AwaitKeys:
+    """Keys are being typed: send DtmfTimeout if no key comes within ``seconds``."""
+
+    seconds: float
+    type: Literal["await_keys"] = "await_keys"
+
+
+@dataclass(frozen=True, slots=True)
+class SendDtmf:
+    """Send these keys to the other side of the call (``w``: wait half a second)."""
+
+    keys: str
+    type: Literal["send_dtmf"] = "send_dtmf"
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,6 +205,8 @@ Action = (
     | Transfer
     | WarmTransfer
     | EndCall
+    | AwaitKeys
+    | SendDtmf
     | LookupKnowledge
     | GenerateReply
     | Understand

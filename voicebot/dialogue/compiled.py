@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from transitions import Machine
 
+from voicebot.dialogue.menu import CompiledMenu, compile_menu
 from voicebot.dialogue.nlu import IntentMatcher, SlotExtractor
 from voicebot.dialogue.templates import Template, parse_template
 from voicebot.scenario.expressions import Condition, compile_condition
@@ -79,6 +80,7 @@ class CompiledState:
     llm_offline: CompiledText | None
     relevant: frozenset[str] = frozenset()
     """The intents worth recognizing here: the state's own and the global handlers'."""
+    menu: CompiledMenu | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,6 +170,7 @@ def compile_scenario(scenario: Scenario) -> CompiledScenario:
             intents=frozenset(t.intent for t in state.transitions if t.intent is not None),
             waiting=_is_waiting(state),
             llm_offline=_text(state.llm.offline_reply, lang) if state.llm is not None else None,
+            menu=compile_menu(name, state.menu, machine, lang, _text),
         )
     handlers: list[CompiledGlobal] = []
     for index, handler in enumerate(scenario.global_):

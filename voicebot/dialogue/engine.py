@@ -5,19 +5,20 @@ Pure: no I/O, and no clock but the injected one.
 How one caller turn is processed (documented for scenario writers in docs/scenarios.md):
 
 1. Empty, garbage or absurdly long input is "not understood" (a reprompt, never an exception).
-2. A repair or meta phrase alone ("what?", "say that again", "hang on", "повторите", "подождите") is served
-   first: the bot repeats what it said (the scenario's ``repeat`` handler if it has one) or says it will
-   wait; it fills no slot and is not a failed try.
-3. The utterance is classified against the intents relevant here: the state's intent transitions, the global
-   handlers, and yes/no while a read-back waits for confirmation.
-4. A pending read-back confirmation is answered first (yes keeps the value, no asks again, a new value is
-   read back again).
-5. A global handler's intent (one the state does not handle itself) is served right away, and the utterance
-   fills no slots ("how much is a manicure?" does not choose the service).
-6. Slot values are extracted for every open slot of the scenario (answers out of order are kept) and, with a
-   correction cue ("no, I said Tuesday"), for filled ones too. A correction wins over the state's
-   transitions: the bot acknowledges it and repeats the current state (from an ``edit`` state it returns to
-   the state it came from).
+2. A repair or meta phrase alone ("what?", "say that again", "hang on", "повторите", "подождите") is
+   served first: the bot repeats what it said (the scenario's ``repeat`` handler if it has one) or says
+   it will wait; it fills no slot and is not a failed try.
+   Then a spoken keypad-menu choice or spoken digits for a keypad slot (``dialogue/keypad.py``, also keys).
+3. The utterance is classified against the intents relevant here: the state's intent transitions,
+   the global handlers, and yes/no while a read-back waits for confirmation.
+4. A pending read-back confirmation is answered first (yes keeps the value, no asks again,
+   a new value is read back again).
+5. A global handler's intent (one the state does not handle itself) is served right away, and the
+   utterance fills no slots ("how much is a manicure?" does not choose the service).
+6. Slot values are extracted for every open slot of the scenario (answers out of order are kept) and,
+   with a correction cue ("no, I said Tuesday"), for filled ones too. A correction wins over the
+   state's transitions: the bot acknowledges it and repeats the current state (from an ``edit`` state it
+   returns to the state it came from).
 7. The state's transitions are tried in the order written (intent, when, dtmf, event).
 8. If slots were filled, the bot asks for the next missing one.
 9. An LLM state replies through the LLM; an ``event: utterance`` transition takes anything else; with an LLM
@@ -30,7 +31,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from voicebot.dialogue import action_step, filling, transfer
+from voicebot.dialogue import action_step, filling, keypad, transfer
 from voicebot.dialogue.actions import (
     Action,
     EndCall,
@@ -43,6 +44,7 @@ from voicebot.dialogue.actions import (
 from voicebot.dialogue.compiled import CompiledScenario
 from voicebot.dialogue.events import (
     Dtmf,
+    DtmfTimeout,
     Event,
     Hangup,
     KnowledgeResult,
@@ -102,7 +104,9 @@ class Engine:
         if isinstance(event, Utterance):
             self._on_utterance(t, event.text)
         elif isinstance(event, Dtmf):
-            self._on_dtmf(t, event.digits)
+            keypad.on_dtmf(self, t, event.digits)
+        elif isinstance(event, DtmfTimeout):
+            keypad.on_timeout(self, t)
         elif isinstance(event, NoInput):
             self._on_no_input(t)
         elif isinstance(event, Hangup):
@@ -134,6 +138,8 @@ class Engine:
         if not t.state.waiting:
             return
         if self._repair(t, text):
+            return
+        if keypad.on_speech(self, t, text):  # a spoken menu choice, digits for a keypad slot
             return
         intent = self._intent(t, text)
         if call.pending_confirm is not None and filling.answer_confirmation(t, text, intent):
@@ -190,14 +196,6 @@ class Engine:
             return
         if change.any:
             self._progress(t)
-            return
-        self._not_understood(t)
-
-    def _on_dtmf(self, t: Turn, digits: str) -> None:
-        if self._try_transitions(t, dtmf=digits):
-            return
-        if t.call.asked is not None:
-            self._on_utterance(t, digits)
             return
         self._not_understood(t)
 
@@ -337,6 +335,7 @@ class Engine:
         if has_slot_actions(spec):
             run_slot_actions(t)
         t.say_text(st.say)
+        keypad.enter(t)
         if spec.action is not None:
             return action_step.start(t)
         if spec.knowledge is not None:
@@ -399,6 +398,7 @@ class Engine:
                     t.say_text(self.compiled.slots[missing].prompt)
             elif resume or not t.said_this_turn():
                 t.say_text(st.say)
+                keypad.announce(t)
         t.listen()
 
     # ------------------------------------------------------------------ knowledge and LLM

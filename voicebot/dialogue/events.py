@@ -11,6 +11,7 @@ from voicebot.dialogue.ports import Passage
 __all__ = [
     "ActionDone",
     "Dtmf",
+    "DtmfTimeout",
     "Event",
     "Hangup",
     "KnowledgeResult",
@@ -38,6 +39,13 @@ class Dtmf:
 
     digits: str
     type: Literal["dtmf"] = "dtmf"
+
+
+@dataclass(frozen=True, slots=True)
+class DtmfTimeout:
+    """No key for the ``seconds`` of an :class:`~voicebot.dialogue.actions.AwaitKeys`: typed input ends."""
+
+    type: Literal["dtmf_timeout"] = "dtmf_timeout"
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +128,7 @@ class TransferResult:
 Event = (
     Utterance
     | Dtmf
+    | DtmfTimeout
     | NoInput
     | Hangup
     | KnowledgeResult

@@ -21,6 +21,7 @@ from voicebot.scenario.model import EnumSlot
 
 __all__ = [
     "Change",
+    "accept",
     "answer_confirmation",
     "apply_proposed",
     "ask_confirmation",
@@ -154,6 +155,13 @@ def apply_proposed(t: Turn, proposed: Mapping[str, Any]) -> Change:
         found = compiled.extractor.extract(str(raw), candidates=(name,), asked=name, now=t.now).get(name)
         if found is not None:
             _accept(t, name, found.value, min(found.confidence, 0.9), "llm", change, corrected=False)
+    return change
+
+
+def accept(t: Turn, name: str, value: Any, confidence: float, method: str) -> Change:
+    """A value from outside the NLU (typed on the keypad), validated and confirmed like any other."""
+    change = Change()
+    _accept(t, name, value, confidence, method, change, corrected=name in t.call.slots)
     return change
 
 

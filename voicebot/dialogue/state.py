@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 __all__ = ["CallContext", "CallState", "PendingConfirm"]
@@ -42,6 +43,9 @@ class CallState:
     visited: set[str] = field(default_factory=set)
     resume_point: str | None = None
     asked: str | None = None
+    keys: str = ""
+    """Keys typed so far for the slot asked or the state's dtmf transitions (dialogue.keypad)."""
+    keys_at: datetime | None = None
     pending_confirm: PendingConfirm | None = None
     pending_utterance: str | None = None
     held_days: dict[str, Any] = field(default_factory=dict)  # datetime slot -> a day heard alone

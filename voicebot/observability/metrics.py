@@ -41,6 +41,7 @@ __all__ = [
     "call_ended",
     "call_rejected",
     "call_started",
+    "dtmf_key",
     "error",
     "exposition",
     "job_process_ended",
@@ -50,6 +51,7 @@ __all__ = [
     "transfer",
     "transition",
     "turn_latency",
+    "turn_taking_applied",
     "use_multiprocess_dir",
     "voicemail",
     "webhook_attempt",
@@ -344,3 +346,24 @@ def amd_verdict(verdict: str) -> None:
 def voicemail(result: str) -> None:
     """``left`` (the message was spoken) or ``no_message`` (none declared, or the line dropped first)."""
     _VOICEMAIL.labels("left" if result == "left" else "no_message").inc()
+
+
+# --------------------------------------------------------------------------- keypad and turn-taking
+
+_DTMF_KEYS = Counter("voicebot_dtmf_keys_total", "DTMF keys, by direction (received, sent).", ["direction"])
+_TURN_TAKING = Counter(
+    "voicebot_turn_taking_changes_total",
+    "Live changes of a session's end-of-turn timing, by preset (short, normal, long, digits, custom).",
+    ["preset"],
+)
+_PRESETS = frozenset(("short", "normal", "long", "digits", "custom"))
+
+
+def dtmf_key(direction: str) -> None:
+    """A DTMF key received from the caller or sent to the other side."""
+    _DTMF_KEYS.labels("sent" if direction == "sent" else "received").inc()
+
+
+def turn_taking_applied(preset: str) -> None:
+    """The session's endpointing was changed to ``preset`` (``custom``: explicit delays)."""
+    _TURN_TAKING.labels(preset if preset in _PRESETS else "custom").inc()

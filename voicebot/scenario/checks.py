@@ -25,6 +25,7 @@ from voicebot.scenario.expressions import (
     ConditionSyntaxError,
 )
 from voicebot.scenario.formats import FORMATS
+from voicebot.scenario.keypad import check_keypad
 from voicebot.scenario.model import BUILTIN_INTENTS, EnumSlot, Scenario, State, Text
 from voicebot.scenario.validation import dotted
 from voicebot.scenario.yamlsource import KeyPath, Positions
@@ -135,7 +136,7 @@ def check_global_handlers(c: _Context) -> Iterator[Problem]:
 
 
 def _successors(scenario: Scenario, state: State) -> set[str]:
-    targets = {t.to for t in state.transitions}
+    targets = {t.to for t in state.transitions} | {o.to for o in (state.menu.options if state.menu else ())}
     if state.next is not None:
         targets.add(state.next)
     if state.action is not None:
@@ -172,7 +173,7 @@ def _waits(state: State) -> bool:
 def check_way_out(c: _Context) -> Iterator[Problem]:
     """A state that does not end the call has a way out: transitions, ``next`` or ``return``."""
     for name, state in c.scenario.states.items():
-        if not _waits(state) or state.transitions:
+        if not _waits(state) or state.transitions or state.menu is not None:
             continue
         if state.knowledge is not None:
             message = f"knowledge state '{name}' needs 'return: true', 'next' or transitions"
@@ -430,5 +431,6 @@ CHECKS: Final[tuple[Check, ...]] = (
     analysis.check_unused_slots,
     *action_checks.CHECKS,
     transfer.check_transfers,
+    check_keypad,
 )
 """All checks, in the order they run."""

@@ -43,6 +43,11 @@ def mermaid(scenario: Scenario) -> str:
         for transition in state.transitions:
             target = ids.get(transition.to, _state_id(transition.to))
             lines.append(f"    {source} --> {target} : {_escape(_trigger(transition))}")
+        for option in state.menu.options if state.menu is not None else ():
+            target = ids.get(option.to, _state_id(option.to))
+            lines.append(
+                f"    {source} --> {target} : {_escape(f'key {option.key} / {_first_text(option.label)}')}"
+            )
         if state.next is not None:
             lines.append(f"    {source} --> {ids.get(state.next, _state_id(state.next))} : next")
         if state.action is not None:

@@ -15,6 +15,7 @@ from pydantic import Field, field_validator, model_validator
 
 from voicebot.scenario.actions import ActionSpec, ActionStep
 from voicebot.scenario.calendar import Calendar
+from voicebot.scenario.keypad import DtmfKeys, KeypadMenu
 from voicebot.scenario.modelbase import Examples, Language, Name, Text
 from voicebot.scenario.modelbase import FrozenModel as _Model
 from voicebot.scenario.slots import (
@@ -30,6 +31,7 @@ from voicebot.scenario.slots import (
     YesNoSlot,
 )
 from voicebot.scenario.transfer import TransferSpec, VoicemailSpec
+from voicebot.scenario.turntaking import TurnTakingKey, TurnTakingSpec
 
 __all__ = [
     "BUILTIN_INTENTS",
@@ -157,6 +159,9 @@ class ScenarioSettings(_Model):
     )
     goodbye_message: Text | None = Field(
         default=None, description="Said before hanging up after too much silence; built-in default if unset."
+    )
+    turn_taking: dict[TurnTakingKey, TurnTakingSpec] = Field(
+        default_factory=dict, description="Per slot type."
     )
 
 
@@ -311,6 +316,10 @@ class State(_Model):
         examples=[{"run": "lookup_account", "ok": "found", "error": "cant_reach"}],
     )
     voicemail: VoicemailSpec | None = Field(default=None, description="Outbound: left on a machine here.")
+    menu: KeypadMenu | None = Field(default=None, description="A keypad menu; spoken choices work too.")
+    send_dtmf: DtmfKeys | None = Field(default=None, description="Keys sent on entry (remote IVR).")
+    turn_taking: TurnTakingSpec | None = Field(default=None, description="End-of-turn timing here.")
+    barge_in: bool = Field(default=True, description="false: the caller cannot interrupt what is said here.")
 
     @property
     def terminal(self) -> bool:

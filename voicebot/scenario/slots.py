@@ -7,7 +7,9 @@ from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
 
+from voicebot.scenario.keypad import DigitCount, DigitTotal, InputMode
 from voicebot.scenario.modelbase import HHMM, FrozenModel, Text, calendar_flag
+from voicebot.scenario.turntaking import TurnTakingSpec
 
 __all__ = [
     "DateSlot",
@@ -36,6 +38,15 @@ class _SlotBase(FrozenModel):
         default=None, description="Pre-fill from the call (e.g. the caller's number)."
     )
     required: bool = True
+    input: list[InputMode] = Field(default=["speech"], min_length=1, description="speech, dtmf or both.")
+    digits: DigitTotal | DigitCount | None = Field(default=None, description="Digits typed: n or {min, max}.")
+    terminator: str = Field(
+        default="#", pattern=r"^[#*]?$", description="Key that ends typed input ('' for none)."
+    )
+    dtmf_timeout: float = Field(
+        default=5.0, gt=0, le=60, description="Seconds between keys before input ends."
+    )
+    turn_taking: TurnTakingSpec | None = Field(default=None, description="End-of-turn timing for this slot.")
 
 
 class TextSlot(_SlotBase):

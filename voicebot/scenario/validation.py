@@ -33,6 +33,9 @@ _PATTERN_RULES: Final[dict[str, str]] = {
     r"^([01]\d|2[0-3]):[0-5]\d$": "is not a time as HH:MM, 24-hour (such as 09:30)",
     r"^[0-9*#]+$": "is not a DTMF sequence (digits, * and #)",
     r"^[A-Z]{2}$": "is not a two-letter country code (such as US)",
+    r"^[0-9*#A-Dw]{1,64}$": "is not a key sequence to send (0-9, *, #, A-D; w waits; at most 64)",
+    r"^[0-9*#]$": "is not one key (0-9, * or #)",
+    r"^[#*]?$": "is not a terminator key (#, * or '' for none)",
 }
 
 _NUMBER_TYPES: Final = ("float_parsing", "float_type", "int_parsing", "int_type", "int_from_float")
@@ -64,6 +67,10 @@ def problems_from_validation(
         deeper = [i for i in items if len(i.path) > len(base) or i.on_key or i.missing]
         if deeper:
             problems.extend(_problem(i, positions, path) for i in deeper)
+            continue
+        own = [i for i in items if i.error["type"] == "value_error"]
+        if own:  # the member the value has the shape of broke its own rule (digits: min > max)
+            problems.extend(_problem(i, positions, path) for i in own)
             continue
         kinds = list(dict.fromkeys(_member_kind(i.member or "") for i in items))
         message = f"expected {' or '.join(kinds)}, got {got(items[0].error['input'])}"
@@ -194,6 +201,12 @@ def _member_kind(member: str) -> str:
         return "a list"
     if member in ("int", "float"):
         return "a number"
+    if member.startswith("constrained-int"):
+        return "a whole number"
+    if member.startswith("literal["):
+        return "one of " + member[len("literal[") : -1].replace("'", "").replace(",", ", ")
+    if member.startswith("function-after["):
+        return "a mapping"
     return member
 
 

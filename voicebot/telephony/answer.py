@@ -39,6 +39,7 @@ from voicebot.storage.repositories.bots import BotForCall
 from voicebot.telephony.actions import CallActions
 from voicebot.telephony.bridge import CallAgent
 from voicebot.telephony.control import LiveKitControl
+from voicebot.telephony.dtmf import DtmfPublisher
 from voicebot.telephony.llm import LivekitLLM
 from voicebot.telephony.recording import CallInfo, RecordFn
 from voicebot.telephony.voicemail import VoicemailAgent, declares_voicemail, wait_answered
@@ -87,6 +88,11 @@ class CallLine(Protocol):
         ...
 
     def on_dtmf(self, handler: Callable[[str], None]) -> None: ...
+    @property
+    def dtmf_publisher(self) -> DtmfPublisher | None:
+        """Where ``send_dtmf`` keys go (the room's local participant); None when keys cannot be sent."""
+        ...
+
     def on_caller_left(self, handler: Callable[[], None]) -> None: ...
 
 
@@ -360,6 +366,7 @@ async def answer_call(line: CallLine, services: CallServices) -> CallOutcome:
     warm.attach(agent)
     agent_ref.append(agent)
     actions.attach(agent)
+    agent.keypad.publisher = line.dtmf_publisher
     with bind_call(call_id=str(call_id), bot_id=str(bot.id)):
         line.on_dtmf(agent.dtmf_received)
         line.on_caller_left(agent.caller_left)

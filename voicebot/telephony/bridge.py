@@ -20,7 +20,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import AsyncIterable, Callable, Sequence
+from collections.abc import AsyncIterable, Callable
 from typing import Any
 
 import structlog
@@ -43,9 +43,11 @@ from voicebot.dialogue import (
 )
 from voicebot.observability import metrics
 from voicebot.telephony.actions import fillers_of
+from voicebot.telephony.dtmf import KeypadLink
 from voicebot.telephony.line import CallControl, NullControl
-from voicebot.telephony.recording import CallInfo, CallLog, RecordFn, end_status, replay_facts
+from voicebot.telephony.recording import CallInfo, CallLog, RecordFn, end_status, record_bot_turn
 from voicebot.telephony.stt_words import WordTimings
+from voicebot.telephony.turns import LiveTurnTaking
 
 __all__ = ["CallAgent", "CallControl", "NullControl"]
 
@@ -104,6 +106,8 @@ class CallAgent(WordTimings, Agent):
         self._trimming = False
         self._answered: str | None = None
         """Id of the last caller message llm_node answered: livekit may ask again for the same turn."""
+        self.keypad = KeypadLink(self.send, self._spawn, on_error=self.report_error)
+        self.turns = LiveTurnTaking(conversation.engine.compiled)
         self.done = asyncio.Event()
         """Set when the call is over and its end recorded (after the hang-up or transfer)."""
 
@@ -139,6 +143,7 @@ class CallAgent(WordTimings, Agent):
             yield filler
         result, seq = await asyncio.shield(work)
         handle = self.session.current_speech
+        self.turns.guard(handle)  # barge_in: false
         self._after(result, handle, seq)
         spoken = " ".join(a.text for a in result.actions if isinstance(a, Say))
         if spoken:
@@ -225,12 +230,14 @@ class CallAgent(WordTimings, Agent):
             elif action.type == "record_transition":
                 metrics.transition(action.trigger)
         self.calllog.actions(result, self.conversation.call, turn_seq=turn_seq)
+        self.keypad.on_result(result)  # send_dtmf keys, the inter-key timer
+        self.turns.apply(self, self.conversation.call)  # the new state's end-of-turn timing, live
         if self._on_result is not None:
             self._on_result(result)
 
     def _speak(self, result: TurnResult, seq: int | None = None) -> SpeechHandle | None:
         spoken = " ".join(a.text for a in result.actions if isinstance(a, Say))
-        handle = self.session.say(spoken) if spoken else None
+        handle = self.session.say(spoken, **self.turns.say_options()) if spoken else None
         self._after(result, handle, seq)
         return handle
 
@@ -248,7 +255,8 @@ class CallAgent(WordTimings, Agent):
 
         def done(h: SpeechHandle | None) -> None:
             if says:
-                self._record_bot_turn(h, " ".join(a.text for a in says), state, lat, sources, result)
+                planned = " ".join(a.text for a in says)
+                record_bot_turn(self.calllog, h, planned, state, lat, sources, result)
             self._trim_history()
             if self._failing:
                 return  # the failure path hangs up and ends the call
@@ -264,39 +272,6 @@ class CallAgent(WordTimings, Agent):
             done(None)
         else:
             handle.add_done_callback(done)
-
-    def _record_bot_turn(
-        self,
-        handle: SpeechHandle | None,
-        planned: str,
-        state: str,
-        lat: dict[str, float | None],
-        sources: Sequence[str],
-        result: TurnResult,
-    ) -> None:
-        message = None
-        if handle is not None:
-            message = next(
-                (i for i in handle.chat_items if isinstance(i, llm.ChatMessage) and i.role == "assistant"),
-                None,
-            )
-        heard = message.text_content or "" if message is not None else ""
-        interrupted = (
-            bool(message.interrupted) if message is not None else bool(handle and handle.interrupted)
-        )
-        if message is None and not interrupted:
-            heard = planned
-        m = message.metrics if message is not None else {}
-        latencies = dict(lat, tts=_ms(m.get("tts_node_ttfb")), e2e=_ms(m.get("e2e_latency")))
-        for stage in ("tts", "e2e"):
-            if (value := latencies.get(stage)) is not None:
-                metrics.turn_latency(stage, value / 1000)
-        meta: dict[str, Any] = {"source": sources, **replay_facts(result)}
-        if interrupted and heard != planned:
-            meta["planned"] = planned
-        self.calllog.turn(
-            "bot", heard, state=state, interrupted=interrupted, latencies=latencies, metadata=meta
-        )
 
     def _trim_history(self) -> None:
         """Keep the agent's chat context short. livekit walks the whole of it on every turn (copies it,
@@ -314,6 +289,7 @@ class CallAgent(WordTimings, Agent):
             self._trimming = False
 
     async def _control(self, action: EndCall | Transfer) -> None:
+        await self.keypad.drain()  # send_dtmf keys go out before the line is handed over or hung up
         try:
             if isinstance(action, Transfer):
                 await self.control.transfer(action.number)
@@ -332,6 +308,7 @@ class CallAgent(WordTimings, Agent):
         if self.done.is_set():
             return
         self._cancel_no_input()
+        self.keypad.cancel()
         call = self.conversation.call
         self.calllog.finished(self._finished, end_reason=reason, final_state=call.state)
         status = end_status(self._finished.end_reason if self._finished else reason)

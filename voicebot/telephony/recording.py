@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
+
+from livekit.agents import llm
+from livekit.agents.voice import SpeechHandle
 
 from voicebot.dialogue import (
     CallFinished,
@@ -25,6 +28,7 @@ from voicebot.dialogue import (
 from voicebot.dialogue.action_step import mask_secrets
 from voicebot.dialogue.nlu import to_json
 from voicebot.dialogue.state import CallState
+from voicebot.observability import metrics
 from voicebot.outcomes.finalize import call_status
 from voicebot.storage.records import (
     ActionCalled,
@@ -38,7 +42,7 @@ from voicebot.storage.records import (
     Turn,
 )
 
-__all__ = ["CallInfo", "CallLog", "RecordFn", "end_status", "replay_facts"]
+__all__ = ["CallInfo", "CallLog", "RecordFn", "end_status", "record_bot_turn", "replay_facts"]
 
 RecordFn = Callable[[Record], None]
 """Where records go: ``Recorder.record`` (never blocks, never awaits)."""
@@ -257,3 +261,39 @@ class CallLog:
         self._record(
             CallEnded(self.info.call_id, dt.datetime.now(dt.UTC), end_status(reason), state, reason, decision)
         )
+
+
+def _ms(value: float | None) -> float | None:
+    return None if value is None else round(value * 1000, 3)
+
+
+def record_bot_turn(
+    calllog: CallLog,
+    handle: SpeechHandle | None,
+    planned: str,
+    state: str,
+    lat: dict[str, float | None],
+    sources: Sequence[str],
+    result: TurnResult,
+) -> None:
+    """Record the bot's turn as heard (an interrupted speech: what was played, the plan in metadata),
+    with the TTS and end-to-end latencies from the message's metrics."""
+    message = None
+    if handle is not None:
+        message = next(
+            (i for i in handle.chat_items if isinstance(i, llm.ChatMessage) and i.role == "assistant"),
+            None,
+        )
+    heard = message.text_content or "" if message is not None else ""
+    interrupted = bool(message.interrupted) if message is not None else bool(handle and handle.interrupted)
+    if message is None and not interrupted:
+        heard = planned
+    m = message.metrics if message is not None else {}
+    latencies = dict(lat, tts=_ms(m.get("tts_node_ttfb")), e2e=_ms(m.get("e2e_latency")))
+    for stage in ("tts", "e2e"):
+        if (value := latencies.get(stage)) is not None:
+            metrics.turn_latency(stage, value / 1000)
+    meta: dict[str, Any] = {"source": sources, **replay_facts(result)}
+    if interrupted and heard != planned:
+        meta["planned"] = planned
+    calllog.turn("bot", heard, state=state, interrupted=interrupted, latencies=latencies, metadata=meta)

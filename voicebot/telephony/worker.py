@@ -34,6 +34,7 @@ from livekit.agents import Agent, AgentServer, AgentSession, JobContext, JobProc
 from voicebot.observability import metrics
 from voicebot.telephony.answer import CallServices, answer_call
 from voicebot.telephony.control import AGENT_NAME
+from voicebot.telephony.dtmf import DtmfPublisher, forward_dtmf
 from voicebot.telephony.session import load_vad
 
 __all__ = ["RoomLine", "ServicesFactory", "VoicebotWorker", "run_job"]
@@ -75,11 +76,11 @@ class RoomLine:
         await session.start(agent, room=self._ctx.room)
 
     def on_dtmf(self, handler: Callable[[str], None]) -> None:
-        def dtmf(ev: rtc.SipDTMF) -> None:
-            if ev.digit:
-                handler(ev.digit)
+        forward_dtmf(self._ctx.room, handler, caller_identity=self._participant.identity)
 
-        self._ctx.room.on("sip_dtmf_received", dtmf)
+    @property
+    def dtmf_publisher(self) -> DtmfPublisher | None:
+        return self._ctx.room.local_participant
 
     def on_caller_left(self, handler: Callable[[], None]) -> None:
         def left(p: rtc.RemoteParticipant) -> None:
