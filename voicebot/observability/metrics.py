@@ -220,9 +220,25 @@ def webhook_outbox(counts: Mapping[str, int], oldest_pending_seconds: float) -> 
 
 
 def worker_gauges(active_jobs: Callable[[], int], draining: Callable[[], bool]) -> None:
-    """Read the worker's load and drain state at scrape time (the worker process serves them)."""
-    _WORKER_JOBS.set_function(lambda: float(active_jobs()))
-    _WORKER_DRAINING.set_function(lambda: 1.0 if draining() else 0.0)
+    """Read the worker's load and drain state at scrape time (the worker process serves them).
+
+    A reading that fails (the worker's server not started yet, or already gone) is 0: a scrape must
+    never raise."""
+
+    def jobs() -> float:
+        try:
+            return float(active_jobs())
+        except Exception:
+            return 0.0
+
+    def drain() -> float:
+        try:
+            return 1.0 if draining() else 0.0
+        except Exception:
+            return 0.0
+
+    _WORKER_JOBS.set_function(jobs)
+    _WORKER_DRAINING.set_function(drain)
 
 
 def exposition() -> tuple[bytes, str]:
