@@ -242,6 +242,7 @@ class IntentMatcher:
                 for s in stems:
                     df.setdefault(s, set()).add(name)
         n_intents = max(len(specs), 1)
+        self._rarest = 1.0 + math.log(n_intents)
         self._weight: dict[str, float] = {
             s: (_STOP_WEIGHT if s in _STOP else 1.0) * (1.0 + math.log(n_intents / len(owners)))
             for s, owners in df.items()
@@ -311,7 +312,9 @@ class IntentMatcher:
 
     def _by_vocabulary(self, said: set[str], credit: dict[str, float], best: dict[str, IntentMatch]) -> None:
         content = [s for s in said if s not in _STOP and s not in _NEGATION]
-        total = sum(self._said_weight(s) for s in content)
+        # A word no example uses is as specific as a word can be: it weighs like the rarest known one,
+        # so "how much is the basic plan" is not *account* by "how" and "much" alone.
+        total = sum(self._weight.get(s, self._rarest) for s in content)
         if total <= 0:
             return
         for name, vocab in self._vocab.items():
