@@ -26,6 +26,9 @@ ALTER TABLE appointments
     ADD COLUMN seat            integer,
     ADD COLUMN party_size      integer,
     ADD COLUMN idempotency_key text,
+    -- The call that made the booking, without a foreign key: a mid-call booking may be written before the
+    -- recorder has flushed the call's row. Finalize sets call_id (the FK) from it.
+    ADD COLUMN booked_by_call  uuid,
     ADD CONSTRAINT appointments_book_shape CHECK (
         resource_id IS NULL
         OR (starts_at IS NOT NULL AND ends_at > starts_at AND seat >= 1 AND party_size >= 1)),
@@ -36,4 +39,5 @@ ALTER TABLE appointments
 -- A retried book.reserve (same idempotency key) finds the booking it made instead of making another.
 CREATE UNIQUE INDEX appointments_idempotency ON appointments (bot_id, idempotency_key)
     WHERE idempotency_key IS NOT NULL;
+CREATE INDEX appointments_booked_by_call ON appointments (booked_by_call) WHERE booked_by_call IS NOT NULL;
 CREATE INDEX appointments_resource_time ON appointments (resource_id, starts_at) WHERE resource_id IS NOT NULL;

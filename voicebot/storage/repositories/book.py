@@ -74,7 +74,7 @@ class Busy:
 
 _RESOURCE = "r.id, r.bot_id, r.name, r.capacity, r.slot_minutes, r.services, r.party_max, r.is_active"
 
-_BOOKING = """a.id, a.bot_id, a.call_id, a.resource_id, r.name AS resource, a.starts_at, a.ends_at,
+_BOOKING = """a.id, a.bot_id, coalesce(a.call_id, a.booked_by_call) AS call_id, a.resource_id, r.name AS resource, a.starts_at, a.ends_at,
        a.party_size, a.seat, a.status, a.confirmation_code, a.appointment_type AS service,
        a.contact_name, a.contact_phone, a.contact_email, a.created_at"""
 
@@ -82,7 +82,7 @@ _BOOKING_FROM = """FROM appointments a JOIN bots b ON b.id = a.bot_id
 LEFT JOIN book_resources r ON r.id = a.resource_id"""
 
 _INSERT = """
-INSERT INTO appointments (call_id, bot_id, resource_id, starts_at, ends_at, seat, party_size,
+INSERT INTO appointments (booked_by_call, bot_id, resource_id, starts_at, ends_at, seat, party_size,
                           appointment_date, appointment_time, appointment_type, contact_name,
                           contact_phone, contact_email, confirmation_code, idempotency_key, metadata)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
