@@ -26,6 +26,7 @@ from voicebot.settings import Settings
 from voicebot.storage import Bots, Companies, Database, KnowledgeDocs
 from voicebot.storage.readiness import readiness
 from voicebot.storage.repositories.analytics import Analytics
+from voicebot.storage.repositories.book import Book
 from voicebot.storage.repositories.call_history import CallHistory
 from voicebot.storage.repositories.company_bots import CompanyBots
 from voicebot.storage.repositories.company_webhooks import CompanyWebhooks
@@ -99,6 +100,7 @@ def api_services_on(
         limits=limits or ApiLimits(),
         webhook_secret_grace=webhook_secret_grace,
         webhook_policy=HostPolicy.from_env() if webhook_policy is None else webhook_policy,
+        book=Book(pool),
     )
     return services, knowledge
 

@@ -73,15 +73,13 @@ def _time(at: time, fmt: str, lang: str) -> str:
     return f"{hour}{minutes} {'AM' if at.hour < 12 else 'PM'}"
 
 
+_RU_NAMES: Final = (
+    "ноль один два три четыре пять шесть семь восемь девять",
+    "эй би си ди и эф джи эйч ай джей кей эл эм",
+    "эн о пи кью ар эс ти ю ви дабл-ю экс уай зед",
+)
 _RU_CHARS: Final = dict(
-    zip(
-        "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ",
-        (
-            "ноль один два три четыре пять шесть семь восемь девять "
-            "эй би си ди и эф джи эйч ай джей кей эл эм эн о пи кью ар эс ти ю ви дабл-ю экс уай зед"
-        ).split(),
-        strict=True,
-    )
+    zip("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ", " ".join(_RU_NAMES).split(" "), strict=True)
 )
 """How a Russian speaker names digits and Latin letters one by one (a code is Latin letters and digits)."""
 

@@ -57,9 +57,7 @@ class AppointmentInfo(_Frozen):
     resource: str | None = Field(
         default=None, description="The built-in book's resource booked (a doctor, a chair, a table size)."
     )
-    starts_at: dt.datetime | None = Field(
-        default=None, description="The built-in book's slot start (UTC)."
-    )
+    starts_at: dt.datetime | None = Field(default=None, description="The built-in book's slot start (UTC).")
     ends_at: dt.datetime | None = Field(default=None, description="The built-in book's slot end.")
 
 

@@ -44,7 +44,8 @@ async def test_fifty_callers_race_for_one_slot(database_url: str, capacity: int)
             assert len(offered) == 3 and "2027-01-04T10:00:00+00:00" not in offered
             assert offered[:2] == ["2027-01-04T09:30:00+00:00", "2027-01-04T10:30:00+00:00"]
         rows = await pool.fetch(
-            "SELECT seat, confirmation_code FROM appointments WHERE resource_id IS NOT NULL AND status = 'confirmed'"
+            "SELECT seat, confirmation_code FROM appointments"
+            " WHERE resource_id IS NOT NULL AND status = 'confirmed'"
         )
         assert sorted(r["seat"] for r in rows) == list(range(1, capacity + 1))
         assert len({r["confirmation_code"] for r in rows}) == capacity

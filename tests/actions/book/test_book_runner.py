@@ -63,7 +63,11 @@ async def test_a_free_time_is_available_and_books_with_a_code(c: Clinic) -> None
 async def test_the_calendar_is_respected_lunch_holiday_and_closed_days(c: Clinic) -> None:
     lunch = await run(c, "book.reserve", datetime="2027-01-04T12:00")
     assert lunch.status == "error" and lunch.error == "closed"
-    assert [a["time"] for a in lunch.data["alternatives"]] == ["11:30", "11:00", "13:00"]  # a tie: the earlier first
+    assert [a["time"] for a in lunch.data["alternatives"]] == [
+        "11:30",
+        "11:00",
+        "13:00",
+    ]  # a tie: the earlier first
     late = await run(c, "book.availability", datetime="2027-01-04T16:45")  # would end after 17:00
     assert late.data["reason"] == "closed"
     holiday = await run(c, "book.availability", datetime="2027-01-05T10:00")  # Tuesday, closed by date

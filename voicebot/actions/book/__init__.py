@@ -8,7 +8,7 @@ reschedule by confirmation code.
 """
 
 from voicebot.actions.book._port import ActionCall, ActionResult, ActionRunner
-from voicebot.actions.book.ports import BookStore, Hours, HoursSource
+from voicebot.actions.book.ports import BookStore, Hours, HoursSource, hours_of
 from voicebot.actions.book.runner import KINDS, BookRunner, booking_data, parse_when, slot_data
 from voicebot.actions.book.service import AppointmentBook, Availability, BookRefusal, Slot
 
@@ -26,6 +26,7 @@ __all__ = [
     "HoursSource",
     "Slot",
     "booking_data",
+    "hours_of",
     "parse_when",
     "slot_data",
 ]

@@ -53,7 +53,9 @@ def alternatives_order(
 ) -> Iterator[datetime]:
     """Slot starts to offer instead of ``asked``: that day's nearest first (earlier on a tie), then the
     following days' from the morning on; never before ``not_before`` and never ``asked`` itself."""
-    same_day = [s for s in slot_starts(calendar, asked.date(), slot_minutes) if s != asked and s >= not_before]
+    same_day = [
+        s for s in slot_starts(calendar, asked.date(), slot_minutes) if s != asked and s >= not_before
+    ]
     yield from sorted(same_day, key=lambda s: (abs((s - asked).total_seconds()), s))
     for offset in range(1, days + 1):
         for start in slot_starts(calendar, asked.date() + timedelta(days=offset), slot_minutes):

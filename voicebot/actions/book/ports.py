@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from voicebot.scenario.calendar import Calendar
+from voicebot.scenario.model import Scenario
 
-__all__ = ["BookStore", "BookingLike", "BusyLike", "Hours", "HoursSource", "ResourceLike"]
+__all__ = ["BookStore", "BookingLike", "BusyLike", "Hours", "HoursSource", "ResourceLike", "hours_of"]
 
 
 class ResourceLike(Protocol):
@@ -125,3 +126,8 @@ class Hours:
 
 HoursSource = Callable[[uuid.UUID], Awaitable[Hours]]
 """bot id -> its Hours (the API reads the bot's current scenario; a call has its own)."""
+
+
+def hours_of(scenario: Scenario) -> Hours:
+    """A scenario's book hours: its ``calendar`` and ``bot.timezone``."""
+    return Hours(scenario.calendar, scenario.bot.timezone)

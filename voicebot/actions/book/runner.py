@@ -131,7 +131,9 @@ class BookRunner:
             return result("error", _refused(refusal), refusal.reason)
         except VoicebotError as exc:
             log.warning("book_action_failed", kind=call.kind, action=call.name, error=type(exc).__name__)
-            return result("error", {"reason": "unavailable", "message": "the booking system failed"}, "unavailable")
+            return result(
+                "error", {"reason": "unavailable", "message": "the booking system failed"}, "unavailable"
+            )
         log.info("book_action_done", kind=call.kind, action=call.name)
         return result("ok", data)
 

@@ -178,7 +178,9 @@ class AppointmentBook:
     async def cancel(self, company_id: uuid.UUID, code: str) -> BookingLike:
         booking = await self.lookup(company_id, code)
         if booking.status != "confirmed":
-            raise BookRefusal("not_confirmed", f"booking {booking.confirmation_code} is already {booking.status}")
+            raise BookRefusal(
+                "not_confirmed", f"booking {booking.confirmation_code} is already {booking.status}"
+            )
         return await self._store.cancel(company_id, booking.confirmation_code)
 
     async def lookup(self, company_id: uuid.UUID, code: str) -> BookingLike:
@@ -209,7 +211,11 @@ class AppointmentBook:
         for r in await self._store.resources(company_id, bot_id, active_only=True):
             if resource is not None and r.name.casefold() != resource.casefold():
                 continue
-            if service is not None and r.services and service.casefold() not in {s.casefold() for s in r.services}:
+            if (
+                service is not None
+                and r.services
+                and service.casefold() not in {s.casefold() for s in r.services}
+            ):
                 continue
             if r.party_max is not None and party_size > r.party_max:
                 continue

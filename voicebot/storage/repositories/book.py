@@ -74,7 +74,8 @@ class Busy:
 
 _RESOURCE = "r.id, r.bot_id, r.name, r.capacity, r.slot_minutes, r.services, r.party_max, r.is_active"
 
-_BOOKING = """a.id, a.bot_id, coalesce(a.call_id, a.booked_by_call) AS call_id, a.resource_id, r.name AS resource, a.starts_at, a.ends_at,
+_BOOKING = """a.id, a.bot_id, coalesce(a.call_id, a.booked_by_call) AS call_id, a.resource_id,
+       r.name AS resource, a.starts_at, a.ends_at,
        a.party_size, a.seat, a.status, a.confirmation_code, a.appointment_type AS service,
        a.contact_name, a.contact_phone, a.contact_email, a.created_at"""
 
@@ -131,7 +132,8 @@ class Book:
         with translated():
             try:
                 row = await self._pool.fetchrow(
-                    f"""INSERT INTO book_resources AS r (bot_id, name, capacity, slot_minutes, services, party_max)
+                    f"""INSERT INTO book_resources AS r
+                            (bot_id, name, capacity, slot_minutes, services, party_max)
                         SELECT b.id, $3, $4, $5, $6, $7 FROM bots b WHERE b.id = $2 AND b.company_id = $1
                         RETURNING {_RESOURCE}""",
                     company_id,
@@ -255,7 +257,9 @@ class Book:
                     found = await self._by_key(conn, bot_id, idempotency_key)
                     if found is not None:
                         return found
-                in_use = {r["seat"] for r in await conn.fetch(_SEATS_IN_USE, resource_id, starts_at, ends_at, None)}
+                in_use = {
+                    r["seat"] for r in await conn.fetch(_SEATS_IN_USE, resource_id, starts_at, ends_at, None)
+                }
                 for seat in (s for s in range(1, capacity + 1) if s not in in_use):
                     for _ in range(code_tries):
                         try:
@@ -308,7 +312,8 @@ class Book:
         with translated():
             async with self._pool.acquire() as conn, conn.transaction():
                 in_use = {
-                    r["seat"] for r in await conn.fetch(_SEATS_IN_USE, resource_id, starts_at, ends_at, booking_id)
+                    r["seat"]
+                    for r in await conn.fetch(_SEATS_IN_USE, resource_id, starts_at, ends_at, booking_id)
                 }
                 for seat in (s for s in range(1, capacity + 1) if s not in in_use):
                     try:

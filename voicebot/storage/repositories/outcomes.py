@@ -209,7 +209,9 @@ class Outcomes:
                 booked = None if booked_row is None else dict(booked_row)
                 if booked is not None:
                     appointment_id, code = booked.pop("id"), booked.pop("confirmation_code")
-                    await conn.execute("UPDATE appointments SET call_id = $1 WHERE id = $2", call_id, appointment_id)
+                    await conn.execute(
+                        "UPDATE appointments SET call_id = $1 WHERE id = $2", call_id, appointment_id
+                    )
                 elif appointment is not None:
                     appointment_id, code = await _insert_appointment(
                         conn, call_id, bot_id, appointment, new_code, code_tries
