@@ -32,6 +32,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "call": ("voicebot.cli.call", "call", "Place an outbound call that runs a bot's scenario."),
     "knowledge": ("voicebot.cli.knowledge", "knowledge", "A bot's documents: add, list, remove, search."),
     "api": ("voicebot.cli.api", "api", "Serve the company admin HTTP API."),
+    "book": ("voicebot.cli.book", "book", "The built-in appointment book: resources and bookings."),
 }
 
 
