@@ -2,9 +2,9 @@
 
 No double booking is the database's job: ``appointments_no_double_booking`` (sql/0008) excludes two
 confirmed bookings of one resource and seat whose time ranges overlap. :meth:`Book.reserve` tries the
-seats that looked free in its own transaction, each insert in a savepoint; an exclusion violation (a
-concurrent booking won the seat) moves on to the next seat, and with no seat left the answer is None
-("taken"). Nothing is decided by a check-then-insert: a stale read can only cost a retry.
+seats that looked free, one autocommitted insert each; an exclusion violation (a concurrent booking
+won the seat) moves on to the next seat, and with no seat left the answer is None ("taken"). Nothing
+is decided by a check-then-insert: the read only orders the attempts, the constraint decides.
 
 Every query the API makes is scoped by ``company_id``; another company's resource or booking is a
 :class:`NotFoundError` worded like one that does not exist.
@@ -82,12 +82,21 @@ _BOOKING = """a.id, a.bot_id, coalesce(a.call_id, a.booked_by_call) AS call_id, 
 _BOOKING_FROM = """FROM appointments a JOIN bots b ON b.id = a.bot_id
 LEFT JOIN book_resources r ON r.id = a.resource_id"""
 
-_INSERT = """
-INSERT INTO appointments (booked_by_call, bot_id, resource_id, starts_at, ends_at, seat, party_size,
-                          appointment_date, appointment_time, appointment_type, contact_name,
-                          contact_phone, contact_email, confirmation_code, idempotency_key, metadata)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
-RETURNING id"""
+_INSERT = f"""
+WITH a AS (
+    INSERT INTO appointments (booked_by_call, bot_id, resource_id, starts_at, ends_at, seat, party_size,
+                              appointment_date, appointment_time, appointment_type, contact_name,
+                              contact_phone, contact_email, confirmation_code, idempotency_key, metadata)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+    RETURNING *)
+SELECT {_BOOKING} FROM a JOIN bots b ON b.id = a.bot_id LEFT JOIN book_resources r ON r.id = a.resource_id"""
+
+# One round trip before the insert: a booking already made with this idempotency key, and the seats taken.
+_BEFORE = """
+SELECT (SELECT id FROM appointments WHERE bot_id = $4 AND idempotency_key = $5) AS existing,
+       ARRAY(SELECT seat FROM appointments
+             WHERE resource_id = $1 AND status = 'confirmed'
+               AND tstzrange(starts_at, ends_at) && tstzrange($2, $3)) AS seats"""
 
 _SEATS_IN_USE = """
 SELECT seat FROM appointments
@@ -252,38 +261,36 @@ class Book:
         """
         contact = contact or {}
         with translated():
-            async with self._pool.acquire() as conn, conn.transaction():
-                if idempotency_key is not None:
-                    found = await self._by_key(conn, bot_id, idempotency_key)
-                    if found is not None:
-                        return found
-                in_use = {
-                    r["seat"] for r in await conn.fetch(_SEATS_IN_USE, resource_id, starts_at, ends_at, None)
-                }
+            async with self._pool.acquire() as conn:  # autocommit: each insert stands alone
+                before = await conn.fetchrow(
+                    _BEFORE, resource_id, starts_at, ends_at, bot_id, idempotency_key
+                )
+                if before["existing"] is not None:
+                    return await self._get(conn, before["existing"])
+                in_use = set(before["seats"])
                 for seat in (s for s in range(1, capacity + 1) if s not in in_use):
                     for _ in range(code_tries):
                         try:
-                            async with conn.transaction():  # a savepoint: a lost seat keeps the transaction
-                                booking_id = await conn.fetchval(
-                                    _INSERT,
-                                    call_id,
-                                    bot_id,
-                                    resource_id,
-                                    starts_at,
-                                    ends_at,
-                                    seat,
-                                    party_size,
-                                    local.date(),
-                                    local.time().replace(tzinfo=None),
-                                    service,
-                                    contact.get("name"),
-                                    contact.get("phone"),
-                                    contact.get("email"),
-                                    new_code(),
-                                    idempotency_key,
-                                    dict(metadata or {}),
-                                )
-                            return await self._get(conn, booking_id)
+                            row = await conn.fetchrow(
+                                _INSERT,
+                                call_id,
+                                bot_id,
+                                resource_id,
+                                starts_at,
+                                ends_at,
+                                seat,
+                                party_size,
+                                local.date(),
+                                local.time().replace(tzinfo=None),
+                                service,
+                                contact.get("name"),
+                                contact.get("phone"),
+                                contact.get("email"),
+                                new_code(),
+                                idempotency_key,
+                                dict(metadata or {}),
+                            )
+                            return _booking(row)
                         except asyncpg.exceptions.ExclusionViolationError:
                             break  # someone took this seat meanwhile: try the next one
                         except asyncpg.exceptions.UniqueViolationError as exc:
