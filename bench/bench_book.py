@@ -68,7 +68,7 @@ async def run(url: str, rounds: int, per_round: int, concurrency: int, race: int
     company = created.company.id
     bot = (await Bots(pool).deploy(company, "+14155550142", load_text(SCENARIO, "bench.yaml"))).bot_id
     store = Book(pool)
-    book_res = await store.add_resource(company, bot, name="book", slot_minutes=30)
+    await store.add_resource(company, bot, name="book", slot_minutes=30)
     bare_res = await store.add_resource(company, bot, name="bare", slot_minutes=30)
     race_res = await store.add_resource(company, bot, name="race", slot_minutes=30)
 

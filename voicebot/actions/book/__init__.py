@@ -9,7 +9,14 @@ reschedule by confirmation code.
 
 from voicebot.actions.book._port import ActionCall, ActionResult, ActionRunner
 from voicebot.actions.book.ports import BookStore, Hours, HoursSource, hours_of
-from voicebot.actions.book.runner import KINDS, BookRunner, booking_data, parse_when, slot_data
+from voicebot.actions.book.runner import (
+    KINDS,
+    BookRunner,
+    booking_data,
+    parse_when,
+    runner_for_scenario,
+    slot_data,
+)
 from voicebot.actions.book.service import AppointmentBook, Availability, BookRefusal, Slot
 
 __all__ = [
@@ -28,5 +35,6 @@ __all__ = [
     "booking_data",
     "hours_of",
     "parse_when",
+    "runner_for_scenario",
     "slot_data",
 ]

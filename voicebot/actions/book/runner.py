@@ -26,11 +26,12 @@ from zoneinfo import ZoneInfo
 import structlog
 
 from voicebot.actions.book._port import ActionCall, ActionResult
-from voicebot.actions.book.ports import BookingLike
+from voicebot.actions.book.ports import BookingLike, BookStore, Hours, hours_of
 from voicebot.actions.book.service import AppointmentBook, BookRefusal, Slot
 from voicebot.errors import VoicebotError
+from voicebot.scenario.model import Scenario
 
-__all__ = ["KINDS", "BookRunner", "booking_data", "parse_when", "slot_data"]
+__all__ = ["KINDS", "BookRunner", "booking_data", "parse_when", "runner_for_scenario", "slot_data"]
 
 log = structlog.get_logger("voicebot.actions.book")
 
@@ -185,3 +186,16 @@ class BookRunner:
 
     async def _company(self, bot_id: uuid.UUID) -> uuid.UUID:
         return await self._book.company_of(bot_id)
+
+
+def runner_for_scenario(store: BookStore, scenario: Scenario) -> BookRunner:
+    """The runner of one scenario's calls: the book's hours are that scenario's calendar and time zone.
+
+    ``store`` is storage's ``Book`` on the process's pool (the composition root builds it).
+    """
+    hours = hours_of(scenario)
+
+    async def hours_for(_bot_id: uuid.UUID) -> Hours:
+        return hours
+
+    return BookRunner(book=AppointmentBook(store=store, hours=hours_for))
