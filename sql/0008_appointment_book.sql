@@ -20,7 +20,7 @@ CREATE TABLE book_resources (
 );
 
 ALTER TABLE appointments
-    ADD COLUMN resource_id     uuid REFERENCES book_resources(id) ON DELETE RESTRICT,
+    ADD COLUMN resource_id     uuid REFERENCES book_resources(id),  -- NO ACTION: a bot's delete cascades to both
     ADD COLUMN starts_at       timestamptz,
     ADD COLUMN ends_at         timestamptz,
     ADD COLUMN seat            integer,

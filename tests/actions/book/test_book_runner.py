@@ -161,3 +161,10 @@ async def test_a_database_outage_is_an_error_result(database_url: str) -> None:
     await pool.close()
     result = await run(c, "book.reserve", datetime="2027-01-04T10:00")
     assert result.status == "error" and result.error == "unavailable"
+
+
+async def test_deleting_the_bot_deletes_its_resources_and_bookings(c: Clinic) -> None:
+    assert (await run(c, "book.reserve", datetime="2027-01-04T10:00")).status == "ok"
+    await c.pool.execute("DELETE FROM bots WHERE id = $1", c.bot_id)
+    assert await c.pool.fetchval("SELECT count(*) FROM appointments") == 0
+    assert await c.pool.fetchval("SELECT count(*) FROM book_resources") == 0
