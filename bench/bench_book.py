@@ -12,6 +12,7 @@ with normal durability (fsync on). Results are recorded in docs/performance.md (
 * bare: one ``INSERT INTO appointments`` of the same columns (same table, same constraint and indexes)
   per booking on another resource, ``concurrency`` at a time: the floor of any booking.
 * Rounds alternate book / bare so machine noise hits both; the median round rate is reported.
+* alone: 200 bookings one at a time (interleaved book / bare): the latency one caller waits.
 * race: ``race`` callers booking the same slot at once (capacity 1): time until every one has an answer.
 """
 
@@ -131,6 +132,17 @@ async def run(url: str, rounds: int, per_round: int, concurrency: int, race: int
         )
     ratio = statistics.median(rates["book"]) / statistics.median(rates["bare"])
     print(f"book / bare: {ratio:.2f}")
+
+    latency: dict[str, list[float]] = {"book": [], "bare": []}
+    for _ in range(200):  # one at a time, interleaved: what one caller waits
+        for name, make in (("book", book_job), ("bare", bare_job)):
+            job = make()
+            started = time.perf_counter()
+            await job()
+            latency[name].append((time.perf_counter() - started) * 1000)
+    for name, values in latency.items():
+        q = statistics.quantiles(values, n=100)
+        print(f"{name} alone: p50 {q[49]:.2f} ms, p99 {q[98]:.2f} ms")
 
     racers = [
         ActionCall(
