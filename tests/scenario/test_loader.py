@@ -95,7 +95,7 @@ def test_unknown_top_level_key_with_suggestion(problems: Callable[[str], list[st
     assert problems(BOT + "start: a\nstate:\n  a: {end: true, outcome: x}\n") == [
         "s.yaml:1:1: missing required key 'states' at the top level",
         "s.yaml:3:1: unknown key 'state' at the top level (did you mean 'states'?); "
-        "valid keys: version, bot, settings, slots, intents, global, start, states, outcomes, calendar",
+        "valid keys: version, bot, settings, slots, intents, global, start, states, outcomes, calendar, book",
     ]
 
 

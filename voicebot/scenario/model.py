@@ -13,6 +13,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from voicebot.scenario.book import BookConfig
 from voicebot.scenario.calendar import Calendar
 from voicebot.scenario.modelbase import Examples, Language, Name, Text
 from voicebot.scenario.modelbase import FrozenModel as _Model
@@ -354,3 +355,4 @@ class Scenario(_Model):
             {"hours": {"tue": ["12:00-15:00", "17:30-22:00"]}, "closed": ["2026-12-25"], "step": "30m"}
         ],
     )
+    book: BookConfig | None = Field(default=None, description="The built-in appointment book's resources.")

@@ -24,7 +24,7 @@ import asyncpg
 from voicebot.errors import ConflictError, NotFoundError
 from voicebot.storage.errors import translated
 
-__all__ = ["Book", "BookResource", "Booking", "Busy"]
+__all__ = ["Book", "BookResource", "Booking", "Busy", "sync_declared"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +102,24 @@ _SEATS_IN_USE = """
 SELECT seat FROM appointments
 WHERE resource_id = $1 AND status = 'confirmed' AND tstzrange(starts_at, ends_at) && tstzrange($2, $3)
   AND id IS DISTINCT FROM $4"""
+
+
+_UPSERT = """
+INSERT INTO book_resources (bot_id, name, capacity, slot_minutes, services, party_max)
+VALUES ($1, $2, $3, $4, $5, $6)
+ON CONFLICT (bot_id, name) DO UPDATE SET capacity = EXCLUDED.capacity, slot_minutes = EXCLUDED.slot_minutes,
+    services = EXCLUDED.services, party_max = EXCLUDED.party_max, is_active = true, updated_at = now()
+WHERE (book_resources.capacity, book_resources.slot_minutes, book_resources.services,
+       book_resources.party_max, book_resources.is_active)
+      IS DISTINCT FROM
+      (EXCLUDED.capacity, EXCLUDED.slot_minutes, EXCLUDED.services, EXCLUDED.party_max, true)"""
+
+
+async def sync_declared(conn: Any, bot_id: uuid.UUID, declared: Sequence[Any]) -> None:
+    """Create or update (by name) the resources a scenario's ``book:`` declares, inside the deploy's
+    transaction; resources it does not name are left as they are."""
+    for r in declared:
+        await conn.execute(_UPSERT, bot_id, r.name, r.capacity, r.slot_minutes, list(r.services), r.party_max)
 
 
 def _resource(row: Any) -> BookResource:

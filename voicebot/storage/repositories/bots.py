@@ -27,6 +27,7 @@ import structlog
 from voicebot.errors import ConfigError, ConflictError, NotFoundError, StorageError
 from voicebot.scenario.model import Scenario
 from voicebot.storage.errors import translated
+from voicebot.storage.repositories.book import sync_declared
 
 __all__ = ["BotForCall", "BotInfo", "Bots", "DeployResult", "DeployableScenario", "normalize_phone"]
 
@@ -259,6 +260,8 @@ class Bots:
                     await conn.execute(
                         "UPDATE bots SET current_version_id = $2 WHERE id = $1", bot_id, version["id"]
                     )
+                if loaded.scenario.book is not None:  # the scenario's declared resources (issue 13)
+                    await sync_declared(conn, bot_id, loaded.scenario.book.resources)
         self.invalidate(phone)
         return DeployResult(bot_id, version["id"], version["version"], created, current_sha != loaded.sha256)
 
