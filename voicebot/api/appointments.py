@@ -133,8 +133,13 @@ async def _hours(services: ApiServices, company_id: uuid.UUID, bot_id: uuid.UUID
 
 
 def _book(services: ApiServices, company_id: uuid.UUID) -> AppointmentBook:
+    """The book for one request; each bot's scenario is read and parsed once per request."""
+    seen: dict[uuid.UUID, Hours] = {}
+
     async def hours(bot_id: uuid.UUID) -> Hours:
-        return await _hours(services, company_id, bot_id)
+        if bot_id not in seen:
+            seen[bot_id] = await _hours(services, company_id, bot_id)
+        return seen[bot_id]
 
     return AppointmentBook(store=services.book, hours=hours)
 

@@ -143,6 +143,13 @@ async def test_resources_by_service_and_party_size(db_pool: Any) -> None:
         ("book.cancel", {}, "bad_request"),
         ("book.teleport", {}, "bad_request"),
         ("book.reserve", {"datetime": "2027-01-04T10:00", "resource": "Dr Who"}, "no_resource"),
+        ("book.reserve", {"datetime": "2027-01-04T10:00", "name": "Ann\x00"}, "bad_request"),
+        ("book.reserve", {"datetime": "2027-01-04T10:00", "name": "x" * 5000}, "bad_request"),
+        ("book.lookup", {"code": "\ud800"}, "bad_request"),
+        ("book.reserve", {"datetime": "2027-01-04T10:00", "party_size": 0}, "bad_request"),
+        ("book.reserve", {"date": "2027-13-40", "time": "10:00"}, "bad_request"),
+        ("book.reserve", {"datetime": "9999-12-31T23:30"}, "bad_request"),
+        ("book.availability", {"datetime": "9999-12-31T23:30"}, "bad_request"),
     ],
 )
 async def test_bad_arguments_are_a_declared_error_not_a_traceback(

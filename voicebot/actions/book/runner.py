@@ -88,9 +88,18 @@ def parse_when(args: Mapping[str, Any]) -> dt.datetime:
     raise BookRefusal("bad_request", "a date and time are needed (datetime, or date and time)")
 
 
+_MAX_TEXT = 200
+
+
 def _text(args: Mapping[str, Any], key: str) -> str | None:
+    """A text argument, stripped; None when empty. NUL, lone surrogates and over-long text are refused."""
     value = args.get(key)
-    return None if value is None or str(value).strip() == "" else str(value).strip()
+    if value is None or str(value).strip() == "":
+        return None
+    text = str(value).strip()
+    if len(text) > _MAX_TEXT or "\x00" in text or any("\ud800" <= ch <= "\udfff" for ch in text):
+        raise BookRefusal("bad_request", f"{key} must be printable text of at most {_MAX_TEXT} characters")
+    return text
 
 
 def _party(args: Mapping[str, Any]) -> int:

@@ -69,6 +69,7 @@ class AppointmentBook:
         clock: Callable[[], dt.datetime] = _utcnow,
         alternatives: int = 3,
         horizon_days: int = 14,
+        max_days_ahead: int = 366 * 5,
     ) -> None:
         self._store = store
         self._hours = hours
@@ -76,6 +77,7 @@ class AppointmentBook:
         self._clock = clock
         self._count = alternatives
         self._horizon = horizon_days
+        self._max_ahead = max_days_ahead
 
     async def availability(
         self,
@@ -90,7 +92,7 @@ class AppointmentBook:
         """Whether ``at`` can be booked (naive: the bot's local time) and, if not, what can."""
         hours = await self._hours(bot_id)
         zone = ZoneInfo(hours.timezone)
-        local = _local(at, zone)
+        local = self._within_reach(_local(at, zone), zone)
         resources = await self._matching(company_id, bot_id, resource, service, party_size)
         busy = await self._busy(resources, local, zone)
         now = self._clock().astimezone(zone).replace(tzinfo=None)
@@ -123,7 +125,7 @@ class AppointmentBook:
         """Book ``at``; raises :class:`BookRefusal` (with alternatives when the time cannot be had)."""
         hours = await self._hours(bot_id)
         zone = ZoneInfo(hours.timezone)
-        local = _local(at, zone)
+        local = self._within_reach(_local(at, zone), zone)
         resources = await self._matching(company_id, bot_id, resource, service, party_size)
         await self._check_time(resources, hours, local, zone)
         for candidate in resources:
@@ -156,7 +158,7 @@ class AppointmentBook:
             raise BookRefusal("not_confirmed", f"booking {booking.confirmation_code} is {booking.status}")
         hours = await self._hours(booking.bot_id)
         zone = ZoneInfo(hours.timezone)
-        local = _local(at, zone)
+        local = self._within_reach(_local(at, zone), zone)
         resources = [
             r for r in await self._store.resources(company_id, booking.bot_id) if r.id == booking.resource_id
         ]
@@ -188,6 +190,12 @@ class AppointmentBook:
         if booking is None:
             raise BookRefusal("not_found", "no booking with that confirmation code")
         return booking
+
+    def _within_reach(self, local: dt.datetime, zone: ZoneInfo) -> dt.datetime:
+        now = self._clock().astimezone(zone).replace(tzinfo=None)
+        if local - now > dt.timedelta(days=self._max_ahead):
+            raise BookRefusal("bad_request", f"the book takes bookings up to {self._max_ahead} days ahead")
+        return local
 
     async def company_of(self, bot_id: uuid.UUID) -> uuid.UUID:
         return await self._store.company_of(bot_id)
