@@ -118,6 +118,9 @@ def _refused(refusal: BookRefusal) -> dict[str, Any]:
     }
 
 
+_UNAVAILABLE: Mapping[str, Any] = {"reason": "unavailable", "message": "the booking system failed"}
+
+
 class BookRunner:
     """The ActionRunner of the built-in kinds, for one bot's calls (``company_id`` and ``bot_id`` come
     from each ActionCall; the book's hours source gives the bot's calendar)."""
@@ -141,9 +144,10 @@ class BookRunner:
             return result("error", _refused(refusal), refusal.reason)
         except VoicebotError as exc:
             log.warning("book_action_failed", kind=call.kind, action=call.name, error=type(exc).__name__)
-            return result(
-                "error", {"reason": "unavailable", "message": "the booking system failed"}, "unavailable"
-            )
+            return result("error", _UNAVAILABLE, "unavailable")
+        except Exception:  # a bug must not drop the call: the scenario takes its failure branch
+            log.exception("book_action_crashed", kind=call.kind, action=call.name)
+            return result("error", _UNAVAILABLE, "unavailable")
         log.info("book_action_done", kind=call.kind, action=call.name)
         return result("ok", data)
 
