@@ -12,9 +12,15 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 from voicebot.actions import ActionRegistry
+from voicebot.actions.book.ports import Hours, hours_of
+from voicebot.actions.book.runner import BookRunner
+from voicebot.actions.book.service import AppointmentBook
 from voicebot.actions.http import HttpActionRunner
 from voicebot.errors import NotFoundError
 from voicebot.outcomes.urlguard import HostPolicy
+from voicebot.scenario import load_text
+from voicebot.storage.repositories.book import Book
+from voicebot.storage.repositories.bots import Bots
 from voicebot.storage.repositories.companies import Companies
 from voicebot.storage.repositories.company_secrets import CompanySecrets
 
@@ -43,7 +49,25 @@ def build_action_registry(
         policy=HostPolicy.from_env() if policy is None else policy, secrets=values, signing=signing
     )
     registry = ActionRegistry({"http": http})
+    registry.register("book.*", _book_runner(pool))
     return registry, http.aclose
+
+
+def _book_runner(pool: Any) -> BookRunner:
+    """The built-in book for every bot of the process: a bot's hours are its current scenario's
+    calendar and time zone (read once per bot; a call process serves one call)."""
+    bots = Bots(pool)
+    known: dict[uuid.UUID, Hours] = {}
+
+    async def hours_for(bot_id: uuid.UUID) -> Hours:
+        if bot_id not in known:
+            source = await bots.scenario_source(bot_id)
+            if source is None:
+                raise NotFoundError(f"bot {bot_id} has no deployed scenario")
+            known[bot_id] = hours_of(load_text(source, "scenario.yaml").scenario)
+        return known[bot_id]
+
+    return BookRunner(book=AppointmentBook(store=Book(pool), hours=hours_for))
 
 
 def offline_action_registry(

@@ -28,6 +28,7 @@ from voicebot.settings import Settings
 from voicebot.storage import Bots, Companies, Database, KnowledgeDocs
 from voicebot.storage.readiness import readiness
 from voicebot.storage.repositories.analytics import Analytics
+from voicebot.storage.repositories.book import Book
 from voicebot.storage.repositories.call_history import CallHistory
 from voicebot.storage.repositories.company_bots import CompanyBots
 from voicebot.storage.repositories.company_secrets import CompanySecrets
@@ -108,6 +109,7 @@ def api_services_on(
         secrets=CompanySecrets(pool),
         post_calls=PostCalls(pool),
         retention=Retention(pool),
+        book=Book(pool),
     )
     return services, knowledge
 

@@ -42,6 +42,8 @@ class Tenant:
     call_id: uuid.UUID
     event_id: uuid.UUID
     doc_id: uuid.UUID
+    resource_id: uuid.UUID | None = None
+    code: str | None = None  # a confirmed booking's confirmation code in the built-in book
 
     @property
     def headers(self) -> dict[str, str]:
@@ -152,4 +154,28 @@ async def tenant(pool: Any, name: str, phone: str) -> Tenant:
     doc = await KnowledgeDocs(pool).create(
         deployed.bot_id, "faq.md", file_type="md", file_size=10, sha256="0" * 64
     )
-    return Tenant(company_id, created.api_key, deployed.bot_id, phone, call_id, event_id, doc.id)
+    resource_id, code = await add_booking(pool, company_id, deployed.bot_id)
+    return Tenant(
+        company_id, created.api_key, deployed.bot_id, phone, call_id, event_id, doc.id, resource_id, code
+    )
+
+
+async def add_booking(pool: Any, company_id: uuid.UUID, bot_id: uuid.UUID) -> tuple[uuid.UUID, str]:
+    """A resource 'Chair 1' and a confirmed booking on it (1 January 2030, 10:00 UTC)."""
+    from voicebot.outcomes import new_confirmation_code
+    from voicebot.storage.repositories.book import Book
+
+    book = Book(pool)
+    chair = await book.add_resource(company_id, bot_id, name="Chair 1")
+    start = dt.datetime(2030, 1, 1, 10, tzinfo=dt.UTC)
+    booking = await book.reserve(
+        resource_id=chair.id,
+        bot_id=bot_id,
+        capacity=1,
+        starts_at=start,
+        ends_at=start + dt.timedelta(minutes=30),
+        local=start.replace(tzinfo=None),
+        new_code=new_confirmation_code,
+    )
+    assert booking is not None
+    return chair.id, booking.confirmation_code

@@ -25,11 +25,22 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("PUT", "/v1/secrets"): {"json": {"name": "crm_token", "value": "b-value"}},
     ("PUT", "/v1/privacy"): {"json": {"mode": "redact"}},
     ("PUT", "/v1/retention"): {"json": {"calls_days": 365}},
+    ("POST", "/v1/bots/{bot_id}/resources"): {"json": {"name": "Chair 2"}},
+    ("PATCH", "/v1/resources/{resource_id}"): {"json": {"capacity": 2}},
+    ("POST", "/v1/bots/{bot_id}/availability"): {"json": {"starts_at": "2030-01-01T11:00:00"}},
+    ("POST", "/v1/bots/{bot_id}/appointments"): {"json": {"starts_at": "2030-01-01T11:00:00"}},
+    ("POST", "/v1/appointments/{code}/reschedule"): {"json": {"starts_at": "2030-01-01T12:00:00"}},
 }
 
 
-def _ids(t: Tenant) -> dict[str, uuid.UUID]:
-    return {"bot_id": t.bot_id, "call_id": t.call_id, "event_id": t.event_id, "doc_id": t.doc_id}
+def _ids(t: Tenant) -> dict[str, Any]:
+    ids: dict[str, Any] = {
+        "bot_id": t.bot_id,
+        "call_id": t.call_id,
+        "event_id": t.event_id,
+        "doc_id": t.doc_id,
+    }
+    return {**ids, "resource_id": t.resource_id, "code": t.code}
 
 
 def _routes(api: Api) -> list[tuple[str, str, APIRoute]]:
@@ -42,7 +53,7 @@ def _routes(api: Api) -> list[tuple[str, str, APIRoute]]:
     return found
 
 
-def _request(api: Api, method: str, path: str, route: APIRoute, ids: dict[str, uuid.UUID]) -> dict[str, Any]:
+def _request(api: Api, method: str, path: str, route: APIRoute, ids: dict[str, Any]) -> dict[str, Any]:
     names = re.findall(r"{(\w+)}", path)
     missing = [n for n in names if n not in ids]
     assert not missing, f"{method} {path}: the isolation walk has no id for {missing}; add one"

@@ -97,7 +97,7 @@ def test_unknown_top_level_key_with_suggestion(problems: Callable[[str], list[st
         "s.yaml:1:1: missing required key 'states' at the top level",
         "s.yaml:3:1: unknown key 'state' at the top level (did you mean 'states'?); "
         "valid keys: version, bot, settings, slots, intents, global, start, states, outcomes, actions, "
-        "calendar, voicemail",
+        "calendar, voicemail, book",
     ]
 
 

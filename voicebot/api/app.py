@@ -17,7 +17,18 @@ from fastapi import FastAPI
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from voicebot import __version__
-from voicebot.api import analytics, bots, calls, health, knowledge, privacy, replay, secrets, webhooks
+from voicebot.api import (
+    analytics,
+    appointments,
+    bots,
+    calls,
+    health,
+    knowledge,
+    privacy,
+    replay,
+    secrets,
+    webhooks,
+)
 from voicebot.api.errors import install_error_handlers
 from voicebot.api.limits import BodyLimit
 from voicebot.api.services import ApiServices
@@ -88,4 +99,5 @@ def create_app(services: ApiServices) -> FastAPI:
     replay.register(app)
     secrets.register(app)
     privacy.register(app)
+    appointments.register(app)
     return app

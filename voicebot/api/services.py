@@ -18,6 +18,7 @@ from voicebot.errors import ConfigError
 from voicebot.outcomes.urlguard import HostPolicy
 from voicebot.scenario import LoadedScenario
 from voicebot.storage.repositories.analytics import Analytics
+from voicebot.storage.repositories.book import Book
 from voicebot.storage.repositories.bots import Bots
 from voicebot.storage.repositories.call_history import CallHistory
 from voicebot.storage.repositories.companies import Companies
@@ -103,6 +104,8 @@ class ApiServices:
     webhook_secret_grace: dt.timedelta = dt.timedelta(hours=24)
     webhook_policy: HostPolicy = field(default_factory=HostPolicy)
     """Which webhook URLs may be saved: the delivery guard's rules (VOICEBOT_WEBHOOK_ALLOW_HOSTS)."""
+    book: Book
+    """The built-in appointment book (resources and bookings)."""
     replay: ReplayOps | None = None
     """Replaying recorded calls on a new scenario (``/v1/bots/{id}/replay``); None: not offered."""
     secrets: CompanySecrets | None = None

@@ -43,6 +43,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "analysis-config": ("voicebot.cli.pipeline", "analysis_config", "Set a layer of the analysis config."),
     "retention": ("voicebot.cli.retention", "retention", "Delete old calls, turns and raw text (cron-safe)."),
     "turns": ("voicebot.cli.turns_cmd", "turns", "Print a scenario's end-of-turn timing per state and slot."),
+    "book": ("voicebot.cli.book", "book", "The built-in appointment book: resources and bookings."),
 }
 
 

@@ -21,7 +21,7 @@ from voicebot.scenario.words import EN_MONTHS as _EN_MONTHS
 from voicebot.scenario.words import RU_DAYS as _RU_DAYS
 from voicebot.scenario.words import RU_MONTHS as _RU_MONTHS
 
-__all__ = ["FORMATS", "format_value"]
+__all__ = ["FORMATS", "format_value", "spoken_code"]
 
 
 _RU_DAYS_ACC: Final = ("понедельник", "вторник", "среду", "четверг", "пятницу", "субботу", "воскресенье")
@@ -73,6 +73,27 @@ def _time(at: time, fmt: str, lang: str) -> str:
     return f"{hour}{minutes} {'AM' if at.hour < 12 else 'PM'}"
 
 
+_RU_NAMES: Final = (
+    "ноль один два три четыре пять шесть семь восемь девять",
+    "эй би си ди и эф джи эйч ай джей кей эл эм",
+    "эн о пи кью ар эс ти ю ви дабл-ю экс уай зед",
+)
+_RU_CHARS: Final = dict(
+    zip("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ", " ".join(_RU_NAMES).split(" "), strict=True)
+)
+"""How a Russian speaker names digits and Latin letters one by one (a code is Latin letters and digits)."""
+
+
+def spoken_code(code: str, lang: str) -> str:
+    """A confirmation code read character by character, in groups of three: "K 7 M, 2 P 9";
+    Russian names the characters: "кей семь эм, два пи девять". Spaces and dashes in ``code`` are ignored."""
+    chars = [ch for ch in code.upper() if ch.isalnum()]
+    if lang == "ru":
+        chars = [_RU_CHARS.get(ch, ch) for ch in chars]
+    groups = [chars[i : i + 3] for i in range(0, len(chars), 3)]
+    return ", ".join(" ".join(group) for group in groups)
+
+
 def format_value(value: object, fmt: str, *, lang: str, region: str, now: datetime) -> str | None:
     """``value`` spoken in format ``fmt``; None when the format does not apply to it."""
     today = now.date()
@@ -93,6 +114,8 @@ def format_value(value: object, fmt: str, *, lang: str, region: str, now: dateti
         if fmt == "words" and float(value).is_integer():
             return number_words(int(value), lang)
         return None
+    if isinstance(value, str) and fmt == "code":
+        return spoken_code(value, lang)
     if isinstance(value, str) and fmt == "digits":
         return phone_digits(value, lang, region)
     return None

@@ -106,6 +106,8 @@ class FinalizeContextLike(Protocol):
     def slot_values(self) -> bool: ...
     @property
     def privacy_mode(self) -> str: ...
+    @property
+    def booked(self) -> Mapping[str, Any] | None: ...
 
 
 class FinalizedLike(Protocol):
@@ -258,7 +260,24 @@ class Finalizer:
 
 
 def _appointment_info(ctx: FinalizeContextLike, fields: Mapping[str, Any] | None) -> AppointmentInfo | None:
-    if fields is None or ctx.appointment_id is None or ctx.confirmation_code is None:
+    if ctx.appointment_id is None or ctx.confirmation_code is None:
+        return None
+    if ctx.booked is not None:  # the built-in book's booking: its own time and resource
+        b = ctx.booked
+        return AppointmentInfo(
+            appointment_id=ctx.appointment_id,
+            confirmation_code=ctx.confirmation_code,
+            date=b["date"],
+            time=b["time"],
+            type=b.get("type"),
+            contact_name=b.get("contact_name") or (fields or {}).get("contact_name"),
+            contact_phone=b.get("contact_phone") or (fields or {}).get("contact_phone"),
+            contact_email=b.get("contact_email") or (fields or {}).get("contact_email"),
+            resource=b.get("resource"),
+            starts_at=b.get("starts_at"),
+            ends_at=b.get("ends_at"),
+        )
+    if fields is None:
         return None
     return AppointmentInfo(
         appointment_id=ctx.appointment_id,

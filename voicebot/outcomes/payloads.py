@@ -59,6 +59,11 @@ class AppointmentInfo(_Frozen):
     contact_name: str | None = None
     contact_phone: str | None = Field(default=None, description="E.164")
     contact_email: str | None = None
+    resource: str | None = Field(
+        default=None, description="The built-in book's resource booked (a doctor, a chair, a table size)."
+    )
+    starts_at: dt.datetime | None = Field(default=None, description="The built-in book's slot start (UTC).")
+    ends_at: dt.datetime | None = Field(default=None, description="The built-in book's slot end.")
 
 
 class TransferInfo(_Frozen):

@@ -14,6 +14,7 @@ from typing import Annotated, Literal
 from pydantic import Field, field_validator, model_validator
 
 from voicebot.scenario.actions import ActionSpec, ActionStep
+from voicebot.scenario.book import BookConfig
 from voicebot.scenario.calendar import Calendar
 from voicebot.scenario.keypad import DtmfKeys, KeypadMenu
 from voicebot.scenario.modelbase import Examples, Language, Name, Text
@@ -389,3 +390,4 @@ class Scenario(_Model):
     voicemail: VoicemailSpec | None = Field(
         default=None, description="Outbound calls that reach an answering machine leave this message."
     )
+    book: BookConfig | None = Field(default=None, description="The built-in appointment book's resources.")

@@ -27,6 +27,7 @@ import structlog
 from voicebot.errors import ConfigError, ConflictError, NotFoundError, StorageError
 from voicebot.scenario.model import Scenario
 from voicebot.storage.errors import translated
+from voicebot.storage.repositories.book import sync_declared
 
 __all__ = ["BotForCall", "BotInfo", "Bots", "DeployResult", "DeployableScenario", "normalize_phone"]
 
@@ -259,6 +260,8 @@ class Bots:
                     await conn.execute(
                         "UPDATE bots SET current_version_id = $2 WHERE id = $1", bot_id, version["id"]
                     )
+                if loaded.scenario.book is not None:  # the scenario's declared resources (issue 13)
+                    await sync_declared(conn, bot_id, loaded.scenario.book.resources)
         self.invalidate(phone)
         return DeployResult(bot_id, version["id"], version["version"], created, current_sha != loaded.sha256)
 
@@ -273,6 +276,16 @@ class Bots:
                 company_id,
             )
         return [BotInfo(**dict(r)) for r in rows]
+
+    async def scenario_source(self, bot_id: uuid.UUID) -> str | None:
+        """The YAML of the bot's current scenario version, or None (no such bot, nothing deployed)."""
+        with translated():
+            source: str | None = await self._pool.fetchval(
+                """SELECT v.source FROM bots b JOIN scenario_versions v ON v.id = b.current_version_id
+                   WHERE b.id = $1""",
+                bot_id,
+            )
+        return source
 
     async def by_phone(self, dialed_number: str) -> BotForCall | None:
         """The active bot answering ``dialed_number`` (E.164), or None. Cached; see the module docstring."""

@@ -36,6 +36,9 @@ class FinalizeContext:
     """The company's contract: slot values in webhooks (``companies.webhook_slot_values``)."""
     privacy_mode: str = "off"
     """The call's privacy policy mode (the bot's, else the company's; ``off`` without one)."""
+    booked: Mapping[str, Any] | None = None
+    """The call's booking in the built-in book (date, time, type, resource, starts_at, ends_at), which
+    finalize links to instead of writing a second appointment; None when the call made none."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +116,14 @@ INSERT INTO appointments (call_id, bot_id, appointment_date, appointment_time, a
                           contact_name, contact_phone, contact_email, confirmation_code, metadata)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
 RETURNING id"""
+
+_BOOKED = """
+SELECT a.id, a.confirmation_code, a.appointment_date AS date, a.appointment_time AS time,
+       a.appointment_type AS type, r.name AS resource, a.starts_at, a.ends_at,
+       a.contact_name, a.contact_phone, a.contact_email
+FROM appointments a JOIN book_resources r ON r.id = a.resource_id
+WHERE a.booked_by_call = $1 AND a.status = 'confirmed'
+ORDER BY a.created_at DESC LIMIT 1"""
 
 _INSERT_EVENT = """
 INSERT INTO webhook_outbox (event_id, company_id, call_id, event_type, version, payload)
@@ -205,12 +216,20 @@ class Outcomes:
                 await conn.execute(_END_CALL, call_id, ended_at, status, final_state, end_reason)
                 appointment_id: uuid.UUID | None = None
                 code: str | None = None
-                if appointment is not None:
+                # A booking the call made in the built-in book is the appointment: link, don't duplicate.
+                booked_row = await conn.fetchrow(_BOOKED, call_id)
+                booked = None if booked_row is None else dict(booked_row)
+                if booked is not None:
+                    appointment_id, code = booked.pop("id"), booked.pop("confirmation_code")
+                    await conn.execute(
+                        "UPDATE appointments SET call_id = $1 WHERE id = $2", call_id, appointment_id
+                    )
+                elif appointment is not None:
                     appointment_id, code = await _insert_appointment(
                         conn, call_id, bot_id, appointment, new_code, code_tries
                     )
                 context = FinalizeContext(
-                    company_id, appointment_id, code, row["slot_values"], row["privacy_mode"]
+                    company_id, appointment_id, code, row["slot_values"], row["privacy_mode"], booked
                 )
                 new_events = list(events(context))
                 if company_id is None:

@@ -1,0 +1,53 @@
+"""Must hold: 50 simultaneous bookings of one slot on a real Postgres yield exactly ``capacity``
+bookings; every other caller is told the time is taken and offered alternatives."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+import pytest
+
+from tests.actions.book.bookhelp import clinic
+from voicebot.actions.book import ActionCall
+from voicebot.storage import create_pool
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.mark.parametrize("capacity", [1, 3])
+async def test_fifty_callers_race_for_one_slot(database_url: str, capacity: int) -> None:
+    pool = await create_pool(database_url, min_size=50, max_size=50)
+    try:
+        c = await clinic(pool)
+        await c.store.add_resource(c.company_id, c.bot_id, name="Dr Lee", capacity=capacity, slot_minutes=30)
+        calls = [
+            ActionCall(
+                name="reserve",
+                kind="book.reserve",
+                args={"datetime": "2027-01-04T10:00", "name": f"caller {i}"},
+                call_id=None,
+                company_id=c.company_id,
+                bot_id=c.bot_id,
+                idempotency_key=str(uuid.uuid4()),
+                timeout_s=30.0,
+            )
+            for i in range(50)
+        ]
+        results = await asyncio.gather(*(c.runner.run(call) for call in calls))
+        booked = [r for r in results if r.status == "ok"]
+        refused = [r for r in results if r.status != "ok"]
+        assert len(booked) == capacity
+        assert {r.error for r in refused} == {"taken"}
+        for r in refused:
+            offered = [a["starts_at"] for a in r.data["alternatives"]]
+            assert len(offered) == 3 and "2027-01-04T10:00:00+00:00" not in offered
+            assert offered[:2] == ["2027-01-04T09:30:00+00:00", "2027-01-04T10:30:00+00:00"]
+        rows = await pool.fetch(
+            "SELECT seat, confirmation_code FROM appointments"
+            " WHERE resource_id IS NOT NULL AND status = 'confirmed'"
+        )
+        assert sorted(r["seat"] for r in rows) == list(range(1, capacity + 1))
+        assert len({r["confirmation_code"] for r in rows}) == capacity
+    finally:
+        await pool.close()
