@@ -29,6 +29,7 @@ from voicebot.storage.repositories.analytics import Analytics
 from voicebot.storage.repositories.call_history import CallHistory
 from voicebot.storage.repositories.company_bots import CompanyBots
 from voicebot.storage.repositories.company_webhooks import CompanyWebhooks
+from voicebot.storage.repositories.console import ConsoleQueries, ConsoleSessions
 
 __all__ = ["ApiKnowledge", "api_services_on", "build_api_services"]
 
@@ -99,6 +100,8 @@ def api_services_on(
         limits=limits or ApiLimits(),
         webhook_secret_grace=webhook_secret_grace,
         webhook_policy=HostPolicy.from_env() if webhook_policy is None else webhook_policy,
+        console_sessions=ConsoleSessions(pool),
+        console=ConsoleQueries(pool),
     )
     return services, knowledge
 

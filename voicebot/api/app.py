@@ -85,4 +85,8 @@ def create_app(services: ApiServices) -> FastAPI:
     calls.register(app)
     analytics.register(app)
     webhooks.register(app)
+    # The company console under /console (issue 17): pages served by this app, same services.
+    from voicebot.console import mount as mount_console
+
+    mount_console(app, services, work)
     return app

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
+from voicebot.dialogue.ports import Passage
 from voicebot.errors import ConfigError
 from voicebot.outcomes.urlguard import HostPolicy
 from voicebot.storage.repositories.analytics import Analytics
@@ -22,6 +23,7 @@ from voicebot.storage.repositories.call_history import CallHistory
 from voicebot.storage.repositories.companies import Companies
 from voicebot.storage.repositories.company_bots import CompanyBots
 from voicebot.storage.repositories.company_webhooks import CompanyWebhooks
+from voicebot.storage.repositories.console import ConsoleQueries, ConsoleSessions
 from voicebot.storage.repositories.knowledge_docs import KnowledgeDocs
 
 __all__ = ["ApiLimits", "ApiServices", "KnowledgeAccess", "KnowledgeOps"]
@@ -32,6 +34,7 @@ class KnowledgeOps(Protocol):
 
     async def add(self, bot_id: uuid.UUID, path: Path) -> object: ...
     async def remove(self, bot_id: uuid.UUID, ref: str) -> object: ...
+    async def search(self, bot_id: uuid.UUID | str, query: str, *, top_k: int = 5) -> Sequence[Passage]: ...
 
 
 class KnowledgeAccess(Protocol):
@@ -77,3 +80,7 @@ class ApiServices:
     webhook_secret_grace: dt.timedelta = dt.timedelta(hours=24)
     webhook_policy: HostPolicy = field(default_factory=HostPolicy)
     """Which webhook URLs may be saved: the delivery guard's rules (VOICEBOT_WEBHOOK_ALLOW_HOSTS)."""
+    console_sessions: ConsoleSessions | None = None
+    """The company console's sign-in sessions (voicebot.console); None: the console is not served."""
+    console: ConsoleQueries | None = None
+    """The console's extra reads (scenario versions, phone search, live calls, outcome mix)."""
