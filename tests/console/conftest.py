@@ -5,16 +5,20 @@ token (read from the page, as a browser would)."""
 
 from __future__ import annotations
 
+import os
 import re
-from collections.abc import AsyncIterator
+import tempfile
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
 from tests.api.conftest import Api, api, embedder, make_api  # noqa: F401  (fixtures)
 from tests.api.seed import Tenant
 
-__all__ = ["Session", "sign_in"]
+__all__ = ["ARTIFACTS", "Session", "login_form", "sign_in"]
 
 _CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 _META = re.compile(r'<meta name="csrf-token" content="([^"]*)"')
@@ -47,3 +51,22 @@ async def sign_in(api: Api, tenant: Tenant) -> AsyncIterator[Session]:
         meta = _META.search(page.text)
         assert meta and meta.group(1), page.text
         yield Session(client, meta.group(1))
+
+
+# --------------------------------------------------------------------------- browser tests
+
+ARTIFACTS = Path(os.environ.get("VOICEBOT_TEST_ARTIFACTS", tempfile.gettempdir())) / "voicebot-console"
+"""Screenshots of failed browser tests (and the page's HTML) land here."""
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    outcome = yield
+    report = outcome.get_result()  # type: ignore[attr-defined]
+    if report.when == "call" and report.failed:
+        driver = getattr(item.module, "DRIVER", None)
+        if driver is not None:
+            ARTIFACTS.mkdir(parents=True, exist_ok=True)
+            driver.save_screenshot(str(ARTIFACTS / f"{item.name}.png"))
+            (ARTIFACTS / f"{item.name}.html").write_text(driver.page_source, encoding="utf-8")
+            report.sections.append(("console", f"screenshot: {ARTIFACTS / (item.name + '.png')}"))
