@@ -11,7 +11,6 @@ page is built on (CallHistory.list / CallHistory.get) and the admin API's JSON f
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import logging
 import os
 import re
@@ -69,11 +68,12 @@ async def _seed(pool: Any) -> tuple[Any, list[uuid.UUID], uuid.UUID]:
     company = created.company.id
     bots = []
     for i, slug in enumerate(("alpha", "beta")):
-        deployed = await Bots(pool).deploy(company, f"+1415555{i:04d}", load_text(SCENARIO.format(slug=slug)))
+        scenario = load_text(SCENARIO.format(slug=slug))
+        deployed = await Bots(pool).deploy(company, f"+1415555{i:04d}", scenario)
         bots.append(deployed.bot_id)
     await pool.execute(
-        """INSERT INTO calls (id, bot_id, direction, caller_number, dialed_number, scenario_version_id, status,
-                              started_at, ended_at, final_state, end_reason)
+        """INSERT INTO calls (id, bot_id, direction, caller_number, dialed_number, scenario_version_id,
+                              status, started_at, ended_at, final_state, end_reason)
            SELECT gen_random_uuid(), (ARRAY[$1::uuid, $2::uuid])[1 + g % 2], 'inbound',
                   '+1312' || lpad((g % 10000000)::text, 7, '0'), '+14155550000',
                   (SELECT current_version_id FROM bots WHERE id = (ARRAY[$1::uuid, $2::uuid])[1 + g % 2]),
@@ -87,20 +87,22 @@ async def _seed(pool: Any) -> tuple[Any, list[uuid.UUID], uuid.UUID]:
     )
     await pool.execute(
         """INSERT INTO outcomes (call_id, outcome_type, confidence, summary)
-           SELECT id, (ARRAY['finished','booking','callback','transfer'])[1 + (abs(hashtext(id::text)) % 4)], 1.0, 'ok'
+           SELECT id, (ARRAY['finished','booking','callback','transfer'])[1 + (abs(hashtext(id::text)) % 4)],
+                  1.0, 'ok'
            FROM calls WHERE abs(hashtext(id::text)) % 5 <> 0"""
     )
     long_call = uuid.uuid4()
     await pool.execute(
-        """INSERT INTO calls (id, bot_id, direction, caller_number, dialed_number, status, started_at, ended_at,
-                              final_state, end_reason)
+        """INSERT INTO calls (id, bot_id, direction, caller_number, dialed_number, status, started_at,
+                              ended_at, final_state, end_reason)
            VALUES ($1, $2, 'inbound', '+13125550000', '+14155550000', 'completed', now(), now(), 'done',
                    'completed')""",
         long_call,
         bots[0],
     )
     await pool.execute(
-        """INSERT INTO turns (call_id, seq, role, text, state, stt_ms, engine_ms, tts_ms, e2e_ms, metadata, at)
+        """INSERT INTO turns (call_id, seq, role, text, state, stt_ms, engine_ms, tts_ms, e2e_ms, metadata,
+                              at)
            SELECT $1, g, CASE WHEN g % 2 = 0 THEN 'bot' ELSE 'caller' END,
                   'turn number ' || g || ' with a sentence of ordinary length <b>for</b> the page',
                   'ask', 120, 3, 180, 420,

@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.api.conftest import Api, api, embedder, make_api  # noqa: F401  (fixtures)
+from tests.api.conftest import Api, embedder, make_api  # noqa: F401  (fixtures)
 from tests.api.seed import Tenant
 
 __all__ = ["ARTIFACTS", "Session", "login_form", "sign_in"]
@@ -40,9 +40,17 @@ async def login_form(client: httpx.AsyncClient) -> str:
     return found.group(1)
 
 
-async def sign_in(api: Api, tenant: Tenant) -> AsyncIterator[Session]:
+@pytest.fixture
+async def api(make_api: Any) -> AsyncIterator[Api]:  # noqa: F811
+    """The API app with the console, on a real Postgres, with companies A and B (tests.api.seed)."""
+    async with make_api() as value:
+        yield value
+
+
+async def sign_in(target: Api, tenant: Tenant) -> AsyncIterator[Session]:
     async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=api.app, raise_app_exceptions=False), base_url="http://console.test"
+        transport=httpx.ASGITransport(app=target.app, raise_app_exceptions=False),
+        base_url="http://console.test",
     ) as client:
         token = await login_form(client)
         answer = await client.post("/console/login", data={"api_key": tenant.api_key, "csrf": token})

@@ -132,7 +132,9 @@ def _text(driver: Any, css: str) -> str:
     return str(driver.find_element(By.CSS_SELECTOR, css).text)
 
 
-def test_sign_in_and_the_call_list_shows_the_call_made_in_the_test(world: dict[str, Any], browser: Any) -> None:
+def test_sign_in_and_the_call_list_shows_the_call_made_in_the_test(
+    world: dict[str, Any], browser: Any
+) -> None:
     base = world["server"].url
     browser.get(base + "/console/calls")
     assert browser.current_url.endswith("/console/login")  # not signed in: sent to sign in
@@ -160,7 +162,9 @@ def test_the_call_page_shows_the_timeline_and_a_redelivery_queues_the_webhook(
     base = world["server"].url
     browser.get(f"{base}/console/calls/{world['call_id']}")
     turns = browser.find_elements(By.CSS_SELECTOR, "#timeline > li")
-    callers = [t.find_element(By.CSS_SELECTOR, ".said").text for t in turns if "r-caller" in t.get_attribute("class")]
+    callers = [
+        t.find_element(By.CSS_SELECTOR, ".said").text for t in turns if "r-caller" in t.get_attribute("class")
+    ]
     assert callers == CLINIC_LINES
     page = _text(browser, "#timeline")
     assert "patient_name" in page and "John Smith" in page  # a slot filled, with its value
@@ -213,14 +217,17 @@ def test_a_knowledge_upload_becomes_ready_and_is_searchable(
 ) -> None:
     base, a = world["server"].url, world["a"]
     doc = tmp_path / "hours.md"
-    doc.write_text("# Opening hours\n\nThe clinic is open Monday to Friday from 8 am to 6 pm.\n", encoding="utf-8")
+    doc.write_text(
+        "# Opening hours\n\nThe clinic is open Monday to Friday from 8 am to 6 pm.\n", encoding="utf-8"
+    )
     browser.get(f"{base}/console/bots/{a.bot_id}/knowledge")
     browser.find_element(By.ID, "file").send_keys(str(doc))
     browser.find_element(By.CSS_SELECTOR, "#upload-form button").click()
     _wait(browser, 30).until(EC.text_to_be_present_in_element((By.ID, "docs"), "hours.md"))
     _wait(browser, 60).until(
-        lambda d: "ready" in d.find_element(By.ID, "docs").text
-        and "hours.md" in d.find_element(By.ID, "docs").text
+        lambda d: (
+            "ready" in d.find_element(By.ID, "docs").text and "hours.md" in d.find_element(By.ID, "docs").text
+        )
     )
     search = browser.find_element(By.ID, "q")
     search.send_keys("when are you open on friday")

@@ -9,6 +9,7 @@ drawn in the browser by Mermaid. Both are vendored from the npm registry in ``st
 
 from __future__ import annotations
 
+import inspect
 import json
 from typing import Any
 
@@ -70,7 +71,9 @@ def mount(app: FastAPI, services: ApiServices, work: BackgroundWork) -> None:
     console.tryit = tryit.TryIt()
     app.state.console = console
     app.add_middleware(_SecurityHeaders)
-    app.mount(PREFIX + "/static", StaticFiles(packages=[("voicebot.console", "static")]), name="console-static")
+    app.mount(
+        PREFIX + "/static", StaticFiles(packages=[("voicebot.console", "static")]), name="console-static"
+    )
     api_handler = app.exception_handlers.get(VoicebotError)
 
     async def needs_sign_in(request: Request, exc: Exception) -> Response:
@@ -82,12 +85,20 @@ def mount(app: FastAPI, services: ApiServices, work: BackgroundWork) -> None:
 
     async def csrf_rejected(request: Request, exc: Exception) -> Response:
         return render(
-            request, "error.html", 403, title="Refused", detail="The form is stale: reload the page and retry."
+            request,
+            "error.html",
+            403,
+            title="Refused",
+            detail="The form is stale: reload the page and retry.",
         )
 
     async def voicebot_error(request: Request, exc: Exception) -> Any:
-        if not request.url.path.startswith(PREFIX) or not isinstance(exc, VoicebotError):
-            return await api_handler(request, exc) if api_handler else response_for(exc)  # type: ignore[arg-type]
+        assert isinstance(exc, VoicebotError)
+        if not request.url.path.startswith(PREFIX):
+            if api_handler is None:
+                return response_for(exc)
+            result = api_handler(request, exc)
+            return await result if inspect.isawaitable(result) else result
         answer = response_for(exc)
         body = json.loads(bytes(answer.body))
         title = {404: "Not found", 409: "Conflict", 422: "Invalid input"}.get(answer.status_code, "Error")

@@ -17,7 +17,7 @@ from fastapi import FastAPI, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from voicebot.console.web import PREFIX, ConsoleDep, CsrfChecked, Signed, render
-from voicebot.errors import ConfigError, ScenarioError
+from voicebot.errors import ScenarioError
 from voicebot.scenario import LoadedScenario, load_text
 from voicebot.scenario.graph import mermaid
 
@@ -42,8 +42,12 @@ async def check_text(text: str) -> tuple[list[str], list[dict[str, object]], lis
 
 
 def _problem(p: object) -> dict[str, object]:
-    return {"line": getattr(p, "line", 1), "col": getattr(p, "col", 1), "message": getattr(p, "message", ""),
-            "text": str(p)}
+    return {
+        "line": getattr(p, "line", 1),
+        "col": getattr(p, "col", 1),
+        "message": getattr(p, "message", ""),
+        "text": str(p),
+    }
 
 
 def register(app: FastAPI) -> None:
@@ -102,7 +106,13 @@ def register(app: FastAPI) -> None:
         source = await console.services.company_bots.scenario_source(session.company_id, bot_id)
         graphs, errors, warnings = await check_text(source)
         return render(
-            request, "editor.html", bot=bot, source=source, errors=errors, warnings=warnings, graphs=graphs,
+            request,
+            "editor.html",
+            bot=bot,
+            source=source,
+            errors=errors,
+            warnings=warnings,
+            graphs=graphs,
             deployed=request.query_params.get("deployed"),
         )
 
@@ -133,17 +143,24 @@ def register(app: FastAPI) -> None:
         if not errors:
             loaded = await _load(scenario)
             if loaded.scenario.bot.id != bot.slug:
-                errors = [
-                    {"line": 1, "col": 1, "message": "", "text": str(ConfigError(
-                        f"the scenario's bot.id is {loaded.scenario.bot.id!r} but this bot is {bot.slug!r} "
-                        "(create a new bot for another bot.id)"))}
-                ]
+                message = (
+                    f"{SCENARIO_PATH}:1:1: the scenario's bot.id is {loaded.scenario.bot.id!r} but this "
+                    f"bot is {bot.slug!r} (create a new bot for another bot.id)"
+                )
+                errors = [{"line": 1, "col": 1, "message": message, "text": message}]
             else:
                 result = await services.bots.deploy(company, bot.phone_number, loaded, activate=False)
                 return RedirectResponse(
                     f"{PREFIX}/bots/{bot_id}/edit?deployed={result.version}", status_code=303
                 )
         return render(
-            request, "editor.html", 422, bot=bot, source=scenario, errors=errors, warnings=warnings,
-            graphs=graphs, deployed=None,
+            request,
+            "editor.html",
+            422,
+            bot=bot,
+            source=scenario,
+            errors=errors,
+            warnings=warnings,
+            graphs=graphs,
+            deployed=None,
         )

@@ -67,7 +67,11 @@ def register(app: FastAPI) -> None:
         )
         digits = _PHONE.sub("", phone)
         rows = await console.queries.calls(
-            session.company_id, filters, phone=digits or None, limit=PAGE_SIZE + 1, after=decode_cursor(cursor)
+            session.company_id,
+            filters,
+            phone=digits or None,
+            limit=PAGE_SIZE + 1,
+            after=decode_cursor(cursor),
         )
         more = len(rows) > PAGE_SIZE
         rows = rows[:PAGE_SIZE]
@@ -85,7 +89,9 @@ def register(app: FastAPI) -> None:
         )
 
     @app.get(PREFIX + "/calls/{call_id}", include_in_schema=False)
-    async def call_page(call_id: uuid.UUID, request: Request, session: Signed, console: ConsoleDep) -> Response:
+    async def call_page(
+        call_id: uuid.UUID, request: Request, session: Signed, console: ConsoleDep
+    ) -> Response:
         detail = await console.services.calls.get(session.company_id, call_id)
         return render(request, "call.html", call=detail.call, detail=detail, tl=timeline(detail))
 

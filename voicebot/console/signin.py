@@ -39,7 +39,13 @@ def _login_page(request: Request, status: int = 200, error: str | None = None) -
     token = secrets.token_urlsafe(24)
     response = render(request, "login.html", status_code=status, login_csrf=token, error=error)
     response.set_cookie(
-        _LOGIN_CSRF, token, max_age=1800, path=PREFIX, httponly=True, samesite="strict", secure=_secure(request)
+        _LOGIN_CSRF,
+        token,
+        max_age=1800,
+        path=PREFIX,
+        httponly=True,
+        samesite="strict",
+        secure=_secure(request),
     )
     return response
 

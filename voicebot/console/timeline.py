@@ -71,7 +71,7 @@ def timeline(detail: CallDetail) -> Timeline:
     for v in views:
         t = v.turn
         values = {"stt": t.stt_ms, "engine": t.engine_ms, "llm": t.llm_ms, "tts": t.tts_ms}
-        v.latencies = [(k, float(values[k])) for k in LATENCY_STAGES if values[k] is not None]
+        v.latencies = [(k, float(ms)) for k in LATENCY_STAGES if (ms := values[k]) is not None]
         v.latency_total = float(t.e2e_ms) if t.e2e_ms is not None else sum(x for _, x in v.latencies)
         most = max(most, v.latency_total)
         meta = t.metadata or {}

@@ -21,7 +21,15 @@ from fastapi import FastAPI, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from voicebot.console.web import PREFIX, ConsoleDep, CsrfChecked, Signed, render
-from voicebot.dialogue import CallContext, CallFinished, Engine, RecordSlot, RecordTransition, Say, compile_scenario
+from voicebot.dialogue import (
+    CallContext,
+    CallFinished,
+    Engine,
+    RecordSlot,
+    RecordTransition,
+    Say,
+    compile_scenario,
+)
 from voicebot.dialogue.nlu import to_json
 from voicebot.errors import ConfigError, NotFoundError
 from voicebot.scenario import load_text
@@ -47,9 +55,19 @@ class Chat:
                 if isinstance(action, Say):
                     self.lines.append({"role": "bot", "text": action.text})
                 elif isinstance(action, RecordTransition):
-                    self.lines.append({"role": "event", "text": f"{action.source or '·'} → {action.dest} ({action.trigger})"})
+                    self.lines.append(
+                        {
+                            "role": "event",
+                            "text": f"{action.source or '·'} → {action.dest} ({action.trigger})",
+                        }
+                    )
                 elif isinstance(action, RecordSlot):
-                    self.lines.append({"role": "event", "text": f"slot {action.name} = {to_json(action.value)!r} ({action.method})"})
+                    self.lines.append(
+                        {
+                            "role": "event",
+                            "text": f"slot {action.name} = {to_json(action.value)!r} ({action.method})",
+                        }
+                    )
                 elif isinstance(action, CallFinished):
                     self.outcome = action.outcome
 

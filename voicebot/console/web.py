@@ -150,9 +150,7 @@ env.filters["ms"] = _fmt_ms
 env.filters["when"] = lambda at: "—" if at is None else at.strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
-def render(
-    request: Request, template: str, status_code: int = 200, **context: Any
-) -> HTMLResponse:
+def render(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
     """``template`` with the signed-in session (if any) and the CSRF token in its context."""
     session: ConsoleSession | None = getattr(request.state, "console_session", None)
     html = env.get_template(template).render(

@@ -41,8 +41,15 @@ def register(app: FastAPI) -> None:
         rows = rows[:_PAGE]
         next_cursor = encode_cursor(rows[-1].created_at, rows[-1].event_id) if more and rows else None
         return render(
-            request, "webhooks.html", endpoint=endpoint, events=rows, status=status, statuses=EVENT_STATUSES,
-            next_cursor=next_cursor, secret=None, saved=request.query_params.get("saved"),
+            request,
+            "webhooks.html",
+            endpoint=endpoint,
+            events=rows,
+            status=status,
+            statuses=EVENT_STATUSES,
+            next_cursor=next_cursor,
+            secret=None,
+            saved=request.query_params.get("saved"),
         )
 
     @app.post(base + "/endpoint", include_in_schema=False)
@@ -64,8 +71,15 @@ def register(app: FastAPI) -> None:
         endpoint = await services.webhooks.endpoint(session.company_id)
         rows = await services.webhooks.events(session.company_id, status=None, limit=_PAGE, after=None)
         return render(
-            request, "webhooks.html", endpoint=endpoint, events=rows, status="", statuses=EVENT_STATUSES,
-            next_cursor=None, secret=secret, saved=None,
+            request,
+            "webhooks.html",
+            endpoint=endpoint,
+            events=rows,
+            status="",
+            statuses=EVENT_STATUSES,
+            next_cursor=None,
+            secret=secret,
+            saved=None,
         )
 
     @app.get(base + "/events/{event_id}", include_in_schema=False)
