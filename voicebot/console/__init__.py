@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import inspect
 import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -70,6 +72,17 @@ def mount(app: FastAPI, services: ApiServices, work: BackgroundWork) -> None:
     console = Console(services, services.console_sessions, services.console)
     console.tryit = tryit.TryIt()
     app.state.console = console
+    serve = app.router.lifespan_context
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[Any]:
+        async with serve(app) as state:
+            try:
+                yield state
+            finally:  # the app's shutdown ends the open try-it chats' sessions
+                await console.tryit.aclose()
+
+    app.router.lifespan_context = lifespan
     app.add_middleware(_SecurityHeaders)
     app.mount(
         PREFIX + "/static", StaticFiles(packages=[("voicebot.console", "static")]), name="console-static"
