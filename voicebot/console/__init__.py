@@ -16,6 +16,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -117,6 +118,24 @@ def mount(app: FastAPI, services: ApiServices, work: BackgroundWork) -> None:
         title = {404: "Not found", 409: "Conflict", 422: "Invalid input"}.get(answer.status_code, "Error")
         return render(request, "error.html", answer.status_code, title=title, detail=body.get("detail", ""))
 
+    validation_handler = app.exception_handlers.get(RequestValidationError)
+
+    async def bad_request(request: Request, exc: Exception) -> Any:
+        """A malformed id or value in a console URL or form: a page, not the API's JSON. A path id that
+        is not a UUID cannot name anything: 404, like an id that does not exist."""
+        if not request.url.path.startswith(PREFIX) or validation_handler is None:
+            result = validation_handler(request, exc) if validation_handler else None
+            return await result if inspect.isawaitable(result) else result
+        in_path = isinstance(exc, RequestValidationError) and any(
+            e.get("loc", ("",))[0] == "path" for e in exc.errors()
+        )
+        if in_path:
+            return render(request, "error.html", 404, title="Not found", detail="No such page.")
+        return render(
+            request, "error.html", 422, title="Invalid input", detail="A value on this page is invalid."
+        )
+
+    app.add_exception_handler(RequestValidationError, bad_request)
     app.add_exception_handler(NeedsSignIn, needs_sign_in)
     app.add_exception_handler(CsrfRejected, csrf_rejected)
     app.add_exception_handler(VoicebotError, voicebot_error)

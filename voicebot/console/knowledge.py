@@ -38,8 +38,7 @@ def register(app: FastAPI, work: BackgroundWork) -> None:
             async with services.knowledge.open() as knowledge:
                 passages = list(await knowledge.search(bot_id, q.strip(), top_k=_TOP_K))
         names = {str(d.id): d.filename for d in docs}
-        template = "docs_rows.html" if request.headers.get("hx-target") == "docs" else "knowledge.html"
-        return render(request, template, bot=bot, docs=docs, q=q, passages=passages, names=names)
+        return render(request, "knowledge.html", bot=bot, docs=docs, q=q, passages=passages, names=names)
 
     @app.post(base, include_in_schema=False)
     async def upload(

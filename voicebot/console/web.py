@@ -16,6 +16,7 @@ from __future__ import annotations
 import hmac
 import time
 from collections import deque
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -65,14 +66,17 @@ class SignInLimiter:
 
     A success does not reset the count: guessing keys one right in between does not buy more tries."""
 
-    def __init__(self, *, attempts: int = 10, window: float = 300.0) -> None:
+    def __init__(
+        self, *, attempts: int = 10, window: float = 300.0, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self.attempts = attempts
         self.window = window
+        self._clock = clock
         self._failures: dict[str, deque[float]] = {}
 
     def retry_after(self, client: str) -> int:
         """Seconds until ``client`` may try again; 0 when it may now."""
-        now = time.monotonic()
+        now = self._clock()
         failures = self._failures.get(client)
         if failures is None:
             return 0
@@ -88,7 +92,7 @@ class SignInLimiter:
     def failed(self, client: str) -> None:
         if len(self._failures) > 100_000:  # bounded memory under a spray of addresses
             self._failures.clear()
-        self._failures.setdefault(client, deque()).append(time.monotonic())
+        self._failures.setdefault(client, deque()).append(self._clock())
 
 
 class Console:
