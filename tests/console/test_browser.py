@@ -141,6 +141,7 @@ def test_sign_in_and_the_call_list_shows_the_call_made_in_the_test(
     _shot(browser, "sign-in")
     browser.find_element(By.ID, "api_key").send_keys("vbk_not_a_key")
     browser.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
+    _wait(browser).until(EC.presence_of_element_located((By.ID, "login-error")))
     assert "not valid" in _text(browser, "#login-error")
     browser.find_element(By.ID, "api_key").send_keys(world["a"].api_key)
     browser.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
@@ -196,7 +197,8 @@ def test_the_editor_shows_a_checker_error_at_its_line_and_deploys_a_fix(
     _shot(browser, "editor-error")
     # Deploy is refused while the problem stands.
     browser.find_element(By.ID, "deploy").click()
-    _wait(browser).until(EC.presence_of_element_located((By.ID, "problem-list")))
+    _wait(browser).until(EC.staleness_of(area))  # the answer page replaced the editor
+    assert "scenario.yaml:" in _text(browser, "#problem-list")
     assert "deployed" not in browser.current_url
     # Fixed and changed: deploy makes version 2.
     fixed = original.replace('greeting: "Hello."', 'greeting: "Hello there."')
@@ -209,6 +211,12 @@ def test_the_editor_shows_a_checker_error_at_its_line_and_deploys_a_fix(
     assert '+  greeting: "Hello there."' in _text(browser, "#diff")
     browser.get(f"{base}/console/bots/{a.bot_id}")
     _wait(browser).until(EC.presence_of_element_located((By.CSS_SELECTOR, "#graph svg")))  # Mermaid drew it
+    # The clinic's graph has notes (global handlers, return states): Mermaid draws it without an error.
+    browser.get(f"{base}/console/bots")
+    browser.find_element(By.PARTIAL_LINK_TEXT, "Riverside").click()
+    _wait(browser).until(EC.presence_of_element_located((By.CSS_SELECTOR, "#graph svg")))
+    drawn = _text(browser, "#graph")
+    assert "Syntax error" not in drawn and "pick_time" in drawn and "global handlers" in drawn
     _shot(browser, "bot")
 
 
@@ -254,3 +262,27 @@ def test_the_try_it_chat_talks_to_the_bot_and_shows_state_and_slots(
     assert "Goodbye." in _text(browser, "#conversation")
     assert _text(browser, "#chat-state") == "done"
     _shot(browser, "try-it")
+
+
+def test_on_a_phone_pages_fit_the_screen_and_work_by_keyboard(world: dict[str, Any], browser: Any) -> None:
+    base = world["server"].url
+    browser.set_window_size(390, 844)
+    try:
+        for path in (f"/console/calls/{world['call_id']}", "/console/calls", "/console/webhooks"):
+            browser.get(base + path)
+            overflow = browser.execute_script(
+                "return document.documentElement.scrollWidth - document.documentElement.clientWidth"
+            )
+            assert overflow <= 0, f"{path} is {overflow} px wider than a phone's screen"
+        _shot(browser, "phone-webhooks")
+        browser.get(f"{base}/console/calls/{world['call_id']}")
+        _shot(browser, "phone-call")
+        # The first Tab reaches the skip link, which moves focus to the page's content.
+        body = browser.find_element(By.TAG_NAME, "body")
+        body.send_keys("\ue004")  # Tab
+        focused = browser.switch_to.active_element
+        assert focused.text == "Skip to content"
+        focused.send_keys("\ue007")  # Enter
+        assert browser.switch_to.active_element.get_attribute("id") == "main"
+    finally:
+        browser.set_window_size(1280, 1000)
