@@ -156,3 +156,46 @@ async def test_unsigned_pages_redirect_to_sign_in_and_ids_of_nobody_are_404(api:
     async for a in sign_in(api, api.a):
         r = await a.client.get(f"/console/calls/{uuid.uuid4()}")
         assert r.status_code == 404 and "Not found" in r.text
+
+
+async def test_the_api_key_appears_in_no_log_line_url_or_page(api: Api) -> None:
+    from structlog.testing import capture_logs
+
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=api.app), base_url="http://console.test"
+    ) as client:
+        with capture_logs() as logs:
+            token = await login_form(client)
+            wrong = api.a.api_key[:-4] + "XXXX"
+            failed = await client.post("/console/login", data={"api_key": wrong, "csrf": token})
+            token = await login_form(client)
+            ok = await client.post("/console/login", data={"api_key": api.a.api_key, "csrf": token})
+            page = await client.get(ok.headers["location"])
+    assert failed.status_code == 401 and wrong not in failed.text
+    assert logs and {e["event"] for e in logs} >= {"console_sign_in_failed", "console_signed_in"}
+    flat = repr(logs)
+    assert api.a.api_key not in flat and wrong not in flat
+    assert api.a.api_key not in ok.headers["location"] and api.a.api_key not in page.text
+
+
+async def test_behind_an_https_proxy_the_session_cookie_is_secure(api: Api) -> None:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=api.app), base_url="http://console.test"
+    ) as client:
+        token = await login_form(client)
+        answer = await client.post(
+            "/console/login",
+            data={"api_key": api.a.api_key, "csrf": token},
+            headers={"X-Forwarded-Proto": "https"},
+        )
+    cookie = next(v for k, v in answer.headers.multi_items() if k == "set-cookie" and "vb_console=" in v)
+    assert "secure" in cookie.lower() and "path=/console" in cookie.lower()
+
+
+async def test_console_pages_carry_a_csp_without_inline_scripts(api: Api) -> None:
+    async for a in sign_in(api, api.a):
+        page = await a.client.get("/console/calls")
+    csp = page.headers["content-security-policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp.split("script-src")[1].split(";")[0]
+    assert page.headers["x-frame-options"] == "DENY" and page.headers["cache-control"] == "no-store"
+    assert "<script>" not in page.text  # only external scripts
