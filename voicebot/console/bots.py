@@ -17,7 +17,7 @@ from fastapi import FastAPI, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from voicebot.console.web import PREFIX, ConsoleDep, CsrfChecked, Signed, render
-from voicebot.errors import ScenarioError
+from voicebot.errors import Problem, ScenarioError
 from voicebot.scenario import LoadedScenario, load_text
 from voicebot.scenario.graph import mermaid
 
@@ -41,13 +41,8 @@ async def check_text(text: str) -> tuple[list[str], list[dict[str, object]], lis
     return [mermaid(loaded.scenario)], [], [_problem(p) for p in loaded.warnings]
 
 
-def _problem(p: object) -> dict[str, object]:
-    return {
-        "line": getattr(p, "line", 1),
-        "col": getattr(p, "col", 1),
-        "message": getattr(p, "message", ""),
-        "text": str(p),
-    }
+def _problem(p: Problem) -> dict[str, object]:
+    return {"line": p.line, "col": p.col, "message": p.message, "text": str(p)}
 
 
 def register(app: FastAPI) -> None:
