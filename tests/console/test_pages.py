@@ -3,15 +3,21 @@ company sees and can change. The browser tests (test_browser.py) cover the same 
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import json
 import re
 import uuid
+from pathlib import Path
 
 from tests.api.conftest import Api
 from tests.api.seed import add_call, scenario
-from tests.console.conftest import sign_in
+from tests.console.conftest import Session, sign_in
 from voicebot.console.web import SignInLimiter
+from voicebot.scenario import load_file
+from voicebot.storage import Bots
+
+SCENARIOS = Path(__file__).parents[2] / "scenarios"
 
 
 async def test_the_call_list_filters_by_bot_status_outcome_dates_and_phone_and_pages_by_keyset(
@@ -158,25 +164,24 @@ async def test_webhook_settings_rotation_dead_letters_and_redelivery(api: Api) -
         assert "https://hooks.example.com/a" in event.text  # the attempt log
 
 
+async def _upload_parking(a: Session, bot_id: uuid.UUID) -> None:
+    up = await a.client.post(
+        f"/console/bots/{bot_id}/knowledge",
+        data={"csrf": a.csrf},
+        files={"file": ("parking.md", b"# Parking\n\nFree parking is behind the building on Elm Street.\n")},
+    )
+    assert up.status_code == 303
+    for _ in range(300):
+        page = (await a.client.get(f"/console/bots/{bot_id}/knowledge")).text
+        if re.search(r"parking.md</td><td><span class=\"badge d-ready\">", page):
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError(page)
+
+
 async def test_knowledge_search_and_remove(api: Api) -> None:
     async for a in sign_in(api, api.a):
-        up = await a.client.post(
-            f"/console/bots/{api.a.bot_id}/knowledge",
-            data={"csrf": a.csrf},
-            files={
-                "file": ("parking.md", b"# Parking\n\nFree parking is behind the building on Elm Street.\n")
-            },
-        )
-        assert up.status_code == 303
-        for _ in range(200):
-            page = (await a.client.get(f"/console/bots/{api.a.bot_id}/knowledge")).text
-            if re.search(r"parking.md</td><td><span class=\"badge d-ready\">", page):
-                break
-            import asyncio
-
-            await asyncio.sleep(0.1)
-        else:
-            raise AssertionError(page)
+        await _upload_parking(a, api.a.bot_id)
         found = await a.client.get(
             f"/console/bots/{api.a.bot_id}/knowledge", params={"q": "where can I park"}
         )
@@ -203,6 +208,18 @@ async def test_a_try_it_chat_belongs_to_the_company_that_started_it(api: Api) ->
             theirs = chat_url.replace(str(api.a.bot_id), str(api.b.bot_id))
             assert (await b.client.get(theirs)).status_code == 404
             assert (await b.client.get(chat_url)).status_code == 404
+
+
+async def test_try_it_answers_from_the_bots_uploaded_documents(api: Api) -> None:
+    clinic = await Bots(api.pool).deploy(
+        api.a.company_id, "+14155550111", load_file(SCENARIOS / "clinic.yaml")
+    )
+    async for a in sign_in(api, api.a):
+        await _upload_parking(a, clinic.bot_id)
+        started = await a.post(f"/console/bots/{clinic.bot_id}/try")
+        said = await a.post(started.headers["location"] + "/say", {"text": "is there parking"})
+        page = await a.client.get(said.headers["location"])
+    assert "Elm Street" in page.text, page.text
 
 
 async def test_malformed_ids_are_404_pages_and_json_stays_for_the_api(api: Api) -> None:

@@ -2,9 +2,11 @@
 ``voicebot chat`` (:class:`voicebot.telephony.textcall.TextCall`: the real AgentSession, bridge and
 engine in text mode), with the state and slots shown beside the conversation.
 
-Chats live in this process's memory (not recorded as calls, no LLM, no knowledge: offline and
-deterministic like ``voicebot chat`` without a key). Each belongs to the company that started it; at
-most :data:`MAX_CHATS` are open at once and an idle one is closed after :data:`IDLE_SECONDS`.
+Chats live in this process's memory (not recorded as calls, no LLM: deterministic like ``voicebot
+chat`` without a key). Knowledge states search the bot's uploaded documents (the knowledge service's
+search, opened per question) and answer extractively, as a call without an LLM does. Each chat belongs
+to the company that started it; at most :data:`MAX_CHATS` are open at once and an idle one is closed
+after :data:`IDLE_SECONDS`.
 """
 
 from __future__ import annotations
@@ -14,12 +16,14 @@ import contextlib
 import secrets
 import time
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
 from fastapi import FastAPI, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
+from voicebot.api.services import KnowledgeAccess
 from voicebot.console.web import PREFIX, ConsoleDep, CsrfChecked, Signed, render
 from voicebot.dialogue import (
     CallContext,
@@ -31,7 +35,9 @@ from voicebot.dialogue import (
     compile_scenario,
 )
 from voicebot.dialogue.nlu import to_json
-from voicebot.errors import ConfigError, NotFoundError
+from voicebot.dialogue.ports import Passage
+from voicebot.errors import ConfigError, NotFoundError, VoicebotError
+from voicebot.knowledge.answer import spoken_answer
 from voicebot.scenario import load_text
 
 __all__ = ["IDLE_SECONDS", "MAX_CHATS", "TryIt", "register"]
@@ -80,12 +86,29 @@ class Chat:
         return {k: to_json(v) for k, v in self.call.conversation.call.slots.items()}
 
 
+class _BotKnowledge:
+    """The Retriever port over the bot's uploaded documents (voicebot.api.KnowledgeAccess)."""
+
+    def __init__(self, access: KnowledgeAccess, bot_id: uuid.UUID) -> None:
+        self._access = access
+        self._bot_id = bot_id
+
+    async def retrieve(self, bot_id: str, query: str, *, top_k: int) -> Sequence[Passage]:
+        try:
+            async with self._access.open() as knowledge:
+                return await knowledge.search(self._bot_id, query, top_k=top_k)
+        except VoicebotError:  # no documents yet, or the store is busy: the state's no-answer path
+            return []
+
+
 class TryIt:
     def __init__(self) -> None:
         self._chats: dict[str, Chat] = {}
         self._lock = asyncio.Lock()
 
-    async def start(self, company_id: uuid.UUID, bot_id: uuid.UUID, source: str) -> str:
+    async def start(
+        self, company_id: uuid.UUID, bot_id: uuid.UUID, source: str, knowledge: KnowledgeAccess | None = None
+    ) -> str:
         from voicebot.telephony.textcall import TextCall  # the edge that owns the session path
 
         await self._sweep()
@@ -93,7 +116,13 @@ class TryIt:
             raise ConfigError("too many try-it chats are open; close one or wait a few minutes")
         loaded = await asyncio.to_thread(load_text, source, "scenario.yaml")
         engine = Engine(compile_scenario(loaded.scenario))
-        call = TextCall(engine, bot_id=loaded.scenario.bot.id, context=CallContext(call_id="console-try"))
+        call = TextCall(
+            engine,
+            bot_id=loaded.scenario.bot.id,
+            context=CallContext(call_id="console-try"),
+            retriever=_BotKnowledge(knowledge, bot_id) if knowledge is not None else None,
+            answerer=spoken_answer if knowledge is not None else None,
+        )
         await call.__aenter__()
         chat = Chat(company_id, bot_id, call)
         chat.take(call.greeting)
@@ -140,7 +169,7 @@ def register(app: FastAPI) -> None:
     @app.post(base, include_in_schema=False)
     async def start(bot_id: uuid.UUID, session: CsrfChecked, console: ConsoleDep) -> Response:
         source = await console.services.company_bots.scenario_source(session.company_id, bot_id)
-        chat_id = await console.tryit.start(session.company_id, bot_id, source)
+        chat_id = await console.tryit.start(session.company_id, bot_id, source, console.services.knowledge)
         return RedirectResponse(f"{PREFIX}/bots/{bot_id}/try/{chat_id}", status_code=303)
 
     @app.get(base + "/{chat_id}", include_in_schema=False)
