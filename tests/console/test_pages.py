@@ -134,6 +134,7 @@ async def test_deploy_refuses_an_invalid_scenario_or_another_bot_id_and_keeps_th
         assert other.status_code == 422 and "bot.id is &#39;someone&#39;" in other.text
         check = await a.post(f"/console/bots/{api.a.bot_id}/check", {"scenario": broken})
         assert re.search(r'data-line="\d+" data-col="\d+">scenario.yaml:\d+:\d+: ', check.text)
+        assert re.search(r"\d+ \|         to: nowhere\n     \| +\^</pre>", check.text)  # the line, a caret
     versions = await api.pool.fetchval(
         "SELECT count(*) FROM scenario_versions WHERE bot_id = $1", api.a.bot_id
     )

@@ -32,17 +32,20 @@ async def _load(text: str) -> LoadedScenario:
 
 
 async def check_text(text: str) -> tuple[list[str], list[dict[str, object]], list[dict[str, object]]]:
-    """(the graph's Mermaid source or nothing, errors, warnings) of a scenario text."""
+    """(the graph's Mermaid source or nothing, errors, warnings) of a scenario text. Each problem carries
+    the source line it points at (``source``) so the page can show it with a caret under the column."""
+    lines = text.splitlines()
     try:
         loaded = await _load(text)
     except ScenarioError as exc:
         warnings = getattr(exc, "warnings", [])
-        return [], [_problem(p) for p in exc.problems], [_problem(p) for p in warnings]
-    return [mermaid(loaded.scenario)], [], [_problem(p) for p in loaded.warnings]
+        return [], [_problem(p, lines) for p in exc.problems], [_problem(p, lines) for p in warnings]
+    return [mermaid(loaded.scenario)], [], [_problem(p, lines) for p in loaded.warnings]
 
 
-def _problem(p: Problem) -> dict[str, object]:
-    return {"line": p.line, "col": p.col, "message": p.message, "text": str(p)}
+def _problem(p: Problem, lines: list[str]) -> dict[str, object]:
+    source = lines[p.line - 1] if 0 < p.line <= len(lines) else ""
+    return {"line": p.line, "col": p.col, "message": p.message, "text": str(p), "source": source[:300]}
 
 
 def register(app: FastAPI) -> None:
@@ -142,7 +145,7 @@ def register(app: FastAPI) -> None:
                     f"{SCENARIO_PATH}:1:1: the scenario's bot.id is {loaded.scenario.bot.id!r} but this "
                     f"bot is {bot.slug!r} (create a new bot for another bot.id)"
                 )
-                errors = [{"line": 1, "col": 1, "message": message, "text": message}]
+                errors = [{"line": 1, "col": 1, "message": message, "text": message, "source": ""}]
             else:
                 result = await services.bots.deploy(company, bot.phone_number, loaded, activate=False)
                 return RedirectResponse(
