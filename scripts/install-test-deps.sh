@@ -8,6 +8,9 @@ set -euo pipefail
 missing=()
 command -v espeak-ng >/dev/null 2>&1 || missing+=(espeak-ng)
 command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
+# chromium + chromium-driver: tests/console drive the company console in headless Chromium (selenium).
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+command -v chromedriver >/dev/null 2>&1 || missing+=(chromium-driver)
 if [ "${#missing[@]}" -eq 0 ]; then
   exit 0
 fi
@@ -17,3 +20,4 @@ as_root apt-get update -qq
 as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 command -v espeak-ng >/dev/null
 command -v promtool >/dev/null
+command -v chromedriver >/dev/null

@@ -33,6 +33,7 @@ from voicebot.storage.repositories.call_history import CallHistory
 from voicebot.storage.repositories.company_bots import CompanyBots
 from voicebot.storage.repositories.company_secrets import CompanySecrets
 from voicebot.storage.repositories.company_webhooks import CompanyWebhooks
+from voicebot.storage.repositories.console import ConsoleQueries, ConsoleSessions
 from voicebot.storage.repositories.post_call import PostCalls
 from voicebot.storage.retention import Retention
 
@@ -110,6 +111,8 @@ def api_services_on(
         post_calls=PostCalls(pool),
         retention=Retention(pool),
         book=Book(pool),
+        console_sessions=ConsoleSessions(pool),
+        console=ConsoleQueries(pool),
     )
     return services, knowledge
 

@@ -100,4 +100,8 @@ def create_app(services: ApiServices) -> FastAPI:
     secrets.register(app)
     privacy.register(app)
     appointments.register(app)
+    # The company console under /console (issue 17): pages served by this app, same services.
+    from voicebot.console import mount as mount_console
+
+    mount_console(app, services, work)
     return app

@@ -33,7 +33,7 @@ from voicebot.errors import ConfigError, NotFoundError, VoicebotError
 from voicebot.knowledge.extract import file_type
 from voicebot.storage.repositories.knowledge_docs import KnowledgeDoc
 
-__all__ = ["DocOut", "register", "safe_filename"]
+__all__ = ["DocOut", "accept_upload", "register", "remove_doc", "safe_filename"]
 
 _log = structlog.get_logger("voicebot.api")
 _CHUNK = 1 << 20
@@ -137,6 +137,58 @@ async def _mark_error_if_processing(services: ApiServices, doc_id: uuid.UUID, me
         await services.knowledge_docs.mark_error(doc_id, message)
 
 
+async def accept_upload(
+    services: ApiServices,
+    limits: ApiLimits,
+    work: BackgroundWork,
+    company_id: uuid.UUID,
+    bot_id: uuid.UUID,
+    file: UploadFile,
+) -> tuple[KnowledgeDoc, int]:
+    """Spool an upload and start its ingestion: (the document, 202), or (the ready one, 200) when an
+    identical file is already ready. Shared by the API and the console."""
+    await services.company_bots.get(company_id, bot_id)
+    name = safe_filename(file.filename)
+    kind = file_type(Path(name))
+    spool = Path(await asyncio.to_thread(tempfile.mkdtemp, prefix="voicebot-upload-"))
+    started = False
+    try:
+        path = spool / name
+        size, digest = await _spool(file, path, limits.max_upload_bytes)
+        if size == 0:
+            raise ConfigError(f"{name}: the file is empty")
+        for existing in await services.knowledge_docs.list(bot_id):
+            if existing.filename != name:
+                continue
+            if (
+                existing.status == "ready"
+                and existing.sha256 == digest
+                and existing.embedder == services.knowledge.embedder_name
+            ):
+                return existing, 200
+            await work.cancel(existing.id)
+        doc = await services.knowledge_docs.create(
+            bot_id, name, file_type=kind, file_size=size, sha256=digest, replace=True
+        )
+        work.start(doc.id, _ingest(services, bot_id, doc.id, path))
+        started = True
+        return doc, 202
+    finally:
+        await file.close()
+        if not started:
+            await asyncio.to_thread(shutil.rmtree, spool, True)
+
+
+async def remove_doc(
+    services: ApiServices, work: BackgroundWork, company_id: uuid.UUID, bot_id: uuid.UUID, doc_id: uuid.UUID
+) -> None:
+    """Remove a document of the company's bot and its passages (an ingestion in progress is stopped)."""
+    doc = await _doc_of_bot(services, company_id, bot_id, doc_id)
+    await work.cancel(doc.id)
+    async with services.knowledge.open() as knowledge:
+        await knowledge.remove(bot_id, str(doc.id))
+
+
 PREFIX = "/v1/bots/{bot_id}/knowledge"
 TAGS: list[str | Enum] = ["knowledge"]
 COMMON = error_responses(401, 404)
@@ -159,40 +211,9 @@ def register(app: FastAPI, limits: ApiLimits, work: BackgroundWork) -> None:
         """Upload a document (pdf, docx, txt, md, csv; multipart field ``file``). Answers 202 at once with
         the document in ``processing``; poll ``GET .../knowledge/{doc_id}`` until ``ready`` or ``error``.
         A file of the same name replaces the bot's document of that name."""
-        await services.company_bots.get(company.id, bot_id)
-        name = safe_filename(file.filename)
-        kind = file_type(Path(name))
-        spool = Path(await asyncio.to_thread(tempfile.mkdtemp, prefix="voicebot-upload-"))
-        started = False
-        try:
-            path = spool / name
-            size, digest = await _spool(file, path, limits.max_upload_bytes)
-            if size == 0:
-                raise ConfigError(f"{name}: the file is empty")
-            for existing in await services.knowledge_docs.list(bot_id):
-                if existing.filename != name:
-                    continue
-                if (
-                    existing.status == "ready"
-                    and existing.sha256 == digest
-                    and existing.embedder == services.knowledge.embedder_name
-                ):
-                    return JSONResponse(DocOut.of(existing).model_dump(mode="json"), status_code=200)
-                await work.cancel(existing.id)
-            doc = await services.knowledge_docs.create(
-                bot_id, name, file_type=kind, file_size=size, sha256=digest, replace=True
-            )
-            work.start(doc.id, _ingest(services, bot_id, doc.id, path))
-            started = True
-            return JSONResponse(
-                DocOut.of(doc).model_dump(mode="json"),
-                status_code=202,
-                headers={"Location": f"/v1/bots/{bot_id}/knowledge/{doc.id}"},
-            )
-        finally:
-            await file.close()
-            if not started:
-                await asyncio.to_thread(shutil.rmtree, spool, True)
+        doc, status = await accept_upload(services, limits, work, company.id, bot_id, file)
+        headers = {"Location": f"/v1/bots/{bot_id}/knowledge/{doc.id}"} if status == 202 else None
+        return JSONResponse(DocOut.of(doc).model_dump(mode="json"), status_code=status, headers=headers)
 
     @app.get(PREFIX, tags=TAGS, response_model=list[DocOut], responses=COMMON)
     async def list_docs(bot_id: uuid.UUID, company: CurrentCompany, services: Services) -> list[DocOut]:
@@ -211,8 +232,5 @@ def register(app: FastAPI, limits: ApiLimits, work: BackgroundWork) -> None:
         bot_id: uuid.UUID, doc_id: uuid.UUID, company: CurrentCompany, services: Services
     ) -> Response:
         """Remove the document and all its passages (an ingestion in progress is stopped first)."""
-        doc = await _doc_of_bot(services, company.id, bot_id, doc_id)
-        await work.cancel(doc.id)
-        async with services.knowledge.open() as knowledge:
-            await knowledge.remove(bot_id, str(doc.id))
+        await remove_doc(services, work, company.id, bot_id, doc_id)
         return Response(status_code=204)

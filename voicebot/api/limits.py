@@ -19,7 +19,7 @@ from voicebot.api.services import ApiLimits
 __all__ = ["MULTIPART_OVERHEAD", "BodyLimit"]
 
 MULTIPART_OVERHEAD = 64 * 1024
-_UPLOAD = re.compile(r"^/v1/bots/[^/]+/knowledge/?$")
+_UPLOAD = re.compile(r"^/(v1|console)/bots/[^/]+/knowledge/?$")  # API and console uploads
 
 
 class BodyLimit:

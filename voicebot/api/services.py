@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from voicebot.dialogue.ports import Passage
 from voicebot.errors import ConfigError
 from voicebot.outcomes.urlguard import HostPolicy
 from voicebot.scenario import LoadedScenario
@@ -25,6 +26,7 @@ from voicebot.storage.repositories.companies import Companies
 from voicebot.storage.repositories.company_bots import CompanyBots
 from voicebot.storage.repositories.company_secrets import CompanySecrets
 from voicebot.storage.repositories.company_webhooks import CompanyWebhooks
+from voicebot.storage.repositories.console import ConsoleQueries, ConsoleSessions
 from voicebot.storage.repositories.knowledge_docs import KnowledgeDocs
 from voicebot.storage.repositories.post_call import PostCalls
 from voicebot.storage.retention import Retention
@@ -37,6 +39,7 @@ class KnowledgeOps(Protocol):
 
     async def add(self, bot_id: uuid.UUID, path: Path) -> object: ...
     async def remove(self, bot_id: uuid.UUID, ref: str) -> object: ...
+    async def search(self, bot_id: uuid.UUID | str, query: str, *, top_k: int = 5) -> Sequence[Passage]: ...
 
 
 class KnowledgeAccess(Protocol):
@@ -113,3 +116,7 @@ class ApiServices:
     post_calls: PostCalls | None = None
     """Privacy policies, analysis config and analyses (the post-call pipeline); None: routes answer 404."""
     retention: Retention | None = None
+    console_sessions: ConsoleSessions | None = None
+    """The company console's sign-in sessions (voicebot.console); None: the console is not served."""
+    console: ConsoleQueries | None = None
+    """The console's extra reads (scenario versions, phone search, live calls, outcome mix)."""

@@ -36,6 +36,8 @@ def mermaid(scenario: Scenario) -> str:
     for name, state_id in ids.items():
         if state_id != name:
             lines.append(f'    state "{name}" as {state_id}')
+        else:  # declared up front: Mermaid 11 cannot draw a note on a state no edge has named yet
+            lines.append(f"    {state_id}")
     if scenario.start in ids:
         lines.append(f"    [*] --> {ids[scenario.start]}")
     for name, state in scenario.states.items():
