@@ -237,7 +237,8 @@ def on_result(engine: Engine, t: Turn, event: ActionDone) -> None:
     data: dict[str, object] = {"action": event.name, "status": event.status}
     if event.http_status is not None:
         data["http_status"] = event.http_status
-    if event.status == "ok":
+    if event.status == "ok" or (event.status == "error" and spec.kind != "http" and event.data):
+        # A built-in kind's refusal is data too (the book's {reason, alternatives}): mapped like success.
         map_result(t, spec, event.data)
     env = condition_env(call, t.lang, http_status=event.http_status)
     tried = "ok" if event.status == "ok" else "error"

@@ -380,7 +380,7 @@ class Book:
 
     async def by_code(self, company_id: uuid.UUID, code: str) -> Booking | None:
         """A booking of the company by its confirmation code (case and spaces ignored), or None."""
-        normalized = "".join(code.split()).upper()
+        normalized = "".join(ch for ch in code if ch.isalnum()).upper()  # "S Q K, P 6 2" as it was read
         with translated():
             row = await self._pool.fetchrow(
                 f"SELECT {_BOOKING} {_BOOKING_FROM} WHERE b.company_id = $1 AND a.confirmation_code = $2",
