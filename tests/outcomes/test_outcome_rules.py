@@ -55,6 +55,17 @@ CASES = [
     ("support", ["cancel"], "hangup", "rule[1]", "completed", "goodbye"),
     ("support", ["my internet is down", HANGUP], "support", "rule[0]", "caller_hangup", "offer_human"),
     ("support", [SILENCE, SILENCE, SILENCE], "hangup", "rule[1]", "no_input", "menu"),
+    # clinic_book's booking path runs book actions (tests/actions/book/test_clinic_book_call.py)
+    (
+        "clinic_book",
+        ["I want to talk to a person"],
+        "transferred",
+        "state:front_desk",
+        "transferred",
+        "front_desk",
+    ),
+    ("clinic_book", [HANGUP], "hangup", "default:caller_hangup", "caller_hangup", "menu"),
+    ("clinic_book", [SILENCE, SILENCE, SILENCE], "no_input", "default:no_input", "no_input", "menu"),
 ]
 
 
