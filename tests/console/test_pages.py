@@ -86,6 +86,32 @@ async def test_the_call_page_shows_corrections_barge_ins_citations_and_latency(a
     assert "HTTP 500" in page and "Redeliver" in page  # the dead webhook event and its attempt
 
 
+async def test_the_call_page_shows_the_actions_run_in_a_turn_with_secrets_masked(api: Api) -> None:
+    call = api.a.call_id
+    await api.pool.execute(
+        """INSERT INTO turns (call_id, seq, role, text, state, interrupted, metadata, at)
+           VALUES ($1, 20, 'caller', 'it is 12345', 'account', false, '{}', now())""",
+        call,
+    )
+    await api.pool.execute(
+        """INSERT INTO call_actions (call_id, seq, action, kind, request, status, http_status, error_kind,
+                                     latency_ms, attempts, filler, next_state, turn_seq, at)
+           VALUES ($1, 0, 'lookup_account', 'http', $2, 'error', 503, 'http_5xx', 812.5, 2, true,
+                   'account_unavailable', 20, now())""",
+        call,
+        {
+            "method": "GET",
+            "url": "https://api.nimbus.example/v1/accounts/12345",
+            "headers": {"authorization": "Bearer ***"},
+        },
+    )
+    async for a in sign_in(api, api.a):
+        page = (await a.client.get(f"/console/calls/{call}")).text
+    assert "Action <strong>lookup_account</strong>" in page
+    assert "HTTP 503 · http_5xx" in page and "2 attempts" in page and "filler said" in page
+    assert "then account_unavailable" in page and "Bearer ***" in page
+
+
 async def test_a_redelivery_from_the_call_page_requeues_the_event(api: Api) -> None:
     async for a in sign_in(api, api.a):
         r = await a.post(f"/console/calls/{api.a.call_id}/webhooks/{api.a.event_id}/redeliver")

@@ -36,6 +36,8 @@ class TurnView:
     sources: list[str] = field(default_factory=list)
     planned: str | None = None
     """What the bot meant to say when the caller barged in."""
+    actions: list[Any] = field(default_factory=list)
+    """Declared actions run in this turn (``call_actions`` rows: request summary, status, latency)."""
 
 
 @dataclass(slots=True)
@@ -43,6 +45,7 @@ class Timeline:
     turns: list[TurnView]
     before: list[Transition]
     unattached_slots: list[SlotView]
+    unattached_actions: list[Any]
     max_latency: float
     final_slots: dict[str, Any]
 
@@ -67,6 +70,10 @@ def timeline(detail: CallDetail) -> Timeline:
         seen[s.name] = s.value
         target = by_seq.get(s.turn_seq) if s.turn_seq is not None else None
         (target.slots if target else loose).append(view)
+    loose_actions: list[Any] = []
+    for a in getattr(detail, "actions", ()):
+        target = by_seq.get(a.turn_seq) if a.turn_seq is not None else None
+        (target.actions if target else loose_actions).append(a)
     most = 0.0
     for v in views:
         t = v.turn
@@ -79,4 +86,4 @@ def timeline(detail: CallDetail) -> Timeline:
         v.sources = _strings(meta.get("source"))
         planned = meta.get("planned")
         v.planned = str(planned) if planned is not None else None
-    return Timeline(views, before, loose, most, seen)
+    return Timeline(views, before, loose, loose_actions, most, seen)
