@@ -5,6 +5,7 @@
 * :func:`migrate` / :func:`pending` - forward-only migrations from ``sql/``.
 * :class:`Recorder` - write-behind recording of calls (records in :mod:`voicebot.storage.records`),
   with :class:`PostgresSink` and :class:`Journal`.
+* :class:`JobQueue` / :class:`QueueWorker` - the one durable job queue (table ``jobs``).
 * Repositories: :class:`Companies`, :class:`Bots`, :class:`Calls`, :class:`KnowledgeDocs`.
 """
 
@@ -12,6 +13,8 @@ from voicebot.storage.embedded import EmbeddedPostgres, EmbeddedStatus, find_bin
 from voicebot.storage.journal import Journal
 from voicebot.storage.migrations import Migration, discover, migrate, pending
 from voicebot.storage.pool import Database, create_pool, migrate_url, resolve_url, schema_status
+from voicebot.storage.queue import Job, JobQueue, JobRow, JobSpec
+from voicebot.storage.queue_worker import QueueWorker
 from voicebot.storage.recorder import NullRecorderMetrics, Recorder, RecorderMetrics
 from voicebot.storage.records import CallEnded, CallStarted, Checkpoint, Record, SlotFilled, Transition, Turn
 from voicebot.storage.repositories import (
@@ -45,6 +48,10 @@ __all__ = [
     "DeployResult",
     "EmbeddedPostgres",
     "EmbeddedStatus",
+    "Job",
+    "JobQueue",
+    "JobRow",
+    "JobSpec",
     "Journal",
     "KnowledgeDoc",
     "KnowledgeDocs",
@@ -52,6 +59,7 @@ __all__ = [
     "NewCompany",
     "NullRecorderMetrics",
     "PostgresSink",
+    "QueueWorker",
     "Record",
     "RecordSink",
     "Recorder",
