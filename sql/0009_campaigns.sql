@@ -71,5 +71,5 @@ CREATE TABLE campaign_attempts (
     FOREIGN KEY (campaign_id, phone_number) REFERENCES campaign_numbers ON DELETE CASCADE
 );
 -- live attempts, counted against max_concurrent
-CREATE INDEX campaign_attempts_live ON campaign_attempts (campaign_id) WHERE status IN ('dialing', 'answered');
+CREATE INDEX campaign_attempts_live ON campaign_attempts (campaign_id, started_at) WHERE status IN ('dialing', 'answered');
 CREATE INDEX campaign_attempts_call ON campaign_attempts (call_id) WHERE call_id IS NOT NULL;

@@ -38,6 +38,7 @@ __all__ = [
     "call_ended",
     "call_rejected",
     "call_started",
+    "campaign_attempt",
     "error",
     "exposition",
     "job_process_ended",
@@ -121,6 +122,16 @@ _WORKER_DRAINING = Gauge(
 _OUTBOX_STATUSES = ("pending", "delivered", "dead", "disabled")
 _SETTLEMENTS = frozenset(("delivered", "retry", "dead", "disabled"))
 
+_CAMPAIGN_ATTEMPTS = Counter(
+    "voicebot_campaign_attempts_total",
+    "Campaign dial attempts by how they ended (answered, busy, no_answer, failed, interrupted, "
+    "do_not_call, expired): the SIP status of each dial.",
+    ["status"],
+)
+_CAMPAIGN_STATUSES = frozenset(
+    ("answered", "busy", "no_answer", "failed", "interrupted", "do_not_call", "expired")
+)
+
 _KNOWN_STATUSES = frozenset(("completed", "transferred", "abandoned", "failed", "rejected"))
 
 
@@ -187,6 +198,11 @@ def api_request(method: str, route: str, status: int, seconds: float) -> None:
 def webhook_attempt(outcome: str) -> None:
     """One settled webhook attempt (delivered, retry, dead, disabled)."""
     _WEBHOOK_ATTEMPTS.labels(outcome if outcome in _SETTLEMENTS else "other").inc()
+
+
+def campaign_attempt(status: str) -> None:
+    """One campaign attempt ended (its SIP status class) or was skipped (do_not_call, expired)."""
+    _CAMPAIGN_ATTEMPTS.labels(status if status in _CAMPAIGN_STATUSES else "other").inc()
 
 
 def webhook_outbox(counts: Mapping[str, int], oldest_pending_seconds: float) -> None:
