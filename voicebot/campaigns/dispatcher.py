@@ -27,7 +27,7 @@ import datetime as dt
 import os
 import socket
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import structlog
@@ -199,28 +199,57 @@ class CampaignDispatcher:
                 log.warning("campaign_attempt_interrupted", campaign_id=str(campaign_id), attempt=attempt_no)
         else:
             assert begun.call_id is not None
-            result = await self._dial(job, ctx, begun.call_id)
-            status = result.status
-            await self._store.finish_attempt(
-                begun.attempt_id,
-                status=status,
-                sip_status_code=result.sip_status_code,
-                sip_status=result.sip_status,
-                error=result.error,
-                room=result.room,
-            )
-            metrics.campaign_attempt(status)
-            log.info(
-                "campaign_attempt_ended",
-                campaign_id=str(campaign_id),
-                attempt=attempt_no,
-                status=status,
-                sip_status_code=result.sip_status_code,
-            )
+            heartbeat = asyncio.create_task(self._heartbeat(job), name="voicebot-campaign-lease")
+            try:
+                result = await self._dial(ctx, begun.call_id)
+                # the dial happened: its result must reach Postgres even across an outage
+                await self._durably(lambda: self._record(begun.attempt_id, ctx, attempt_no, result))
+                await self._durably(lambda: self._after(job, ctx, attempt_no, result.status))
+            finally:
+                heartbeat.cancel()
+                with contextlib.suppress(BaseException):
+                    await heartbeat
+            return
         await self._after(job, ctx, attempt_no, status)
 
-    async def _dial(self, job: Any, ctx: AttemptContext, call_id: uuid.UUID) -> DialResult:
-        heartbeat = asyncio.create_task(self._heartbeat(job), name="voicebot-campaign-lease")
+    async def _record(
+        self, attempt_id: uuid.UUID | None, ctx: AttemptContext, attempt_no: int, result: DialResult
+    ) -> None:
+        assert attempt_id is not None
+        await self._store.finish_attempt(
+            attempt_id,
+            status=result.status,
+            sip_status_code=result.sip_status_code,
+            sip_status=result.sip_status,
+            error=result.error,
+            room=result.room,
+        )
+        metrics.campaign_attempt(result.status)
+        log.info(
+            "campaign_attempt_ended",
+            campaign_id=str(ctx.campaign_id),
+            attempt=attempt_no,
+            status=result.status,
+            sip_status_code=result.sip_status_code,
+        )
+
+    async def _durably(self, write: Callable[[], Awaitable[None]]) -> None:
+        """Run an idempotent write, retrying retryable failures (Postgres down) for up to the lease."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self._lease.total_seconds()
+        delay = 0.1
+        while True:
+            try:
+                await write()
+                return
+            except VoicebotError as exc:
+                if not exc.retryable or loop.time() + delay > deadline:
+                    raise
+                log.warning("campaign_write_retrying", error=str(exc))
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 2.0)
+
+    async def _dial(self, ctx: AttemptContext, call_id: uuid.UUID) -> DialResult:
         try:
             return await self._dialer.dial(
                 number=ctx.phone,
@@ -230,12 +259,8 @@ class CampaignDispatcher:
                 variables=ctx.variables,
                 campaign_id=ctx.campaign_id,
             )
-        except VoicebotError as exc:
+        except VoicebotError as exc:  # e.g. no trunk configured: the attempt failed, and says why
             return DialResult(status="failed", error=str(exc))
-        finally:
-            heartbeat.cancel()
-            with contextlib.suppress(BaseException):
-                await heartbeat
 
     async def _heartbeat(self, job: Any) -> None:
         while True:

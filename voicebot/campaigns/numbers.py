@@ -123,6 +123,15 @@ def rows_from_csv(data: bytes | str) -> tuple[list[Mapping[str, Any]], list[int]
     except csv.Error as exc:
         return [], [], [RowError(0, "*", f"the header row is not valid CSV: {exc}")]
     names = [h.strip() for h in header]
+    bad_names = [n for n in names if n.lower() not in _KNOWN and not _VARIABLE_NAME.match(n)]
+    if bad_names:
+        return [], [], [
+            RowError(0, n or "(empty)", "a column is phone, timezone or a variable name: letters, digits "
+                     "and _ (not first), up to 64", 1)
+            for n in bad_names
+        ]
+    if len(set(names)) != len(names):
+        return [], [], [RowError(0, "*", "the header names a column twice", 1)]
     rows: list[Mapping[str, Any]] = []
     lines: list[int] = []
     errors: list[RowError] = []
@@ -250,7 +259,7 @@ def _variables(values: Mapping[str, Any], phone_column: str) -> tuple[dict[str, 
     out: dict[str, str] = {}
     for name, value in merged.items():
         if not _VARIABLE_NAME.match(str(name)):
-            problems.append((_shown(name), "a variable name is letters, digits and _ (not first), up to 64"))
+            problems.append((str(name)[:64], "a variable name is letters, digits and _ (not first), up to 64"))
             continue
         if value is None:
             value = ""

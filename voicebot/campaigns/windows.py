@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from voicebot.errors import ConfigError
 
-__all__ = ["ALL_DAYS", "CallingWindow", "parse_hhmm", "zone"]
+__all__ = ["ALL_DAYS", "CallingWindow", "day_numbers", "parse_days", "parse_hhmm", "parse_hours", "zone"]
 
 ALL_DAYS: tuple[int, ...] = (1, 2, 3, 4, 5, 6, 7)
 """ISO weekdays: 1 = Monday ... 7 = Sunday."""
@@ -126,3 +126,28 @@ def _instant(day: dt.date, at: dt.time, tz: ZoneInfo) -> dt.datetime:
     if roundtrip.replace(tzinfo=None) != local.replace(tzinfo=None):
         return local.replace(fold=1).astimezone(dt.UTC)
     return local.astimezone(dt.UTC)
+
+
+def parse_days(text: str) -> tuple[int, ...]:
+    """``"mon-fri"``, ``"mon,wed,sat"`` or ``"all"`` -> ISO weekdays."""
+    text = text.strip().lower()
+    if text in ("", "all", "*"):
+        return ALL_DAYS
+    days: list[int] = []
+    for part in text.split(","):
+        if "-" in part:
+            first, last = (day_numbers([p])[0] for p in part.split("-", 1))
+            if last < first:
+                raise ConfigError(f"days {part!r}: the range must run forward, e.g. mon-fri")
+            days.extend(range(first, last + 1))
+        else:
+            days.extend(day_numbers([part]))
+    return tuple(sorted(set(days)))
+
+
+def parse_hours(text: str) -> tuple[dt.time, dt.time]:
+    """``"09:00-20:00"`` -> (09:00, 20:00)."""
+    start, sep, end = text.partition("-")
+    if not sep:
+        raise ConfigError(f"hours {text!r} must be HH:MM-HH:MM, e.g. 09:00-20:00")
+    return parse_hhmm(start, "the window start"), parse_hhmm(end, "the window end")

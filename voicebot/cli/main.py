@@ -32,6 +32,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "call": ("voicebot.cli.call", "call", "Place an outbound call that runs a bot's scenario."),
     "knowledge": ("voicebot.cli.knowledge", "knowledge", "A bot's documents: add, list, remove, search."),
     "api": ("voicebot.cli.api", "api", "Serve the company admin HTTP API."),
+    "campaigns": ("voicebot.cli.campaigns", "campaigns", "Outbound campaigns: run the dispatcher; manage."),
+    "dnc": ("voicebot.cli.dnc", "dnc", "A company's do-not-call list: add, remove, list."),
 }
 
 
