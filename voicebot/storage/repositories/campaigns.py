@@ -153,13 +153,23 @@ class Campaigns:
                     len(numbers),
                 )
                 campaign_id = row["id"]
+                # COPY (binary) into a staging table with the variables as text: asyncpg has no binary
+                # jsonb encoder for our text codec; the INSERT ... SELECT casts them
+                await conn.execute(
+                    """CREATE TEMP TABLE campaign_numbers_in (phone_number text, row_no int, timezone text,
+                           variables text) ON COMMIT DROP"""
+                )
                 await conn.copy_records_to_table(
-                    "campaign_numbers",
-                    columns=["campaign_id", "phone_number", "row_no", "timezone", "variables"],
+                    "campaign_numbers_in",
                     records=[
-                        (campaign_id, n.phone, n.row, n.timezone, json.dumps(dict(n.variables)))
+                        (n.phone, n.row, n.timezone, json.dumps(dict(n.variables), ensure_ascii=False))
                         for n in numbers
                     ],
+                )
+                await conn.execute(
+                    """INSERT INTO campaign_numbers (campaign_id, phone_number, row_no, timezone, variables)
+                       SELECT $1, phone_number, row_no, timezone, variables::jsonb FROM campaign_numbers_in""",
+                    row["id"],
                 )
         return CampaignInfo(**dict(row))
 
