@@ -258,8 +258,10 @@ class CampaignService:
         if await self.do_not_call.contains(company_id, to):
             raise ConfigError(f"to: {to} is on the company's do-not-call list")
         if self._dialer is None:
-            raise ConfigError("outbound calls are not configured: set LIVEKIT_URL, LIVEKIT_API_KEY, "
-                              "LIVEKIT_API_SECRET and LIVEKIT_SIP_OUTBOUND_TRUNK")
+            raise ConfigError(
+                "outbound calls are not configured: set LIVEKIT_URL, LIVEKIT_API_KEY, "
+                "LIVEKIT_API_SECRET and LIVEKIT_SIP_OUTBOUND_TRUNK"
+            )
         call_id = uuid.uuid4()
         result = await self._dialer.dial(
             number=to,

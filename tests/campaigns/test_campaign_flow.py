@@ -61,9 +61,7 @@ async def test_sip_answers_drive_retries_until_answered_or_out_of_attempts(world
     # the worker is dispatched with the bot's number, the callee, the call id and the variables
     dispatches = [json.loads(r.metadata) for r in w.lk.calls_to("AgentDispatchService/CreateDispatch")]
     ann = next(m for m in dispatches if m["to"] == BERLIN_A)
-    call_id = await w.pool.fetchval(
-        "SELECT call_id FROM campaign_attempts WHERE phone_number = $1", BERLIN_A
-    )
+    call_id = await w.pool.fetchval("SELECT call_id FROM campaign_attempts WHERE phone_number = $1", BERLIN_A)
     assert ann["bot_number"] == w.bot_number and ann["call_id"] == str(call_id)
     assert ann["variables"] == {"name": "Ann"} and ann["campaign_id"] == str(info.id)
     sip = w.lk.calls_to("SIP/CreateSIPParticipant")[0]
@@ -181,7 +179,9 @@ async def test_max_concurrent_holds_across_dispatcher_instances(world: World) ->
     assert len(w.lk.dialed) == 2
     assert (await w.service.progress(w.company_id, info.id)).live == 2
     # the two calls end: the worker records them under the attempts' call ids
-    for call_id in await w.pool.fetch("SELECT call_id FROM campaign_attempts WHERE campaign_id = $1", info.id):
+    for call_id in await w.pool.fetch(
+        "SELECT call_id FROM campaign_attempts WHERE campaign_id = $1", info.id
+    ):
         await w.pool.execute(
             """INSERT INTO calls (id, bot_id, direction, status, started_at, ended_at)
                VALUES ($1, $2, 'outbound', 'completed', now(), now())""",

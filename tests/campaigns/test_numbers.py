@@ -48,7 +48,7 @@ def test_every_bad_row_is_reported_and_no_row_is_returned() -> None:
         (2, "phone"),
         (3, "phone"),
         (4, "timezone"),
-                (5, "timezone"),
+        (5, "timezone"),
         (6, "*"),
         (7, "phone"),
     }
@@ -58,11 +58,17 @@ def test_every_bad_row_is_reported_and_no_row_is_returned() -> None:
     assert "several time zones" in by_row[5].reason
     assert "do-not-call" in by_row[7].reason
     assert by_row[6].line == 7 and "3" in by_row[6].reason  # CSV line (header = line 1)
-    assert str(by_row[2]) == "row 2 (line 3), phone: '4155550101' must be in international form with + and the country code, e.g. +14155550100"
+    assert (
+        str(by_row[2])
+        == "row 2 (line 3), phone: '4155550101' must be in international form with + and the country code, "
+        "e.g. +14155550100"
+    )
 
 
 def test_a_campaign_default_time_zone_resolves_ambiguous_prefixes() -> None:
-    checked = validate_numbers([{"phone": "+79161234567"}], window=WINDOW, now=NOW, default_timezone="Europe/Moscow")
+    checked = validate_numbers(
+        [{"phone": "+79161234567"}], window=WINDOW, now=NOW, default_timezone="Europe/Moscow"
+    )
     assert checked.ok and checked.rows[0].timezone == "Europe/Moscow"
 
 

@@ -17,7 +17,7 @@ from fastapi import FastAPI
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from voicebot import __version__
-from voicebot.api import analytics, bots, calls, health, knowledge, webhooks
+from voicebot.api import analytics, bots, calls, campaigns, health, knowledge, outbound, webhooks
 from voicebot.api.errors import install_error_handlers
 from voicebot.api.limits import BodyLimit
 from voicebot.api.services import ApiServices
@@ -85,4 +85,6 @@ def create_app(services: ApiServices) -> FastAPI:
     calls.register(app)
     analytics.register(app)
     webhooks.register(app)
+    outbound.register(app)
+    campaigns.register(app)
     return app

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from voicebot.errors import ConfigError
 from voicebot.outcomes.urlguard import HostPolicy
@@ -24,7 +24,7 @@ from voicebot.storage.repositories.company_bots import CompanyBots
 from voicebot.storage.repositories.company_webhooks import CompanyWebhooks
 from voicebot.storage.repositories.knowledge_docs import KnowledgeDocs
 
-__all__ = ["ApiLimits", "ApiServices", "KnowledgeAccess", "KnowledgeOps"]
+__all__ = ["ApiLimits", "ApiServices", "KnowledgeAccess", "KnowledgeOps", "OutboundOps"]
 
 
 class KnowledgeOps(Protocol):
@@ -46,6 +46,26 @@ class KnowledgeAccess(Protocol):
     def embedder_name(self) -> str: ...
 
     def open(self) -> AbstractAsyncContextManager[KnowledgeOps]: ...
+
+
+class OutboundOps(Protocol):
+    """Campaigns, the do-not-call list and single outbound calls
+    (:class:`voicebot.runtime_campaigns.CampaignService`)."""
+
+    campaigns: Any
+    do_not_call: Any
+
+    async def create(
+        self, company_id: uuid.UUID, spec: Any, rows: Any = None, *, csv_data: Any = None
+    ) -> Any: ...
+    async def start(self, company_id: uuid.UUID, campaign_id: uuid.UUID) -> Any: ...
+    async def pause(self, company_id: uuid.UUID, campaign_id: uuid.UUID) -> Any: ...
+    async def resume(self, company_id: uuid.UUID, campaign_id: uuid.UUID) -> Any: ...
+    async def stop(self, company_id: uuid.UUID, campaign_id: uuid.UUID) -> Any: ...
+    async def progress(self, company_id: uuid.UUID, campaign_id: uuid.UUID) -> Any: ...
+    async def place_call(
+        self, company_id: uuid.UUID, bot_id: uuid.UUID, number: str, variables: Mapping[str, str]
+    ) -> Any: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,3 +97,5 @@ class ApiServices:
     webhook_secret_grace: dt.timedelta = dt.timedelta(hours=24)
     webhook_policy: HostPolicy = field(default_factory=HostPolicy)
     """Which webhook URLs may be saved: the delivery guard's rules (VOICEBOT_WEBHOOK_ALLOW_HOSTS)."""
+    outbound: OutboundOps | None = None
+    """Campaigns, do-not-call and POST /v1/calls (None: those routes answer 503)."""

@@ -43,8 +43,12 @@ class CampaignSettings:
         return cls(
             concurrency=env_int(env, "VOICEBOT_CAMPAIGN_CONCURRENCY", 20, minimum=1),
             lease=dt.timedelta(seconds=env_int(env, "VOICEBOT_CAMPAIGN_LEASE_S", 120, minimum=2)),
-            ring_timeout=dt.timedelta(seconds=env_int(env, "VOICEBOT_CAMPAIGN_RING_TIMEOUT_S", 45, minimum=1)),
-            capacity_wait=dt.timedelta(seconds=env_int(env, "VOICEBOT_CAMPAIGN_CAPACITY_WAIT_S", 5, minimum=1)),
+            ring_timeout=dt.timedelta(
+                seconds=env_int(env, "VOICEBOT_CAMPAIGN_RING_TIMEOUT_S", 45, minimum=1)
+            ),
+            capacity_wait=dt.timedelta(
+                seconds=env_int(env, "VOICEBOT_CAMPAIGN_CAPACITY_WAIT_S", 5, minimum=1)
+            ),
             poll_interval=env_int(env, "VOICEBOT_CAMPAIGN_POLL_MS", 1000, minimum=10) / 1000,
             outbound_trunk=env_str(env, "LIVEKIT_SIP_OUTBOUND_TRUNK"),
         )

@@ -194,7 +194,9 @@ class CampaignDispatcher:
             status = begun.status or "interrupted"  # type: ignore[assignment]
             if status == "dialing":  # the dispatcher that began it died mid-dial: never dial it again
                 status = "interrupted"
-                await self._store.finish_attempt(begun.attempt_id, status="interrupted", error="dispatcher lost")
+                await self._store.finish_attempt(
+                    begun.attempt_id, status="interrupted", error="dispatcher lost"
+                )
                 metrics.campaign_attempt("interrupted")
                 log.warning("campaign_attempt_interrupted", campaign_id=str(campaign_id), attempt=attempt_no)
         else:
@@ -284,7 +286,9 @@ class CampaignDispatcher:
             )
         else:
             delay = ctx.policy.next_delay(status, attempt_no)
-            run_at = None if delay is None else ctx.window.next_open(self._clock() + delay, zone(ctx.timezone))
+            run_at = (
+                None if delay is None else ctx.window.next_open(self._clock() + delay, zone(ctx.timezone))
+            )
             if run_at is None:
                 await self._store.settle_number(
                     ctx.campaign_id,

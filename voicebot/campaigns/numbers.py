@@ -125,11 +125,20 @@ def rows_from_csv(data: bytes | str) -> tuple[list[Mapping[str, Any]], list[int]
     names = [h.strip() for h in header]
     bad_names = [n for n in names if n.lower() not in _KNOWN and not _VARIABLE_NAME.match(n)]
     if bad_names:
-        return [], [], [
-            RowError(0, n or "(empty)", "a column is phone, timezone or a variable name: letters, digits "
-                     "and _ (not first), up to 64", 1)
-            for n in bad_names
-        ]
+        return (
+            [],
+            [],
+            [
+                RowError(
+                    0,
+                    n or "(empty)",
+                    "a column is phone, timezone or a variable name: letters, digits "
+                    "and _ (not first), up to 64",
+                    1,
+                )
+                for n in bad_names
+            ],
+        )
     if len(set(names)) != len(names):
         return [], [], [RowError(0, "*", "the header names a column twice", 1)]
     rows: list[Mapping[str, Any]] = []
@@ -184,8 +193,10 @@ def validate_numbers(
         if "__fields__" in raw.values:
             problem(raw, "*", str(raw.values["__fields__"]))
             continue
-        values = {str(k).strip().lower() if str(k).strip().lower() in _KNOWN else str(k): v
-                  for k, v in raw.values.items()}
+        values = {
+            str(k).strip().lower() if str(k).strip().lower() in _KNOWN else str(k): v
+            for k, v in raw.values.items()
+        }
         column = next((c for c in PHONE_COLUMNS if c in values), None)
         if column is None:
             problem(raw, "phone", "missing: a phone column (phone, number or phone_number) is needed")
@@ -206,8 +217,12 @@ def validate_numbers(
             bad = True
         tz_name = str(values.get("timezone") or "").strip() or default_timezone or _derived_timezone(phone)
         if tz_name is None:
-            problem(raw, "timezone", "the number's prefix spans several time zones: give a timezone "
-                    "column or the campaign's default timezone")
+            problem(
+                raw,
+                "timezone",
+                "the number's prefix spans several time zones: give a timezone "
+                "column or the campaign's default timezone",
+            )
             bad = True
         else:
             try:
@@ -259,7 +274,9 @@ def _variables(values: Mapping[str, Any], phone_column: str) -> tuple[dict[str, 
     out: dict[str, str] = {}
     for name, value in merged.items():
         if not _VARIABLE_NAME.match(str(name)):
-            problems.append((str(name)[:64], "a variable name is letters, digits and _ (not first), up to 64"))
+            problems.append(
+                (str(name)[:64], "a variable name is letters, digits and _ (not first), up to 64")
+            )
             continue
         if value is None:
             value = ""

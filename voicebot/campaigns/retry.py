@@ -3,15 +3,14 @@
 Statuses of an attempt, as recorded in ``campaign_attempts.status`` and counted by the
 ``voicebot_campaign_attempts_total{status}`` metric:
 
-| status        | meaning                                                              | retried? |
-|---------------|----------------------------------------------------------------------|----------|
-| answered      | the callee picked up (SIP 200): the worker runs the scenario        | never    |
-| busy          | SIP 486 Busy Here / 600 Busy Everywhere / 603 Decline               | if listed in retry_on |
-| no_answer     | SIP 408 / 480 / 487: rang out, unavailable, or the ring timed out   | if listed in retry_on |
-| failed        | any other SIP failure, or LiveKit unreachable / refused             | if listed in retry_on |
-| interrupted   | the dispatcher died while dialing; nobody knows if it rang           | like failed (never re-dialed as the same attempt) |
-| do_not_call   | the number was put on the do-not-call list after the campaign began | never    |
-| expired       | the calling window closed for good before the attempt could be made | never    |
+* ``answered``: the callee picked up (SIP 200); the worker runs the scenario. Never retried.
+* ``busy``: SIP 486 Busy Here / 600 Busy Everywhere / 603 Decline. Retried if in ``retry_on``.
+* ``no_answer``: SIP 408 / 480 / 487: rang out, unavailable, or the ring timed out. Same.
+* ``failed``: any other SIP failure, or LiveKit unreachable / refused. Same.
+* ``interrupted``: the dispatcher died while dialing; nobody knows if it rang. Retried like ``failed``
+  under the next attempt number (the same attempt is never dialed twice).
+* ``do_not_call``: put on the do-not-call list after the campaign began. Never dialed.
+* ``expired``: the calling window closed for good before the attempt could be made.
 """
 
 from __future__ import annotations

@@ -105,8 +105,13 @@ def run(once: bool) -> None:
 @click.option("--company", "company", required=True, help="The company's id.")
 @click.option("--bot", "bot", required=True, help="The bot's UUID (voicebot bot list).")
 @click.option("--name", required=True)
-@click.option("--csv", "csv_path", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True,
-              help="Numbers: a header row with phone, optional timezone, and variable columns.")
+@click.option(
+    "--csv",
+    "csv_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    required=True,
+    help="Numbers: a header row with phone, optional timezone, and variable columns.",
+)
 @click.option("--hours", default="09:00-20:00", show_default=True, help="Daily window, callee's local time.")
 @click.option("--days", default="all", show_default=True, help="e.g. mon-fri or mon,wed,fri.")
 @click.option("--timezone", "default_timezone", default=None, help="Default time zone of the numbers.")
@@ -115,7 +120,9 @@ def run(once: bool) -> None:
 @click.option("--max-concurrent", type=click.IntRange(1, 1000), default=5, show_default=True)
 @click.option("--max-attempts", type=click.IntRange(1, 20), default=3, show_default=True)
 @click.option("--retry-on", default="busy,no_answer,failed", show_default=True)
-@click.option("--retry-delays", default="300,1800,7200", show_default=True, help="Seconds after attempt 1, 2...")
+@click.option(
+    "--retry-delays", default="300,1800,7200", show_default=True, help="Seconds after attempt 1, 2..."
+)
 @click.option("--trunk", default=None, help="Outbound SIP trunk (default LIVEKIT_SIP_OUTBOUND_TRUNK).")
 @click.option("--start", "start_now", is_flag=True, help="Start it at once.")
 def create(
@@ -240,8 +247,11 @@ def show(campaign: str, company: str) -> None:
 
     info, progress = _with_service(go)
     click.echo(f"campaign {info.id}  {info.status}  {info.name}")
-    for title, counts in (("numbers", progress.numbers), ("attempts", progress.attempts),
-                          ("outcomes", progress.outcomes)):
+    for title, counts in (
+        ("numbers", progress.numbers),
+        ("attempts", progress.attempts),
+        ("outcomes", progress.outcomes),
+    ):
         shown = ", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "-"
         click.echo(f"{title:9} {shown}")
     click.echo(f"live      {progress.live} (max {info.max_concurrent})")

@@ -28,9 +28,14 @@ from voicebot.campaigns.retry import status_of_sip
 from voicebot.errors import ConfigError
 from voicebot.telephony.control import AGENT_NAME
 
-__all__ = ["LiveKitDialer"]
+__all__ = ["LiveKitDialer", "livekit_client"]
 
 log = structlog.get_logger("voicebot.telephony.outbound")
+
+
+def livekit_client(url: str, key: str, secret: str) -> api.LiveKitAPI:
+    """A LiveKit server API client (inside a running event loop); the caller closes it (``aclose``)."""
+    return api.LiveKitAPI(url=url, api_key=key, api_secret=secret, failover=False)
 
 
 class LiveKitDialer:
@@ -60,7 +65,9 @@ class LiveKitDialer:
     ) -> DialResult:
         trunk = trunk_id or self._trunk
         if not trunk:
-            raise ConfigError("an outbound SIP trunk is needed: LIVEKIT_SIP_OUTBOUND_TRUNK or the campaign's trunk")
+            raise ConfigError(
+                "an outbound SIP trunk is needed: LIVEKIT_SIP_OUTBOUND_TRUNK or the campaign's trunk"
+            )
         room = f"call-{call_id.hex[:16]}"
         meta: dict[str, Any] = {
             "direction": "outbound",
@@ -101,4 +108,6 @@ class LiveKitDialer:
         except (aiohttp.ClientError, TimeoutError) as exc:
             return DialResult(status="failed", room=room, error=f"LiveKit unreachable: {type(exc).__name__}")
         log.info("outbound_call_placed", room=info.room_name or room, waited=wait_until_answered)
-        return DialResult(status="answered", sip_status_code=200, sip_status="OK", room=info.room_name or room)
+        return DialResult(
+            status="answered", sip_status_code=200, sip_status="OK", room=info.room_name or room
+        )

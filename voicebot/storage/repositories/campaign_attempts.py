@@ -58,7 +58,9 @@ class Reservation:
 
 
 class CampaignAttempts:
-    def __init__(self, pool: Any, *, queue: JobQueue | None = None, max_call: dt.timedelta = MAX_CALL) -> None:
+    def __init__(
+        self, pool: Any, *, queue: JobQueue | None = None, max_call: dt.timedelta = MAX_CALL
+    ) -> None:
         self._pool = pool
         self._queue = queue or JobQueue(pool)
         self._max_call = max_call
@@ -151,7 +153,9 @@ class CampaignAttempts:
                 room,
             )
 
-    async def record_skipped(self, campaign_id: uuid.UUID, phone: str, attempt_no: int, *, status: str) -> None:
+    async def record_skipped(
+        self, campaign_id: uuid.UUID, phone: str, attempt_no: int, *, status: str
+    ) -> None:
         """An attempt that was not dialed (do_not_call, expired), so the history says why it stopped."""
         with translated():
             await self._pool.execute(

@@ -126,7 +126,9 @@ class Campaigns:
         with translated():
             async with self._pool.acquire() as conn, conn.transaction():
                 owned = await conn.fetchval(
-                    "SELECT is_active FROM bots WHERE id = $1 AND company_id = $2", campaign.bot_id, company_id
+                    "SELECT is_active FROM bots WHERE id = $1 AND company_id = $2",
+                    campaign.bot_id,
+                    company_id,
                 )
                 if owned is None:
                     raise NotFoundError(f"no bot with id {campaign.bot_id}")
@@ -152,7 +154,6 @@ class Campaigns:
                     campaign.trunk_id,
                     len(numbers),
                 )
-                campaign_id = row["id"]
                 # COPY (binary) into a staging table with the variables as text: asyncpg has no binary
                 # jsonb encoder for our text codec; the INSERT ... SELECT casts them
                 await conn.execute(
@@ -168,7 +169,8 @@ class Campaigns:
                 )
                 await conn.execute(
                     """INSERT INTO campaign_numbers (campaign_id, phone_number, row_no, timezone, variables)
-                       SELECT $1, phone_number, row_no, timezone, variables::jsonb FROM campaign_numbers_in""",
+                       SELECT $1, phone_number, row_no, timezone, variables::jsonb
+                       FROM campaign_numbers_in""",
                     row["id"],
                 )
         return CampaignInfo(**dict(row))
@@ -196,7 +198,8 @@ class Campaigns:
         await self.get(company_id, campaign_id)
         with translated():
             rows = await self._pool.fetch(
-                "SELECT DISTINCT timezone FROM campaign_numbers WHERE campaign_id = $1 AND status = 'pending'",
+                """SELECT DISTINCT timezone FROM campaign_numbers
+                   WHERE campaign_id = $1 AND status = 'pending'""",
                 campaign_id,
             )
         return [r["timezone"] for r in rows]
