@@ -42,6 +42,7 @@ class Tenant:
     call_id: uuid.UUID
     event_id: uuid.UUID
     doc_id: uuid.UUID
+    campaign_id: uuid.UUID = uuid.UUID(int=0)
 
     @property
     def headers(self) -> dict[str, str]:
@@ -140,4 +141,30 @@ async def tenant(pool: Any, name: str, phone: str) -> Tenant:
     doc = await KnowledgeDocs(pool).create(
         deployed.bot_id, "faq.md", file_type="md", file_size=10, sha256="0" * 64
     )
-    return Tenant(company_id, created.api_key, deployed.bot_id, phone, call_id, event_id, doc.id)
+    campaign = await _campaign(pool, company_id, deployed.bot_id)
+    return Tenant(company_id, created.api_key, deployed.bot_id, phone, call_id, event_id, doc.id, campaign)
+
+
+async def _campaign(pool: Any, company_id: uuid.UUID, bot_id: uuid.UUID) -> uuid.UUID:
+    """A draft campaign of one number (the campaign routes' tenant isolation needs one)."""
+    from voicebot.storage.repositories.campaigns import Campaigns, NewCampaign, NewNumber
+
+    info = await Campaigns(pool).create(
+        company_id,
+        NewCampaign(
+            bot_id=bot_id,
+            name="seed",
+            window_start=dt.time(9),
+            window_end=dt.time(20),
+            window_days=(1, 2, 3, 4, 5, 6, 7),
+            starts_at=None,
+            ends_at=None,
+            default_timezone="Europe/Berlin",
+            max_concurrent=1,
+            max_attempts=1,
+            retry_on=("busy",),
+            retry_delays_s=(60,),
+        ),
+        [NewNumber(1, "+4930901800", "Europe/Berlin", {})],
+    )
+    return info.id
