@@ -49,7 +49,7 @@ class World:
         cfg = CampaignSettings(
             concurrency=kwargs.pop("concurrency", 10),
             lease=kwargs.pop("lease", dt.timedelta(seconds=60)),
-            ring_timeout=dt.timedelta(seconds=5),
+            ring_timeout=dt.timedelta(seconds=2),
             capacity_wait=kwargs.pop("capacity_wait", dt.timedelta(seconds=1)),
             poll_interval=0.02,
         )

@@ -8,6 +8,7 @@ for a scripted number with the SIP failure a real trunk gives (same codes and Tw
 
 from __future__ import annotations
 
+import asyncio
 from collections import deque
 
 from aiohttp import web
@@ -25,7 +26,8 @@ SIP_FAILURES: dict[str, tuple[int, str, str, int]] = {
 
 
 class ScriptedCallees(FakeLiveKitServer):
-    """``fake.script(number, "busy", "answered")``: the number's answers to successive dials."""
+    """``fake.script(number, "busy", "answered")``: the number's answers to successive dials;
+    ``"ring:2.5"`` rings 2.5 s, then answers."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -42,6 +44,9 @@ class ScriptedCallees(FakeLiveKitServer):
             self.dialed.append(req.sip_call_to)
             script = self.answers.get(req.sip_call_to)
             answer = script.popleft() if script else "answered"
+            if answer.startswith("ring:"):
+                await asyncio.sleep(float(answer[5:]))
+                answer = "answered"
             failure = SIP_FAILURES.get(answer)
             if failure is not None:
                 code, reason, twirp_code, http = failure
