@@ -8,7 +8,6 @@ for a scripted number with the SIP failure a real trunk gives (same codes and Tw
 
 from __future__ import annotations
 
-import asyncio
 from collections import deque
 
 from aiohttp import web
@@ -45,7 +44,7 @@ class ScriptedCallees(FakeLiveKitServer):
             script = self.answers.get(req.sip_call_to)
             answer = script.popleft() if script else "answered"
             if answer.startswith("ring:"):
-                await asyncio.sleep(float(answer[5:]))
+                await self._sleep(float(answer[5:]))
                 answer = "answered"
             failure = SIP_FAILURES.get(answer)
             if failure is not None:
