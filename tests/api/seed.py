@@ -42,7 +42,7 @@ class Tenant:
     call_id: uuid.UUID
     event_id: uuid.UUID
     doc_id: uuid.UUID
-    campaign_id: uuid.UUID = uuid.UUID(int=0)
+    campaign_id: uuid.UUID = uuid.UUID(int=0)  # noqa: RUF009 - a constant, evaluated once
 
     @property
     def headers(self) -> dict[str, str]:

@@ -39,7 +39,9 @@ async def outbound_api(
 
 
 async def _campaign_rows(api: Api) -> int:
-    count: int = await api.pool.fetchval("SELECT count(*) FROM campaigns WHERE company_id = $1", api.a.company_id)
+    count: int = await api.pool.fetchval(
+        "SELECT count(*) FROM campaigns WHERE company_id = $1", api.a.company_id
+    )
     return count
 
 
@@ -62,7 +64,9 @@ async def test_post_calls_places_one_call_and_refuses_bad_or_blocked_numbers(
     sip = lk.calls_to("SIP/CreateSIPParticipant")[0]
     assert sip.sip_call_to == "+14155550111" and sip.sip_trunk_id == "ST_out" and not sip.wait_until_answered
 
-    bad = await api.client.post("/v1/calls", headers=a.headers, json={"bot_id": str(a.bot_id), "to": "4155550111"})
+    bad = await api.client.post(
+        "/v1/calls", headers=a.headers, json={"bot_id": str(a.bot_id), "to": "4155550111"}
+    )
     assert bad.status_code == 422 and "international form" in bad.json()["detail"]
     added = await api.client.post("/v1/do-not-call", headers=a.headers, json={"numbers": ["+14155550122"]})
     assert added.json() == {"added": 1}
@@ -102,7 +106,9 @@ async def test_a_campaign_with_bad_rows_lists_each_and_creates_nothing(api: Api)
         (4, "phone"),
         (5, "timezone"),
     ]
-    assert "do-not-call" in body["errors"][1]["reason"] and "duplicate of row 1" in body["errors"][2]["reason"]
+    assert (
+        "do-not-call" in body["errors"][1]["reason"] and "duplicate of row 1" in body["errors"][2]["reason"]
+    )
     assert await _campaign_rows(api) == before
 
 
@@ -144,7 +150,9 @@ async def test_a_csv_campaign_is_created_started_paused_and_shows_its_progress(a
     listed = (await api.client.get("/v1/campaigns", headers=a.headers)).json()
     assert cid in [c["id"] for c in listed]
     numbers = await api.pool.fetch(
-        "SELECT phone_number, timezone, variables FROM campaign_numbers WHERE campaign_id = $1 ORDER BY row_no", cid
+        """SELECT phone_number, timezone, variables FROM campaign_numbers
+           WHERE campaign_id = $1 ORDER BY row_no""",
+        cid,
     )
     assert [(r[0], r[1], r[2]) for r in numbers] == [
         ("+4930901801", "Europe/Berlin", {"first_name": "Ann"}),

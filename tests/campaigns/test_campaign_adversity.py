@@ -5,6 +5,7 @@ and every number ends settled."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import os
 import signal
@@ -155,7 +156,7 @@ async def _at_least_dialed(w: World, n: int) -> bool:
 async def _end_answered_calls(w: World) -> None:
     """Stands in for the worker: records each answered attempt's call as ended."""
     while True:
-        try:
+        with contextlib.suppress(Exception):  # Postgres is down: try again
             await w.pool.execute(
                 """INSERT INTO calls (id, bot_id, direction, status, started_at, ended_at)
                    SELECT a.call_id, $1, 'outbound', 'completed', now(), now()
@@ -163,6 +164,4 @@ async def _end_answered_calls(w: World) -> None:
                    ON CONFLICT (id) DO NOTHING""",
                 w.bot_id,
             )
-        except Exception:
-            pass  # Postgres is down: try again
         await asyncio.sleep(0.1)
