@@ -10,6 +10,7 @@ import json
 from typing import Any
 
 import pytest
+from prometheus_client import REGISTRY
 
 from tests.campaigns.conftest import World
 from voicebot.campaigns import QUEUE_NAME, CallingWindow, RetryPolicy
@@ -28,6 +29,11 @@ async def attempts(w: World, campaign_id: Any) -> list[tuple[str, int, str, int 
     return [(r[0], r[1], r[2], r[3]) for r in rows]
 
 
+def _attempts_metric(status: str) -> float:
+    value = REGISTRY.get_sample_value("voicebot_campaign_attempts_total", {"status": status})
+    return value or 0.0
+
+
 def test_the_queue_names_agree() -> None:
     assert QUEUE_NAME == CAMPAIGN_QUEUE
 
@@ -43,7 +49,9 @@ async def test_sip_answers_drive_retries_until_answered_or_out_of_attempts(world
     )
     assert info.status == "draft" and info.number_count == 3
     await w.service.start(w.company_id, info.id)
+    before = {s: _attempts_metric(s) for s in ("answered", "busy", "no_answer")}
     await w.dispatcher().run_until_idle()
+    assert {s: _attempts_metric(s) - before[s] for s in before} == {"answered": 2, "busy": 1, "no_answer": 3}
 
     assert await attempts(w, info.id) == [
         (BERLIN_A, 1, "answered", 200),
