@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
+import uuid
 from typing import Any
 
 import pytest
@@ -72,6 +73,15 @@ async def test_sip_answers_drive_retries_until_answered_or_out_of_attempts(world
     call_id = await w.pool.fetchval("SELECT call_id FROM campaign_attempts WHERE phone_number = $1", BERLIN_A)
     assert ann["bot_number"] == w.bot_number and ann["call_id"] == str(call_id)
     assert ann["variables"] == {"name": "Ann"} and ann["campaign_id"] == str(info.id)
+    # the worker records Ann's call under that id, with its outcome: the campaign's outcome mix shows it
+    await w.pool.execute(
+        """INSERT INTO calls (id, bot_id, direction, status, started_at, ended_at)
+           VALUES ($1, $2, 'outbound', 'completed', now(), now())""",
+        call_id,
+        w.bot_id,
+    )
+    await w.pool.execute("INSERT INTO outcomes (call_id, outcome_type) VALUES ($1, 'booked')", call_id)
+    assert (await w.service.progress(w.company_id, info.id)).outcomes == {"booked": 1}
     sip = w.lk.calls_to("SIP/CreateSIPParticipant")[0]
     assert sip.wait_until_answered and sip.sip_trunk_id == "ST_outbound"
 
@@ -200,3 +210,16 @@ async def test_max_concurrent_holds_across_dispatcher_instances(world: World) ->
     await asyncio.gather(first.run_until_idle(), second.run_until_idle())
     assert len(w.lk.dialed) == 4
     assert (await w.service.progress(w.company_id, info.id)).live == 2
+
+
+async def test_a_campaign_needs_an_active_bot_of_the_company(world: World) -> None:
+    from voicebot.errors import ConfigError, NotFoundError
+
+    w = world
+    other = w.spec()
+    with pytest.raises(NotFoundError):
+        await w.service.create(uuid.uuid4(), other, [{"phone": BERLIN_A}])
+    await w.pool.execute("UPDATE bots SET is_active = false WHERE id = $1", w.bot_id)
+    with pytest.raises(ConfigError, match="not active"):
+        await w.service.create(w.company_id, other, [{"phone": BERLIN_A}])
+    assert await w.pool.fetchval("SELECT count(*) FROM campaigns") == 0

@@ -132,6 +132,8 @@ class Campaigns:
                 )
                 if owned is None:
                     raise NotFoundError(f"no bot with id {campaign.bot_id}")
+                if not owned:
+                    raise ConfigError(f"bot {campaign.bot_id} is not active: activate it before a campaign")
                 row = await conn.fetchrow(
                     f"""INSERT INTO campaigns (company_id, bot_id, name, default_timezone, window_start,
                             window_end, window_days, starts_at, ends_at, max_concurrent, max_attempts,
