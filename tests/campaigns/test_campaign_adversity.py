@@ -165,3 +165,31 @@ async def _end_answered_calls(w: World) -> None:
                 w.bot_id,
             )
         await asyncio.sleep(0.1)
+
+
+async def test_a_dispatcher_that_died_after_the_dial_ended_is_not_dialed_again(world: World) -> None:
+    """The dead dispatcher recorded its busy attempt but never settled the job: the one taking over
+    schedules attempt 2 from that record instead of dialing attempt 1 again."""
+    from voicebot.storage.queue import JobQueue
+    from voicebot.storage.repositories.campaign_attempts import CampaignAttempts
+
+    w = world
+    number = "+4930901863"
+    w.lk.script(number, "answered")
+    spec = w.spec(window=ALL_DAY, policy=RetryPolicy(max_attempts=3, delays=(0,)))
+    info = await w.service.create(w.company_id, spec, [{"phone": number}])
+    await w.service.start(w.company_id, info.id)
+    # what the dead dispatcher did: claimed the job, reserved and dialed attempt 1 (busy), recorded it
+    (job,) = await JobQueue(w.pool).claim(
+        "campaign_call", limit=1, lease=dt.timedelta(seconds=1), worker="dead"
+    )
+    store = CampaignAttempts(w.pool)
+    begun = await store.begin(
+        campaign_id=info.id, phone=number, attempt_no=1, job_id=job.id, worker="dead", max_concurrent=5
+    )
+    assert begun.attempt_id is not None
+    await store.finish(begun.attempt_id, status="busy", sip_status_code=486, sip_status="Busy Here")
+    await asyncio.sleep(1.2)  # its lease ends
+    await w.dispatcher("survivor").run_until_idle()
+    assert await attempts(w, info.id) == [(number, 1, "busy"), (number, 2, "answered")]
+    assert w.lk.dialed == [number]  # only attempt 2 was dialed by the survivor
