@@ -17,7 +17,7 @@ from fastapi import FastAPI
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from voicebot import __version__
-from voicebot.api import analytics, bots, calls, campaigns, health, knowledge, outbound, webhooks
+from voicebot.api import analytics, bots, calls, campaigns, do_not_call, health, knowledge, outbound, webhooks
 from voicebot.api.errors import install_error_handlers
 from voicebot.api.limits import BodyLimit
 from voicebot.api.services import ApiServices
@@ -87,4 +87,5 @@ def create_app(services: ApiServices) -> FastAPI:
     webhooks.register(app)
     outbound.register(app)
     campaigns.register(app)
+    do_not_call.register(app)
     return app

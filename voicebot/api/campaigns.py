@@ -1,4 +1,4 @@
-"""``/v1/campaigns``: outbound campaigns of the company; ``/v1/do-not-call``: its do-not-call list.
+"""``/v1/campaigns``: the company's outbound campaigns (do-not-call: :mod:`voicebot.api.do_not_call`).
 
 A campaign is created with all its numbers at once, from JSON (``POST /v1/campaigns``, up to the JSON
 body limit) or from a CSV body (``POST /v1/campaigns/csv``, up to the upload limit: 100,000 numbers
@@ -27,11 +27,10 @@ from voicebot.campaigns.spec import CampaignInputError, CampaignSpec
 from voicebot.campaigns.windows import parse_days, parse_hhmm
 from voicebot.errors import ConfigError
 
-__all__ = ["outbound_of", "register"]
+__all__ = ["normalized", "outbound_of", "register"]
 
 PREFIX = "/v1/campaigns"
 TAGS: list[str | Enum] = ["campaigns"]
-DNC_TAGS: list[str | Enum] = ["do-not-call"]
 COMMON = error_responses(401, 404)
 Retryable = Literal["busy", "no_answer", "failed"]
 
@@ -203,22 +202,6 @@ class AttemptOut(BaseModel):
     ended_at: dt.datetime | None
 
 
-class NumbersIn(BaseModel):
-    numbers: list[Annotated[str, Field(max_length=40)]] = Field(min_length=1, max_length=10_000)
-    reason: str | None = Field(default=None, max_length=500)
-
-
-class DncEntryOut(BaseModel):
-    phone_number: str
-    reason: str | None
-    created_at: dt.datetime
-
-
-class DncPage(BaseModel):
-    items: list[DncEntryOut]
-    next_cursor: str | None = None
-
-
 def _input_error(exc: CampaignInputError) -> JSONResponse:
     return JSONResponse(
         {
@@ -233,7 +216,7 @@ def _input_error(exc: CampaignInputError) -> JSONResponse:
     )
 
 
-def _normalized(numbers: list[str]) -> list[str]:
+def normalized(numbers: list[str]) -> list[str]:
     out = []
     for index, number in enumerate(numbers):
         try:
@@ -348,7 +331,7 @@ def register(app: FastAPI) -> None:
         limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     ) -> list[AttemptOut]:
         """Every dial attempt with its SIP status, newest first (optionally of one number)."""
-        number = None if phone is None else _normalized([phone])[0]
+        number = None if phone is None else normalized([phone])[0]
         rows = await outbound_of(services).campaigns.attempts(
             company.id, campaign_id, phone=number, limit=limit
         )
@@ -361,44 +344,6 @@ def register(app: FastAPI) -> None:
         ("stop", "Stop for good: pending numbers are cancelled; calls in progress go on."),
     ):
         _transition(app, verb, doc)
-
-    @app.get("/v1/do-not-call", tags=DNC_TAGS, response_model=DncPage, responses=COMMON)
-    async def list_dnc(
-        company: CurrentCompany,
-        services: Services,
-        limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-        cursor: Annotated[
-            str | None, Query(max_length=40, description="next_cursor of the previous page")
-        ] = None,
-    ) -> DncPage:
-        """The do-not-call list, in number order."""
-        rows = await outbound_of(services).do_not_call.list(company.id, limit=limit + 1, after=cursor)
-        more = len(rows) > limit
-        rows = rows[:limit]
-        return DncPage(
-            items=[
-                DncEntryOut(phone_number=r.phone_number, reason=r.reason, created_at=r.created_at)
-                for r in rows
-            ],
-            next_cursor=rows[-1].phone_number if more and rows else None,
-        )
-
-    @app.post("/v1/do-not-call", tags=DNC_TAGS, responses={**COMMON, **error_responses(422)})
-    async def add_dnc(body: NumbersIn, company: CurrentCompany, services: Services) -> dict[str, int]:
-        """Add numbers (E.164). Campaigns skip them from their next attempt on; POST /v1/calls
-        refuses them."""
-        numbers = _normalized(body.numbers)
-        added = await outbound_of(services).do_not_call.add(company.id, numbers, reason=body.reason)
-        return {"added": added}
-
-    @app.post("/v1/do-not-call/remove", tags=DNC_TAGS, responses={**COMMON, **error_responses(422)})
-    async def remove_dnc(body: NumbersIn, company: CurrentCompany, services: Services) -> dict[str, int]:
-        """Remove numbers; ``removed`` counts those that were on the list."""
-        dnc = outbound_of(services).do_not_call
-        removed = 0
-        for number in _normalized(body.numbers):
-            removed += int(await dnc.remove(company.id, number))
-        return {"removed": removed}
 
 
 def _transition(app: FastAPI, verb: str, doc: str) -> None:
