@@ -41,15 +41,8 @@ async def _until(predicate: Any, timeout: float, what: str) -> None:
         await asyncio.sleep(0.05)
 
 
-async def test_a_dispatcher_killed_mid_dial_loses_no_attempt_and_dials_none_twice(
-    world: World, database_url: str
-) -> None:
-    w = world
-    slow, quick = "+4930901861", "+4930901862"
-    w.lk.script(slow, "ring:30", "answered")
-    spec = w.spec(window=ALL_DAY, policy=RetryPolicy(max_attempts=3, delays=(0,)))
-    info = await w.service.create(w.company_id, spec, [{"phone": slow}, {"phone": quick}])
-    await w.service.start(w.company_id, info.id)
+def _dispatcher_process(w: World, database_url: str) -> subprocess.Popen[bytes]:
+    """``voicebot campaigns run`` as its own process against the test's Postgres and LiveKit fake."""
     env = {
         **os.environ,
         "DATABASE_URL": database_url,
@@ -61,12 +54,48 @@ async def test_a_dispatcher_killed_mid_dial_loses_no_attempt_and_dials_none_twic
         "VOICEBOT_CAMPAIGN_RING_TIMEOUT_S": "2",
         "VOICEBOT_CAMPAIGN_POLL_MS": "50",
     }
-    proc = subprocess.Popen(
+    return subprocess.Popen(
         [sys.executable, "-m", "voicebot", "campaigns", "run"],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
+
+
+async def test_sigterm_lets_the_ringing_call_end_and_records_it(world: World, database_url: str) -> None:
+    w = world
+    number = "+4930901864"
+    w.lk.script(number, "ring:1.5")
+    info = await w.service.create(w.company_id, w.spec(window=ALL_DAY), [{"phone": number}])
+    await w.service.start(w.company_id, info.id)
+    proc = _dispatcher_process(w, database_url)
+    try:
+
+        async def dialed() -> bool:
+            return number in w.lk.dialed
+
+        await _until(dialed, 30, "the dispatcher process to dial")
+        proc.send_signal(signal.SIGTERM)
+        code = await asyncio.to_thread(proc.wait, 20)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(10)
+    assert code == 0
+    assert await attempts(w, info.id) == [(number, 1, "answered")]
+    assert (await w.service.progress(w.company_id, info.id)).jobs == {"done": 1}
+
+
+async def test_a_dispatcher_killed_mid_dial_loses_no_attempt_and_dials_none_twice(
+    world: World, database_url: str
+) -> None:
+    w = world
+    slow, quick = "+4930901861", "+4930901862"
+    w.lk.script(slow, "ring:30", "answered")
+    spec = w.spec(window=ALL_DAY, policy=RetryPolicy(max_attempts=3, delays=(0,)))
+    info = await w.service.create(w.company_id, spec, [{"phone": slow}, {"phone": quick}])
+    await w.service.start(w.company_id, info.id)
+    proc = _dispatcher_process(w, database_url)
     try:
 
         async def both_dialed() -> bool:
