@@ -20,9 +20,12 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from voicebot.api.services import ApiLimits, ApiServices, KnowledgeOps
+from voicebot.campaigns.config import CampaignSettings
+from voicebot.campaigns.ports import Dialer
 from voicebot.knowledge import Embedder, KnowledgeService, QdrantStore, embedder_from_settings, open_store
 from voicebot.knowledge.registry import DocRegistry
 from voicebot.outcomes.urlguard import HostPolicy
+from voicebot.runtime_campaigns import CampaignService
 from voicebot.scenario import LoadedScenario
 from voicebot.settings import Settings
 from voicebot.storage import Bots, Companies, Database, KnowledgeDocs
@@ -89,6 +92,7 @@ def api_services_on(
     limits: ApiLimits | None = None,
     webhook_secret_grace: dt.timedelta = dt.timedelta(hours=24),
     webhook_policy: HostPolicy | None = None,
+    dialer: Dialer | None = None,
 ) -> tuple[ApiServices, ApiKnowledge]:
     """The API's services on an open asyncpg pool (tests pass their own pool and embedder)."""
     docs = KnowledgeDocs(pool)
@@ -113,6 +117,7 @@ def api_services_on(
         book=Book(pool),
         console_sessions=ConsoleSessions(pool),
         console=ConsoleQueries(pool),
+        outbound=CampaignService(pool, dialer=dialer),
     )
     return services, knowledge
 
@@ -184,12 +189,25 @@ class ApiReplay:
 async def build_api_services(settings: Settings) -> tuple[ApiServices, CloseFn]:
     """Open the pool (VOICEBOT_DB_POOL_MIN/MAX) and build the API's services; returns their closer."""
     db = await Database.open(settings)
-    services, knowledge = api_services_on(db.pool, settings)
+    # POST /v1/calls places calls through the LiveKit server API when it is configured
+    lk_client: Any = None
+    dialer: Dialer | None = None
+    if settings.livekit_url and settings.livekit_api_key and settings.livekit_api_secret:
+        from voicebot.telephony.outbound import LiveKitDialer, livekit_client
+
+        cfg = CampaignSettings.from_env()
+        lk_client = livekit_client(
+            settings.livekit_url, settings.livekit_api_key, settings.livekit_api_secret
+        )
+        dialer = LiveKitDialer(lk_client, default_trunk=cfg.outbound_trunk, ring_timeout=cfg.ring_timeout)
+    services, knowledge = api_services_on(db.pool, settings, dialer=dialer)
 
     async def close() -> None:
         try:
             await asyncio.to_thread(knowledge.close)
         finally:
+            if lk_client is not None:
+                await lk_client.aclose()
             await db.close()
 
     return services, close

@@ -44,6 +44,7 @@ class Tenant:
     doc_id: uuid.UUID
     resource_id: uuid.UUID | None = None
     code: str | None = None  # a confirmed booking's confirmation code in the built-in book
+    campaign_id: uuid.UUID = uuid.UUID(int=0)  # noqa: RUF009 - a constant, evaluated once
 
     @property
     def headers(self) -> dict[str, str]:
@@ -155,8 +156,18 @@ async def tenant(pool: Any, name: str, phone: str) -> Tenant:
         deployed.bot_id, "faq.md", file_type="md", file_size=10, sha256="0" * 64
     )
     resource_id, code = await add_booking(pool, company_id, deployed.bot_id)
+    campaign = await _campaign(pool, company_id, deployed.bot_id)
     return Tenant(
-        company_id, created.api_key, deployed.bot_id, phone, call_id, event_id, doc.id, resource_id, code
+        company_id,
+        created.api_key,
+        deployed.bot_id,
+        phone,
+        call_id,
+        event_id,
+        doc.id,
+        resource_id,
+        code,
+        campaign,
     )
 
 
@@ -179,3 +190,28 @@ async def add_booking(pool: Any, company_id: uuid.UUID, bot_id: uuid.UUID) -> tu
     )
     assert booking is not None
     return chair.id, booking.confirmation_code
+
+
+async def _campaign(pool: Any, company_id: uuid.UUID, bot_id: uuid.UUID) -> uuid.UUID:
+    """A draft campaign of one number (the campaign routes' tenant isolation needs one)."""
+    from voicebot.storage.repositories.campaigns import Campaigns, NewCampaign, NewNumber
+
+    info = await Campaigns(pool).create(
+        company_id,
+        NewCampaign(
+            bot_id=bot_id,
+            name="seed",
+            window_start=dt.time(9),
+            window_end=dt.time(20),
+            window_days=(1, 2, 3, 4, 5, 6, 7),
+            starts_at=None,
+            ends_at=None,
+            default_timezone="Europe/Berlin",
+            max_concurrent=1,
+            max_attempts=1,
+            retry_on=("busy",),
+            retry_delays_s=(60,),
+        ),
+        [NewNumber(1, "+4930901800", "Europe/Berlin", {})],
+    )
+    return info.id

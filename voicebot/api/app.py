@@ -22,8 +22,11 @@ from voicebot.api import (
     appointments,
     bots,
     calls,
+    campaigns,
+    do_not_call,
     health,
     knowledge,
+    outbound,
     privacy,
     replay,
     secrets,
@@ -96,6 +99,9 @@ def create_app(services: ApiServices) -> FastAPI:
     calls.register(app)
     analytics.register(app)
     webhooks.register(app)
+    outbound.register(app)
+    campaigns.register(app)
+    do_not_call.register(app)
     replay.register(app)
     secrets.register(app)
     privacy.register(app)

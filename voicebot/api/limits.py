@@ -20,6 +20,7 @@ __all__ = ["MULTIPART_OVERHEAD", "BodyLimit"]
 
 MULTIPART_OVERHEAD = 64 * 1024
 _UPLOAD = re.compile(r"^/(v1|console)/bots/[^/]+/knowledge/?$")  # API and console uploads
+_CSV_UPLOAD = re.compile(r"^/v1/campaigns/csv/?$")  # a campaign's numbers as a CSV body
 
 
 class BodyLimit:
@@ -30,6 +31,8 @@ class BodyLimit:
     def _limit(self, scope: Scope) -> int:
         if scope["method"] == "POST" and _UPLOAD.match(scope["path"]):
             return self.limits.max_upload_bytes + MULTIPART_OVERHEAD
+        if scope["method"] == "POST" and _CSV_UPLOAD.match(scope["path"]):
+            return self.limits.max_upload_bytes
         return self.limits.max_body_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,7 +31,7 @@ from voicebot.storage.repositories.knowledge_docs import KnowledgeDocs
 from voicebot.storage.repositories.post_call import PostCalls
 from voicebot.storage.retention import Retention
 
-__all__ = ["ApiLimits", "ApiServices", "KnowledgeAccess", "KnowledgeOps", "ReplayOps"]
+__all__ = ["ApiLimits", "ApiServices", "KnowledgeAccess", "KnowledgeOps", "OutboundOps", "ReplayOps"]
 
 
 class KnowledgeOps(Protocol):
@@ -78,6 +78,26 @@ class ReplayOps(Protocol):
     async def kept(self, bot_id: uuid.UUID) -> list[dict[str, Any]]: ...
 
 
+class OutboundOps(Protocol):
+    """Campaigns, the do-not-call list and single outbound calls
+    (:class:`voicebot.runtime_campaigns.CampaignService`)."""
+
+    campaigns: Any
+    do_not_call: Any
+
+    async def create(
+        self, company_id: uuid.UUID, spec: Any, rows: Any = None, *, csv_data: Any = None
+    ) -> Any: ...
+    async def start(self, company_id: uuid.UUID, campaign_id: uuid.UUID) -> Any: ...
+    async def pause(self, company_id: uuid.UUID, campaign_id: uuid.UUID) -> Any: ...
+    async def resume(self, company_id: uuid.UUID, campaign_id: uuid.UUID) -> Any: ...
+    async def stop(self, company_id: uuid.UUID, campaign_id: uuid.UUID) -> Any: ...
+    async def progress(self, company_id: uuid.UUID, campaign_id: uuid.UUID) -> Any: ...
+    async def place_call(
+        self, company_id: uuid.UUID, bot_id: uuid.UUID, number: str, variables: Mapping[str, str]
+    ) -> Any: ...
+
+
 @dataclass(frozen=True, slots=True)
 class ApiLimits:
     """Request size and paging bounds."""
@@ -120,3 +140,5 @@ class ApiServices:
     """The company console's sign-in sessions (voicebot.console); None: the console is not served."""
     console: ConsoleQueries | None = None
     """The console's extra reads (scenario versions, phone search, live calls, outcome mix)."""
+    outbound: OutboundOps | None = None
+    """Campaigns, do-not-call and POST /v1/calls (None: those routes answer 503)."""

@@ -44,6 +44,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "retention": ("voicebot.cli.retention", "retention", "Delete old calls, turns and raw text (cron-safe)."),
     "turns": ("voicebot.cli.turns_cmd", "turns", "Print a scenario's end-of-turn timing per state and slot."),
     "book": ("voicebot.cli.book", "book", "The built-in appointment book: resources and bookings."),
+    "campaigns": ("voicebot.cli.campaigns", "campaigns", "Outbound campaigns: run the dispatcher; manage."),
+    "dnc": ("voicebot.cli.dnc", "dnc", "A company's do-not-call list: add, remove, list."),
 }
 
 

@@ -41,6 +41,7 @@ __all__ = [
     "call_ended",
     "call_rejected",
     "call_started",
+    "campaign_attempt",
     "dtmf_key",
     "error",
     "exposition",
@@ -143,6 +144,15 @@ _ACTION_KINDS = frozenset(
     {"timeout", "refused", "http_4xx", "http_5xx", "bad_json", "too_large", "connection", "redirects"}
     | {"secret_missing", "runner", "unavailable"}
 )
+_CAMPAIGN_ATTEMPTS = Counter(
+    "voicebot_campaign_attempts_total",
+    "Campaign dial attempts by how they ended (answered, busy, no_answer, failed, interrupted, "
+    "do_not_call, expired): the SIP status of each dial.",
+    ["status"],
+)
+_CAMPAIGN_STATUSES = frozenset(
+    ("answered", "busy", "no_answer", "failed", "interrupted", "do_not_call", "expired")
+)
 
 _KNOWN_STATUSES = frozenset(("completed", "transferred", "abandoned", "failed", "rejected"))
 
@@ -210,6 +220,11 @@ def api_request(method: str, route: str, status: int, seconds: float) -> None:
 def webhook_attempt(outcome: str) -> None:
     """One settled webhook attempt (delivered, retry, dead, disabled)."""
     _WEBHOOK_ATTEMPTS.labels(outcome if outcome in _SETTLEMENTS else "other").inc()
+
+
+def campaign_attempt(status: str) -> None:
+    """One campaign attempt ended (its SIP status class) or was skipped (do_not_call, expired)."""
+    _CAMPAIGN_ATTEMPTS.labels(status if status in _CAMPAIGN_STATUSES else "other").inc()
 
 
 def webhook_outbox(counts: Mapping[str, int], oldest_pending_seconds: float) -> None:

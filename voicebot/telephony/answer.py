@@ -155,6 +155,15 @@ class CallTarget:
     direction: Literal["inbound", "outbound"]
     bot_number: str | None
     caller_number: str | None
+    call_id: uuid.UUID | None = None
+    """Outbound: the id the dialer chose (campaign attempts and POST /v1/calls join the call by it)."""
+
+
+def _uuid_or_none(value: Any) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(value)) if value else None
+    except ValueError:
+        return None
 
 
 def call_target(attributes: Mapping[str, str], job_metadata: str | None) -> CallTarget:
@@ -166,7 +175,10 @@ def call_target(attributes: Mapping[str, str], job_metadata: str | None) -> Call
             meta = loaded if isinstance(loaded, dict) else {}
     if meta.get("direction") == "outbound":
         return CallTarget(
-            "outbound", meta.get("bot_number"), meta.get("to") or attributes.get("sip.phoneNumber")
+            "outbound",
+            meta.get("bot_number"),
+            meta.get("to") or attributes.get("sip.phoneNumber"),
+            _uuid_or_none(meta.get("call_id")),
         )
     return CallTarget("inbound", attributes.get("sip.trunkPhoneNumber"), attributes.get("sip.phoneNumber"))
 
@@ -293,7 +305,7 @@ async def answer_call(line: CallLine, services: CallServices) -> CallOutcome:
         return CallOutcome(None, rejected=reason)
 
     compiled = services.compiled(bot)
-    call_id = uuid.uuid4()
+    call_id = target.call_id or uuid.uuid4()
     info = CallInfo(
         call_id=call_id,
         bot_id=bot.id,
