@@ -31,3 +31,11 @@ def test_a_missing_or_bad_call_id_leaves_the_worker_to_choose() -> None:
     assert call_target({}, json.dumps({"direction": "outbound"})).call_id is None
     inbound = call_target({"sip.trunkPhoneNumber": "+4930901800"}, json.dumps({"call_id": str(uuid.uuid4())}))
     assert inbound.direction == "inbound" and inbound.call_id is None
+
+
+def test_the_dialers_metadata_carries_the_variables_to_the_call() -> None:
+    meta = {"direction": "outbound", "bot_number": "+15550001111", "to": "+4930901800",
+            "variables": {"patient_name": "Ann Lee", "n": 3, "gone": None}}  # fmt: skip
+    target = call_target({}, json.dumps(meta))
+    assert target.variables == {"patient_name": "Ann Lee", "n": "3"}
+    assert call_target({}, json.dumps({**meta, "variables": ["x"]})).variables == {}

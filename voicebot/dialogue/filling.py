@@ -48,8 +48,17 @@ class Change:
 
 
 def prefill_from_call(t: Turn) -> None:
-    """Fill slots whose default comes from the call (e.g. the caller's number)."""
+    """Fill slots whose default comes from the call (e.g. the caller's number), and, on an outbound call,
+    slots named like one of the number's variables (each read and validated like an answer)."""
     context = t.call.context
+    for var, given in context.variables.items():
+        spec = t.compiled.slots.get(var)
+        if spec is None or not isinstance(given, str) or not given.strip():
+            continue
+        heard = t.compiled.extractor.extract(given, candidates=(var,), asked=var, now=t.now).get(var)
+        if heard is not None and validate(spec.spec, heard.value, now=t.now) is None:
+            t.call.slots[var] = heard.value
+            t.out.append(RecordSlot(var, to_json(heard.value), 1.0, "call", True, 0))
     for name, slot in t.compiled.slots.items():
         source = slot.spec.default_from
         raw = {"caller_number": context.caller_number, "dialed_number": context.dialed_number}.get(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -17,6 +18,8 @@ class CallContext:
     caller_number: str | None = None
     dialed_number: str | None = None
     direction: str = "inbound"
+    variables: Mapping[str, str] = field(default_factory=dict)
+    """Outbound: the campaign's per-number variables (a variable named like a slot fills it)."""
 
 
 @dataclass(slots=True)

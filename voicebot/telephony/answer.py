@@ -157,6 +157,14 @@ class CallTarget:
     caller_number: str | None
     call_id: uuid.UUID | None = None
     """Outbound: the id the dialer chose (campaign attempts and POST /v1/calls join the call by it)."""
+    variables: dict[str, str] = field(default_factory=dict)
+    """Outbound: the number's variables (a campaign's extra CSV columns, POST /v1/calls ``variables``)."""
+
+
+def _variables(value: Any) -> dict[str, str]:
+    if not isinstance(value, dict):
+        return {}
+    return {str(k): str(v) for k, v in value.items() if isinstance(k, str) and v is not None}
 
 
 def _uuid_or_none(value: Any) -> uuid.UUID | None:
@@ -179,6 +187,7 @@ def call_target(attributes: Mapping[str, str], job_metadata: str | None) -> Call
             meta.get("bot_number"),
             meta.get("to") or attributes.get("sip.phoneNumber"),
             _uuid_or_none(meta.get("call_id")),
+            _variables(meta.get("variables")),
         )
     return CallTarget("inbound", attributes.get("sip.trunkPhoneNumber"), attributes.get("sip.phoneNumber"))
 
@@ -340,6 +349,7 @@ async def answer_call(line: CallLine, services: CallServices) -> CallOutcome:
             caller_number=target.caller_number,
             dialed_number=target.bot_number,
             direction=target.direction,
+            variables=target.variables,
         ),
         bot_id=str(bot.id),
         retriever=retriever,
