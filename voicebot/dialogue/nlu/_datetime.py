@@ -20,11 +20,13 @@ with spans in that text. Resolution rules (relative to ``today``, the date of ``
 
 from __future__ import annotations
 
-import calendar
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from voicebot.dialogue.nlu._daymath import add_months as _add_months
+from voicebot.dialogue.nlu._daymath import month_day as _month_day
+from voicebot.dialogue.nlu._daymath import safe_date as _safe_date
 from voicebot.scenario.model import Language
 
 __all__ = ["DateHit", "MomentHit", "Temporal", "TimeHit", "parse_temporal"]
@@ -240,34 +242,6 @@ def _has_temporal_word(norm: str, lang: Language) -> bool:
 
 def _overlaps(start: int, end: int, hits: list[DateHit] | list[MomentHit]) -> bool:
     return any(start < h.end and h.start < end for h in hits)
-
-
-def _safe_date(year: int, month: int, day: int) -> date | None:
-    if not (1 <= month <= 12 and 1 <= day <= calendar.monthrange(year, month)[1]):
-        return None
-    return date(year, month, day)
-
-
-def _month_day(
-    today: date, month: int, day: int, year: str | None
-) -> tuple[date | None, tuple[int, int] | None]:
-    if year is not None:
-        y = int(year.strip("'").removesuffix("го").rstrip("-"))
-        if y < 100:  # a two-digit year: the nearest reading at most ten years ahead
-            y += 2000 if 2000 + y <= today.year + 10 else 1900
-        return _safe_date(y, month, day), None
-    value = _safe_date(today.year, month, day)
-    if value is None and month == 2 and day == 29:
-        value = _safe_date(today.year + 1, month, day)  # leap day said in a non-leap year
-    if value is not None and value < today:
-        value = _safe_date(today.year + 1, month, day) or value
-    return value, (month, day)
-
-
-def _add_months(d: date, months: int) -> date:
-    month0 = d.month - 1 + months
-    year, month = d.year + month0 // 12, month0 % 12 + 1
-    return date(year, month, min(d.day, calendar.monthrange(year, month)[1]))
 
 
 def _date_hit(m: re.Match[str], today: date, lang: Language, *, month_first: bool) -> DateHit | None:
