@@ -28,6 +28,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, Final
 
 from voicebot.scenario.calendar import add_days, weekday_of
+from voicebot.scenario.condition_ops import COMPARE as _COMPARE
 
 __all__ = [
     "CONTEXT_NAMES",
@@ -188,60 +189,6 @@ _NOT_ALLOWED: Final[dict[type[ast.AST], str]] = {
     ast.Await: "await is not allowed",
     ast.Yield: "yield is not allowed",
     ast.YieldFrom: "yield is not allowed",
-}
-
-_ORDERING: Final[dict[type[ast.cmpop], Callable[[Any, Any], bool]]] = {
-    ast.Lt: lambda a, b: a < b,
-    ast.LtE: lambda a, b: a <= b,
-    ast.Gt: lambda a, b: a > b,
-    ast.GtE: lambda a, b: a >= b,
-}
-
-
-def _safe_ordering(op: Callable[[Any, Any], bool]) -> Callable[[Any, Any], bool]:
-    def compare(a: Any, b: Any) -> bool:
-        if a is None or b is None:
-            return False
-        try:
-            return bool(op(a, b))
-        except TypeError:
-            return False
-
-    return compare
-
-
-def _contains(a: Any, b: Any) -> bool:
-    if a is None or b is None:
-        return False
-    try:
-        return a in b
-    except TypeError:
-        return False
-
-
-def _not_contains(a: Any, b: Any) -> bool:
-    if a is None or b is None:
-        return False
-    try:
-        return a not in b
-    except TypeError:
-        return False
-
-
-def _eq(a: Any, b: Any) -> bool:
-    return bool(a == b)
-
-
-def _ne(a: Any, b: Any) -> bool:
-    return bool(a != b)
-
-
-_COMPARE: Final[dict[type[ast.cmpop], Callable[[Any, Any], bool]]] = {
-    ast.Eq: _eq,
-    ast.NotEq: _ne,
-    ast.In: _contains,
-    ast.NotIn: _not_contains,
-    **{op: _safe_ordering(fn) for op, fn in _ORDERING.items()},
 }
 
 _LITERAL = (str, int, float, bool, type(None))
