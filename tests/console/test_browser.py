@@ -40,6 +40,7 @@ pytestmark = pytest.mark.skipif(
 )
 
 webdriver = pytest.importorskip("selenium.webdriver")
+from selenium.common.exceptions import StaleElementReferenceException, WebDriverException  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support import expected_conditions as EC  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
@@ -119,7 +120,11 @@ def browser() -> Iterator[Any]:
 
 
 def _wait(driver: Any, timeout: float = 10) -> Any:
-    return WebDriverWait(driver, timeout)
+    # htmx swaps parts of the page while a wait reads them: a node replaced under the read is
+    # "stale" (or, in Chromium, "does not belong to the document"): read it again on the next poll.
+    return WebDriverWait(
+        driver, timeout, ignored_exceptions=(StaleElementReferenceException, WebDriverException)
+    )
 
 
 def _shot(driver: Any, name: str) -> None:
