@@ -270,3 +270,12 @@ def test_check_paths_searches_directories_and_skips_test_files(tmp_path: Path) -
         f"{tmp_path / 'missing.yaml'}:1:1: no such file or directory",
         f"{tmp_path / 'sub' / 'bad.yaml'}:2:8: start: unknown state 'a'",
     ]
+
+
+def test_a_directory_search_skips_tests_personas_and_replay_expectations(tmp_path: Path) -> None:
+    from voicebot.scenario.loader import find_scenario_files
+
+    for name in ("bot.yaml", "bot.test.yaml", "ann.persona.yaml", "bot.replay.yaml"):
+        (tmp_path / name).write_text("version: 1\n", encoding="utf-8")
+    files, problems = find_scenario_files([tmp_path])
+    assert [f.name for f in files] == ["bot.yaml"] and problems == []

@@ -26,7 +26,8 @@ def check(paths: tuple[Path, ...]) -> None:
     """Validate scenario files and directories.
 
     PATHS are scenario files or directories; directories are searched recursively for *.yaml files
-    (scenario test files, *.test.yaml, are skipped). Every problem is printed as file:line:col: message:
+    (scenario tests *.test.yaml, personas *.persona.yaml and replay expectations *.replay.yaml are
+    skipped). Every problem is printed as file:line:col: message:
     YAML syntax, unknown or mistyped keys, unknown states, slots and intents, unreachable states, dead
     ends, missing fallbacks and outcomes, bad templates and conditions. Exit status 1 if there is any
     problem, else 0 after printing "ok: N scenarios".

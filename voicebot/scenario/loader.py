@@ -24,6 +24,8 @@ __all__ = ["LoadedScenario", "check_paths", "find_scenario_files", "load_file", 
 
 TEST_SUFFIX = ".test.yaml"
 """Scenario test files (``<bot>.test.yaml``) sit next to scenarios and are skipped by directory search."""
+NOT_SCENARIOS = (TEST_SUFFIX, ".persona.yaml", ".replay.yaml")
+"""Files beside scenarios that are not scenarios: tests, simulated-caller personas, replay expectations."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,7 +110,8 @@ def read_source(path: Path | str) -> str:
 
 
 def find_scenario_files(paths: Iterable[Path | str]) -> tuple[list[Path], list[Problem]]:
-    """Expand ``paths``: files as given, directories searched for ``*.yaml`` (not ``*.test.yaml``).
+    """Expand ``paths``: files as given, directories searched for ``*.yaml`` (not ``*.test.yaml``,
+    ``*.persona.yaml`` or ``*.replay.yaml``).
 
     A missing path, or a directory holding no scenario, is a problem.
     """
@@ -118,7 +121,7 @@ def find_scenario_files(paths: Iterable[Path | str]) -> tuple[list[Path], list[P
         path = Path(raw)
         if path.is_dir():
             found = sorted(
-                p for p in path.rglob("*.yaml") if p.is_file() and not p.name.endswith(TEST_SUFFIX)
+                p for p in path.rglob("*.yaml") if p.is_file() and not p.name.endswith(NOT_SCENARIOS)
             )
             if not found:
                 problems.append(Problem(str(raw), 1, 1, "no scenario files (*.yaml) in this directory"))
