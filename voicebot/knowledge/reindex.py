@@ -32,6 +32,7 @@ from qdrant_client import models
 from voicebot.errors import KnowledgeError
 from voicebot.knowledge.chunking import Chunk, embedding_text
 from voicebot.knowledge.embedders import Embedder
+from voicebot.knowledge.server_hybrid import point_vector
 from voicebot.knowledge.store import QdrantStore, translated_errors
 
 __all__ = ["ReindexResult", "reindex_local", "reindex_single"]
@@ -122,11 +123,16 @@ def _fill(
                 for p in part
             ]
             vectors = embedder.embed(texts)
+            hybrid = target.is_hybrid_collection(name)
             target.client.upsert(
                 name,
                 points=[
-                    models.PointStruct(id=str(p.id), vector=v.tolist(), payload=dict(p.payload or {}))
-                    for p, v in zip(part, vectors, strict=True)
+                    models.PointStruct(
+                        id=str(p.id),
+                        vector=point_vector(v, text, hybrid=hybrid),
+                        payload=dict(p.payload or {}),
+                    )
+                    for p, v, text in zip(part, vectors, texts, strict=True)
                 ],
                 wait=True,
             )

@@ -57,7 +57,7 @@ class QdrantRetriever:
 
     def retrieve_sync(self, bot_id: str, query: str, top_k: int) -> list[Passage]:
         vector = self._embedder.embed([query])[0]
-        if isinstance(self._store, HybridIndex):
+        if isinstance(self._store, HybridIndex | QdrantStore):  # a call's snapshot, or a Qdrant server
             return self._store.search_hybrid(
                 bot_id, query, vector, top_k=top_k, embedder=self._embedder, min_score=self.min_score
             )

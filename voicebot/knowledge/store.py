@@ -1,4 +1,5 @@
-"""The Qdrant side of the knowledge base; with reindex.py, the only modules that import qdrant-client.
+"""The Qdrant side of the knowledge base (qdrant-client is imported only here and in qdrant_io.py,
+reindex.py and server_hybrid.py).
 
 Two layouts (docs/knowledge.md, "Tenancy"):
 
@@ -24,9 +25,8 @@ from __future__ import annotations
 
 import contextlib
 import re
-import time
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -34,13 +34,14 @@ from typing import Any, Literal
 
 import numpy as np
 from qdrant_client import QdrantClient, models
-from qdrant_client.http.exceptions import ResponseHandlingException, UnexpectedResponse
 
 from voicebot.dialogue.ports import Passage
 from voicebot.errors import ConfigError, EmbedderMismatchError, KnowledgeError
-from voicebot.knowledge.chunking import Chunk
+from voicebot.knowledge.chunking import Chunk, embedding_text
 from voicebot.knowledge.embedders import Embedder, Vectors
 from voicebot.knowledge.lexical import HybridIndex
+from voicebot.knowledge.qdrant_io import _open_local, _translated, translated_errors
+from voicebot.knowledge.server_hybrid import DENSE, LEXICAL, point_vector
 from voicebot.knowledge.snapshot import SnapshotIndex
 
 __all__ = ["SHARED_COLLECTION", "Layout", "QdrantStore", "StoredChunk", "translated_errors"]
@@ -70,49 +71,17 @@ def _check_bot_id(bot_id: str) -> str:
     return bot_id
 
 
-@contextlib.contextmanager
-def _translated(what: str) -> Iterator[None]:
-    """Qdrant's exceptions become KnowledgeError, once, here."""
-    try:
-        yield
-    except (UnexpectedResponse, ResponseHandlingException) as exc:
-        error = KnowledgeError(f"Qdrant failed to {what}: {exc}")
-        status = getattr(exc, "status_code", None)
-        error.retryable = status is None or status >= 500 or status == 429
-        raise error from exc
-    except (ValueError, RuntimeError) as exc:  # local mode raises these for bad requests
-        raise KnowledgeError(f"Qdrant failed to {what}: {exc}") from exc
-
-
-translated_errors = _translated  # for knowledge/reindex.py, the other module that talks to Qdrant
-
-
-def _open_local(path: Path, wait: float) -> QdrantClient:
-    path.mkdir(parents=True, exist_ok=True)
-    deadline = time.monotonic() + wait
-    delay = 0.02
-    while True:
-        try:
-            return QdrantClient(path=str(path))
-        except RuntimeError as exc:
-            if "already accessed" not in str(exc):
-                raise KnowledgeError(f"could not open the Qdrant directory {path}: {exc}") from exc
-            if time.monotonic() >= deadline:
-                error = KnowledgeError(
-                    f"the Qdrant directory {path} is in use by another process (local mode allows one); "
-                    "wait for it to finish or set QDRANT_URL to use a Qdrant server"
-                )
-                error.retryable = True
-                raise error from None
-            time.sleep(delay)
-            delay = min(delay * 2, 0.25)
-
-
 class QdrantStore:
     """Chunks and vectors of every bot's knowledge, in one Qdrant client."""
 
     def __init__(
-        self, *, client: QdrantClient, layout: Layout, read_only: bool = False, remote: bool = False
+        self,
+        *,
+        client: QdrantClient,
+        layout: Layout,
+        read_only: bool = False,
+        remote: bool = False,
+        hybrid: bool = False,
     ) -> None:
         if layout not in ("per_bot", "shared"):
             raise ConfigError(f"layout={layout!r} must be 'per_bot' or 'shared'")
@@ -120,7 +89,9 @@ class QdrantStore:
         self.layout: Layout = layout
         self.read_only = read_only
         self._remote = remote
+        self.hybrid = hybrid  # new collections get dense + lexical vectors (server_hybrid.py)
         self._checked: set[tuple[str, str, int]] = set()
+        self._layouts: dict[str, bool] = {}
 
     # -- opening ----------------------------------------------------------------------------
 
@@ -139,7 +110,7 @@ class QdrantStore:
     ) -> QdrantStore:
         """A Qdrant server (QDRANT_URL / QDRANT_API_KEY)."""
         client = QdrantClient(url=url, api_key=api_key, timeout=timeout)
-        return cls(client=client, layout=layout, remote=True)
+        return cls(client=client, layout=layout, remote=True, hybrid=True)
 
     @classmethod
     def local_snapshot(cls, path: Path, bot_id: str, *, wait: float = 5.0) -> SnapshotIndex:
@@ -167,6 +138,33 @@ class QdrantStore:
     def forget_checks(self) -> None:
         """Check the embedder of every collection again on next use (after a reindex switched it)."""
         self._checked.clear()
+        self._layouts.clear()
+
+    translated = staticmethod(_translated)
+
+    def scope(self, bot_id: str) -> models.Filter | None:
+        """The bot's tenant filter (for server_hybrid.py)."""
+        return self._scope(bot_id)
+
+    def is_hybrid(self, bot_id: str) -> bool:
+        """Whether the bot's collection has dense and lexical vectors (server_hybrid.py)."""
+        return self.is_hybrid_collection(self.collection_name(bot_id))
+
+    def is_hybrid_collection(self, name: str) -> bool:
+        if name not in self._layouts:
+            with _translated(f"read collection {name}"):
+                exists = self._client.collection_exists(name)
+                meta = dict(self._client.get_collection(name).config.metadata or {}) if exists else {}
+            self._layouts[name] = bool(meta.get("hybrid"))
+        return self._layouts[name]
+
+    def search_hybrid(
+        self, bot_id: str, query: str, vector: Vectors, *, top_k: int, embedder: Embedder, min_score: float
+    ) -> list[Passage]:
+        """Dense and lexical, fused (a server collection); dense-only on an older collection."""
+        from voicebot.knowledge.server_hybrid import search_hybrid
+
+        return search_hybrid(self, bot_id, query, vector, top_k=top_k, embedder=embedder, min_score=min_score)
 
     # -- collections ------------------------------------------------------------------------
 
@@ -189,6 +187,8 @@ class QdrantStore:
             info = self._client.get_collection(name)
         meta = dict(info.config.metadata or {})
         vectors = info.config.params.vectors
+        if isinstance(vectors, dict) and DENSE in vectors:
+            vectors = vectors[DENSE]
         if isinstance(vectors, models.VectorParams):
             meta.setdefault("dimension", vectors.size)
         return meta
@@ -222,11 +222,18 @@ class QdrantStore:
         """Create collection ``name`` for ``embedder``'s vectors, with the payload indexes a server needs."""
         self._writable()
         with _translated(f"create collection {name}"):
-            self._client.create_collection(
-                name,
-                vectors_config=models.VectorParams(size=embedder.dimension, distance=models.Distance.COSINE),
-                metadata={"embedder": embedder.name, "dimension": embedder.dimension},
-            )
+            dense = models.VectorParams(size=embedder.dimension, distance=models.Distance.COSINE)
+            meta: dict[str, Any] = {"embedder": embedder.name, "dimension": embedder.dimension}
+            if self.hybrid:
+                self._client.create_collection(
+                    name,
+                    vectors_config={DENSE: dense},
+                    sparse_vectors_config={LEXICAL: models.SparseVectorParams(modifier=models.Modifier.IDF)},
+                    metadata={**meta, "hybrid": True},
+                )
+            else:
+                self._client.create_collection(name, vectors_config=dense, metadata=meta)
+            self._layouts[name] = self.hybrid
             if self._remote:  # local mode has no payload indexes (it filters in Python)
                 if self.layout == "shared":
                     self._client.create_payload_index(
@@ -268,10 +275,11 @@ class QdrantStore:
         if len(chunks) != len(vectors):
             raise ValueError(f"{len(chunks)} chunks but {len(vectors)} vectors")
         name = self.collection_name(bot_id)
+        hybrid = self.is_hybrid_collection(name)
         points = [
             models.PointStruct(
                 id=str(uuid.uuid5(_POINT_NS, f"{bot_id}/{c.doc_id}/{c.version}/{c.index}")),
-                vector=vector.tolist(),
+                vector=point_vector(vector, embedding_text(c.chunk), hybrid=hybrid),
                 payload={
                     "bot_id": bot_id,
                     "doc_id": c.doc_id,
@@ -337,27 +345,27 @@ class QdrantStore:
             response = self._client.query_points(
                 name,
                 query=np.asarray(vector, dtype=np.float32).ravel().tolist(),
+                using=DENSE if self.is_hybrid_collection(name) else None,
                 query_filter=self._scope(bot_id),
                 limit=top_k,
                 with_payload=True,
             )
-        passages = []
-        for point in response.points:
-            p = point.payload or {}
-            if self.layout == "shared" and p.get("bot_id") != bot_id:  # belt and braces
-                continue
-            passages.append(
-                Passage(
-                    chunk_id=str(point.id),
-                    doc_id=str(p.get("doc_id", "")),
-                    text=str(p.get("text", "")),
-                    score=float(point.score),
-                    source=str(p.get("source", "")),
-                    page=p.get("page"),
-                    section=p.get("section"),
-                )
-            )
-        return passages
+        return [p for p in (self.passage_of(point, bot_id) for point in response.points) if p is not None]
+
+    def passage_of(self, point: Any, bot_id: str) -> Passage | None:
+        """A search hit as a Passage; None for another bot's point (belt and braces: the filter is first)."""
+        p = point.payload or {}
+        if self.layout == "shared" and p.get("bot_id") != bot_id:
+            return None
+        return Passage(
+            chunk_id=str(point.id),
+            doc_id=str(p.get("doc_id", "")),
+            text=str(p.get("text", "")),
+            score=float(point.score),
+            source=str(p.get("source", "")),
+            page=p.get("page"),
+            section=p.get("section"),
+        )
 
     def snapshot(self, bot_id: str) -> SnapshotIndex:
         """Every passage of the bot with its vector, copied into a SnapshotIndex."""
@@ -397,7 +405,7 @@ class QdrantStore:
                     )
                     for r in records:
                         ids.append(str(r.id))
-                        vectors.append(r.vector)
+                        vectors.append(r.vector[DENSE] if isinstance(r.vector, dict) else r.vector)
                         payloads.append(dict(r.payload or {}))
                     if offset is None:
                         break
