@@ -32,6 +32,7 @@ class CallFilters:
     until: dt.datetime | None = None  # started_at < until
     outcome: str | None = None
     status: str | None = None
+    phone: str | None = None  # digits anywhere in the caller's number (the console's phone search)
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +79,7 @@ class CallDetail:
     actions: tuple[ActionCalled, ...] = ()
 
 
-_SELECT = """
+CALL_SELECT = """
 SELECT c.id, c.bot_id, b.slug AS bot_slug, c.direction, c.caller_number, c.dialed_number, c.status,
        c.started_at, c.ended_at, c.duration_ms, c.final_state, c.end_reason,
        o.outcome_type AS outcome, v.version AS scenario_version
@@ -87,7 +88,7 @@ JOIN bots b ON b.id = c.bot_id
 LEFT JOIN outcomes o ON o.call_id = c.id
 LEFT JOIN scenario_versions v ON v.id = c.scenario_version_id"""
 
-_LIST = f"""{_SELECT}
+_LIST = f"""{CALL_SELECT}
 WHERE b.company_id = $1
   AND ($2::uuid IS NULL OR c.bot_id = $2)
   AND ($3::timestamptz IS NULL OR c.started_at >= $3)
@@ -95,6 +96,7 @@ WHERE b.company_id = $1
   AND ($5::text IS NULL OR o.outcome_type = $5)
   AND ($6::text IS NULL OR c.status = $6)
   AND ($7::timestamptz IS NULL OR (c.started_at, c.id) < ($7, $8::uuid))
+  AND ($10::text IS NULL OR c.caller_number LIKE '%' || $10 || '%')
 ORDER BY c.started_at DESC, c.id DESC
 LIMIT $9"""
 
@@ -125,6 +127,7 @@ class CallHistory:
                 after[0] if after else None,
                 after[1] if after else None,
                 limit,
+                f.phone or None,
             )
         return [CallRow(**dict(r)) for r in rows]
 
@@ -133,7 +136,7 @@ class CallHistory:
         with translated():
             async with self._pool.acquire() as conn:
                 row = await conn.fetchrow(
-                    f"{_SELECT} WHERE b.company_id = $1 AND c.id = $2", company_id, call_id
+                    f"{CALL_SELECT} WHERE b.company_id = $1 AND c.id = $2", company_id, call_id
                 )
                 if row is None:
                     raise NotFoundError(f"no call with id {call_id}")

@@ -14,12 +14,12 @@ import datetime as dt
 import hashlib
 import secrets
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from voicebot.errors import NotFoundError
 from voicebot.storage.errors import translated
-from voicebot.storage.repositories.call_history import CallFilters, CallRow
+from voicebot.storage.repositories.call_history import CALL_SELECT, CallFilters, CallHistory, CallRow
 
 __all__ = [
     "ConsoleQueries",
@@ -105,29 +105,6 @@ class ConsoleSessions:
             await self._pool.execute("DELETE FROM console_sessions WHERE token_hash = $1", _hash(token))
 
 
-_SELECT = """
-SELECT c.id, c.bot_id, b.slug AS bot_slug, c.direction, c.caller_number, c.dialed_number, c.status,
-       c.started_at, c.ended_at, c.duration_ms, c.final_state, c.end_reason,
-       o.outcome_type AS outcome, v.version AS scenario_version
-FROM calls c
-JOIN bots b ON b.id = c.bot_id
-LEFT JOIN outcomes o ON o.call_id = c.id
-LEFT JOIN scenario_versions v ON v.id = c.scenario_version_id"""
-
-# The admin API's list (CallHistory) plus a phone search: the digits typed, anywhere in the caller's number.
-_LIST = f"""{_SELECT}
-WHERE b.company_id = $1
-  AND ($2::uuid IS NULL OR c.bot_id = $2)
-  AND ($3::timestamptz IS NULL OR c.started_at >= $3)
-  AND ($4::timestamptz IS NULL OR c.started_at < $4)
-  AND ($5::text IS NULL OR o.outcome_type = $5)
-  AND ($6::text IS NULL OR c.status = $6)
-  AND ($7::timestamptz IS NULL OR (c.started_at, c.id) < ($7, $8::uuid))
-  AND ($10::text IS NULL OR c.caller_number LIKE '%' || $10 || '%')
-ORDER BY c.started_at DESC, c.id DESC
-LIMIT $9"""
-
-
 class ConsoleQueries:
     def __init__(self, pool: Any) -> None:
         self._pool = pool
@@ -141,28 +118,16 @@ class ConsoleQueries:
         limit: int = 50,
         after: tuple[dt.datetime, uuid.UUID] | None = None,
     ) -> builtins.list[CallRow]:
-        """Newest first, keyset-paged like ``CallHistory.list``; ``phone``: digits in the caller's number."""
-        with translated():
-            rows = await self._pool.fetch(
-                _LIST,
-                company_id,
-                filters.bot_id,
-                filters.since,
-                filters.until,
-                filters.outcome,
-                filters.status,
-                after[0] if after else None,
-                after[1] if after else None,
-                limit,
-                phone or None,
-            )
-        return [CallRow(**dict(r)) for r in rows]
+        """``CallHistory.list`` with the phone search: ``phone`` is digits in the caller's number."""
+        return await CallHistory(self._pool).list(
+            company_id, replace(filters, phone=phone or None), limit=limit, after=after
+        )
 
     async def live_calls(self, company_id: uuid.UUID, *, limit: int = 100) -> builtins.list[CallRow]:
         """Calls in progress, oldest first."""
         with translated():
             rows = await self._pool.fetch(
-                f"{_SELECT} WHERE b.company_id = $1 AND c.status = 'active' "
+                f"{CALL_SELECT} WHERE b.company_id = $1 AND c.status = 'active' "
                 "ORDER BY c.started_at, c.id LIMIT $2",
                 company_id,
                 limit,
