@@ -14,7 +14,9 @@ plus, for voicebot, :mod:`voicebot.telephony.preload`:
   preloads voicebot; the job takes its bot's snapshot (``knowledge.snapshot.bot_snapshot``) and asks
   ten questions;
 * ``preload, whole dir``: as ``voicebot, preload`` but the snapshot opens the whole directory with
-  qdrant-client (``QdrantStore.local_snapshot``: every bot's collection is loaded), as calls did before.
+  qdrant-client (``QdrantStore.local_snapshot``: every bot's collection is loaded), as calls did before;
+* ``preload + job prewarm``: as ``voicebot, preload`` plus what the worker's prewarm does in each job
+  process before its job (``preload.warm_job_process``: the process's first embedding).
 
 Each job reports its private memory (``Private_Clean + Private_Dirty`` of /proc/self/smaps_rollup, i.e.
 pages not shared with the forkserver), its set-up time (imports + snapshot) and its first and tenth
@@ -54,7 +56,7 @@ def private_mib() -> float:
     return (fields.get("Private_Clean", 0) + fields.get("Private_Dirty", 0)) / 1024
 
 
-def job(kind: str, qdrant: str, out: Any) -> None:
+def job(kind: str, qdrant: str, out: Any, warm: bool = False) -> None:
     """One call's process: what a job does before and at its first knowledge query."""
     t0 = time.perf_counter()
     import importlib
@@ -70,6 +72,10 @@ def job(kind: str, qdrant: str, out: Any) -> None:
 
         result["imports_ms"] = (time.perf_counter() - t0) * 1000
         result["private_imports_mib"] = private_mib()
+        if warm:  # what the worker's prewarm does in each job process before its job
+            from voicebot.telephony.preload import warm_job_process
+
+            warm_job_process()
         if kind == "whole":
             from voicebot.knowledge import QdrantStore
 
@@ -132,7 +138,9 @@ def build_directory(path: Path, passages: int, other: int) -> None:
         store.close()
 
 
-def run(kind: str, preload: list[str], qdrant: Path, calls: int) -> list[dict[str, float]]:
+def run(
+    kind: str, preload: list[str], qdrant: Path, calls: int, warm: bool = False
+) -> list[dict[str, float]]:
     ctx = mp.get_context("forkserver")
     ctx.set_forkserver_preload(preload)
     warm = ctx.Process(target=noop)
@@ -142,7 +150,7 @@ def run(kind: str, preload: list[str], qdrant: Path, calls: int) -> list[dict[st
     for _ in range(calls):
         q: Any = ctx.Queue()
         t0 = time.perf_counter()
-        p = ctx.Process(target=job, args=(kind, str(qdrant), q))
+        p = ctx.Process(target=job, args=(kind, str(qdrant), q, warm))
         p.start()
         r = q.get(timeout=120)
         r["start_to_ready_ms"] = (time.perf_counter() - t0) * 1000
@@ -171,9 +179,19 @@ def main() -> None:
             ("bare", "bare", PLUGINS + LIVEKIT_PRELOAD),
             ("voicebot, no preload", "voicebot", PLUGINS + LIVEKIT_PRELOAD),
             ("voicebot, preload", "voicebot", [*PLUGINS, "voicebot.telephony.preload", *LIVEKIT_PRELOAD]),
+            (
+                "preload + job prewarm",
+                "prewarmed",
+                [*PLUGINS, "voicebot.telephony.preload", *LIVEKIT_PRELOAD],
+            ),
             ("preload, whole dir", "whole", [*PLUGINS, "voicebot.telephony.preload", *LIVEKIT_PRELOAD]),
         ]
-        rows = {name: run(kind, preload, qdrant, args.calls) for name, kind, preload in configs}
+        rows = {
+            name: run(
+                "voicebot" if kind == "prewarmed" else kind, preload, qdrant, args.calls, kind == "prewarmed"
+            )
+            for name, kind, preload in configs
+        }
     bare_mem = statistics.median(r["private_mib"] for r in rows["bare"])
     print(
         f"capacity ({args.passages} passages of the call's bot, {args.other} of another bot in the same "

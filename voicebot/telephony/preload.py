@@ -19,7 +19,7 @@ from typing import Any
 
 import structlog
 
-__all__ = ["MODULES", "preloaded_vad"]
+__all__ = ["MODULES", "preloaded_vad", "warm_job_process"]
 
 log = structlog.get_logger("voicebot.telephony")
 
@@ -54,6 +54,22 @@ _vad: Any = None
 def preloaded_vad() -> Any:
     """Silero VAD loaded in the forkserver (None when this module ran nowhere, or the load failed)."""
     return _vad
+
+
+def warm_job_process() -> None:
+    """In a job process before its job (the worker's prewarm, off the call's path): this process's first
+    embedding and first matrix product. A forked process's first inference costs 50-60 ms even with the
+    model loaded in the forkserver (per-process runtime state); after this the call's first knowledge
+    query costs what its tenth does (docs/performance.md, "First knowledge query")."""
+    _step("job_embedder", _embedder)
+    _step("job_numpy", _numpy)
+
+
+def _numpy() -> None:
+    import numpy as np
+
+    matrix = np.ones((8, 384), dtype=np.float32)
+    (matrix @ np.ones(384, dtype=np.float32)).argmax()
 
 
 def _step(name: str, fn: Any) -> None:

@@ -209,9 +209,11 @@ class VoicebotWorker:
 
 
 def prewarm(proc: JobProcess) -> None:
-    """In each job process before its job: Silero VAD, the forkserver's copy when it preloaded one."""
-    from voicebot.telephony.preload import preloaded_vad
+    """In each job process before its job: Silero VAD (the forkserver's copy when it preloaded one) and
+    the process's first embedding, so the call's first knowledge query is not its slowest."""
+    from voicebot.telephony.preload import preloaded_vad, warm_job_process
 
+    warm_job_process()
     vad = preloaded_vad()
     proc.userdata["vad"] = vad if vad is not None else load_vad()
 
