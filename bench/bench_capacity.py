@@ -139,7 +139,7 @@ def build_directory(path: Path, passages: int, other: int) -> None:
 
 
 def run(
-    kind: str, preload: list[str], qdrant: Path, calls: int, warm: bool = False
+    kind: str, preload: list[str], qdrant: Path, calls: int, prewarm: bool = False
 ) -> list[dict[str, float]]:
     ctx = mp.get_context("forkserver")
     ctx.set_forkserver_preload(preload)
@@ -150,7 +150,7 @@ def run(
     for _ in range(calls):
         q: Any = ctx.Queue()
         t0 = time.perf_counter()
-        p = ctx.Process(target=job, args=(kind, str(qdrant), q, warm))
+        p = ctx.Process(target=job, args=(kind, str(qdrant), q, prewarm))
         p.start()
         r = q.get(timeout=120)
         r["start_to_ready_ms"] = (time.perf_counter() - t0) * 1000
