@@ -27,7 +27,6 @@ knowledge query. The local Qdrant directory holds the call's bot (``--passages``
 from __future__ import annotations
 
 import argparse
-import multiprocessing as mp
 import os
 import statistics
 import sys
@@ -40,10 +39,10 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.forkserver import LIVEKIT_PRELOAD, PLUGINS, started_forkserver, stop_forkserver  # noqa: E402
+
 BOT = "capacitybot"
 OTHER = "otherbot"
-LIVEKIT_PRELOAD = ["livekit.agents.ipc._preload", "livekit.agents.ipc._preload_freeze"]
-PLUGINS = ["livekit.plugins.silero", "livekit.plugins.deepgram", "livekit.plugins.cartesia"]
 
 
 def private_mib() -> float:
@@ -100,10 +99,6 @@ def job(kind: str, qdrant: str, out: Any, warm: bool = False) -> None:
     out.put(result)
 
 
-def noop() -> None:
-    """Started first, so the forkserver (and its preload) is running before any job is timed."""
-
-
 def build_directory(path: Path, passages: int, other: int) -> None:
     import numpy as np
 
@@ -141,11 +136,7 @@ def build_directory(path: Path, passages: int, other: int) -> None:
 def run(
     kind: str, preload: list[str], qdrant: Path, calls: int, prewarm: bool = False
 ) -> list[dict[str, float]]:
-    ctx = mp.get_context("forkserver")
-    ctx.set_forkserver_preload(preload)
-    warm = ctx.Process(target=noop)
-    warm.start()
-    warm.join()
+    ctx = started_forkserver(preload)
     results = []
     for _ in range(calls):
         q: Any = ctx.Queue()
@@ -156,10 +147,7 @@ def run(
         r["start_to_ready_ms"] = (time.perf_counter() - t0) * 1000
         p.join()
         results.append(r)
-    # a new forkserver for the next configuration
-    from multiprocessing import forkserver
-
-    forkserver._forkserver._stop()  # type: ignore[attr-defined]
+    stop_forkserver()  # a new forkserver for the next configuration
     return results
 
 

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import multiprocessing as mp
 import os
 import statistics
 import sys
@@ -38,6 +37,8 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench.forkserver import LIVEKIT_PRELOAD, PLUGINS, started_forkserver, stop_forkserver  # noqa: E402
 
 NUMBER = "+14155550100"
 GREETING = "Hello, thanks for calling the corner shop."
@@ -52,8 +53,6 @@ states:
       - {{fallback: true, to: done}}
   done: {{say: "Goodbye.", end: true, outcome: lead}}
 """
-LIVEKIT_PRELOAD = ["livekit.agents.ipc._preload", "livekit.agents.ipc._preload_freeze"]
-PLUGINS = ["livekit.plugins.silero", "livekit.plugins.deepgram", "livekit.plugins.cartesia"]
 
 
 def job(kind: str, ready: Any, go: Any, out: Any) -> None:
@@ -166,16 +165,8 @@ async def _voicebot(vad: Any) -> tuple[float, float]:
     return segment.started_at, opened
 
 
-def noop() -> None:
-    """Started first, so the forkserver (and its preload) is running before any job is timed."""
-
-
 def run(kind: str, preload: list[str], jobs: int) -> list[dict[str, float]]:
-    ctx = mp.get_context("forkserver")
-    ctx.set_forkserver_preload(preload)
-    warm = ctx.Process(target=noop)
-    warm.start()
-    warm.join()
+    ctx = started_forkserver(preload)
     results = []
     for _ in range(jobs):
         ready, go, out = ctx.Event(), ctx.Event(), ctx.Queue()
@@ -187,9 +178,7 @@ def run(kind: str, preload: list[str], jobs: int) -> list[dict[str, float]]:
         go.set()
         results.append(out.get(timeout=120))
         p.join(30)
-    from multiprocessing import forkserver
-
-    forkserver._forkserver._stop()  # type: ignore[attr-defined]
+    stop_forkserver()  # a new forkserver for the next configuration
     return results
 
 
