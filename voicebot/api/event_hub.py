@@ -294,8 +294,9 @@ class EventHub:
 
     async def _deliver(self, lo: int, hi: int) -> None:
         while lo <= hi:
-            if not self._by_call and not self._by_company:
-                self._high = max(self._high, hi if hi < _UNBOUNDED else await self.events.latest_id())
+            if not self._by_call and not self._by_company:  # nobody follows anything: nothing to read
+                if hi < _UNBOUNDED:
+                    self._high = max(self._high, hi)
                 return
             limit = 10_000
             rows = await self.events.in_range(

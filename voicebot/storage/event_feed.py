@@ -67,7 +67,8 @@ class EventFeed:
 
     @classmethod
     def on_pool(cls, pool: Any, **kwargs: Any) -> EventFeed:
-        """A feed on one connection held from ``pool`` (tests, and callers without a URL)."""
+        """A feed on one connection held from ``pool`` for as long as it listens (tests, and callers
+        without a URL): the pool has one connection fewer for queries."""
 
         async def release(conn: Any) -> None:
             with contextlib.suppress(Exception):
