@@ -28,6 +28,16 @@ def _fds() -> int:
     return len(os.listdir("/proc/self/fd"))
 
 
+def _fd_targets() -> list[str]:
+    out = []
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            out.append(os.readlink(f"/proc/self/fd/{fd}"))
+        except OSError:
+            pass
+    return sorted(out)
+
+
 async def test_a_thousand_idle_clients_are_served_and_leave_nothing_behind(
     db_pool: Any, tmp_path: Path, embedder: Any
 ) -> None:
@@ -39,7 +49,10 @@ async def test_a_thousand_idle_clients_are_served_and_leave_nothing_behind(
     assert await recorder.flush()
     settings = EventStreamSettings(keepalive=2.0, max_clients=CLIENTS)
     async with serving(db_pool, tmp_path, embedder, settings=settings) as served:
-        fds_before = _fds()
+        async with httpx.AsyncClient(base_url=served.url, headers=a.headers) as warm:
+            # The pool opens its connections under load: open them all before counting.
+            await asyncio.gather(*(warm.get("/v1/bots") for _ in range(16)))
+        fds_before, targets_before = _fds(), _fd_targets()
         limits = httpx.Limits(max_connections=CLIENTS + 10, max_keepalive_connections=0)
         async with (
             httpx.AsyncClient(base_url=served.url, headers=a.headers, limits=limits, timeout=60) as client,
@@ -76,5 +89,9 @@ async def test_a_thousand_idle_clients_are_served_and_leave_nothing_behind(
         assert served.hub._by_call == {} and served.hub._by_company == {}
         for stream in ("call", "company"):
             assert REGISTRY.get_sample_value("voicebot_sse_clients", {"stream": stream}) == 0
-        await wait_for(lambda: _fds() <= fds_before + 2, timeout=10, what="the sockets to be closed")
+        try:
+            await wait_for(lambda: _fds() <= fds_before + 2, timeout=10, what="the sockets to be closed")
+        except AssertionError:
+            left = sorted(set(_fd_targets()) - set(targets_before))
+            raise AssertionError(f"{_fds() - fds_before} more fds than before: {left[:20]}") from None
     await recorder.aclose()
