@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import os
 import uuid
-from contextlib import AsyncExitStack
+from contextlib import AsyncExitStack, suppress
 from pathlib import Path
 from typing import Any
 
@@ -31,10 +31,8 @@ def _fds() -> int:
 def _fd_targets() -> list[str]:
     out = []
     for fd in os.listdir("/proc/self/fd"):
-        try:
+        with suppress(OSError):
             out.append(os.readlink(f"/proc/self/fd/{fd}"))
-        except OSError:
-            pass
     return sorted(out)
 
 
