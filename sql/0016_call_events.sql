@@ -185,3 +185,18 @@ BEGIN
 END $$;
 CREATE TRIGGER call_events_actions AFTER INSERT ON call_actions
     REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION call_events_actions();
+
+-- Row-level security like every company-scoped table, where the database has it (0015's role and
+-- voicebot_tenant_id()): the API's tenant role then sees only its company's events. The triggers write
+-- as the table owner (SECURITY DEFINER), to which RLS does not apply.
+DO $$
+BEGIN
+    IF to_regprocedure('voicebot_tenant_id()') IS NOT NULL
+       AND EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'voicebot_tenant') THEN
+        ALTER TABLE call_events ENABLE ROW LEVEL SECURITY;
+        CREATE POLICY tenant ON call_events TO voicebot_tenant
+            USING (company_id = voicebot_tenant_id()) WITH CHECK (company_id = voicebot_tenant_id());
+        GRANT SELECT ON call_events TO voicebot_tenant;
+    END IF;
+END
+$$;

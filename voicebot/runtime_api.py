@@ -126,22 +126,36 @@ def api_services_on(
         console_sessions=ConsoleSessions(pool),
         console=ConsoleQueries(pool),
         outbound=CampaignService(pool, dialer=dialer),
-        events=event_hub_on(pool, url=events_url, settings=event_settings),
+        # The hub's fan-out reads across the companies followed (filtered by the subscriptions, not by
+        # the request): they go to the pool as opened, like readiness, never a company-scoped wrapper.
+        events=event_hub_on(pool, fanout_pool=pool, url=events_url, settings=event_settings),
     )
     return services, knowledge
 
 
 def event_hub_on(
-    pool: Any, *, url: str | None = None, settings: EventStreamSettings | None = None
+    pool: Any,
+    *,
+    fanout_pool: Any = None,
+    url: str | None = None,
+    settings: EventStreamSettings | None = None,
 ) -> EventHub:
-    """The live event hub: reads on ``pool``, LISTENs on its own connection (``url``) or one of ``pool``."""
+    """The live event hub: the stream routes read on ``pool``; the fan-out reads (every followed call
+    and company at once, outside requests) on ``fanout_pool`` (default ``pool``). It LISTENs on a
+    connection of its own to ``url``, or without one on a connection held from ``fanout_pool``."""
+    raw = pool if fanout_pool is None else fanout_pool
 
     def feed(on_range: Callable[[int, int], None], on_resume: Callable[[], None]) -> EventFeed:
         if url is not None:
             return EventFeed.on_url(url, on_range=on_range, on_resume=on_resume)
-        return EventFeed.on_pool(pool, on_range=on_range, on_resume=on_resume)
+        return EventFeed.on_pool(raw, on_range=on_range, on_resume=on_resume)
 
-    return EventHub(CallEvents(pool), feed=feed, settings=settings or EventStreamSettings.from_env())
+    return EventHub(
+        CallEvents(pool),
+        fanout=CallEvents(raw),
+        feed=feed,
+        settings=settings or EventStreamSettings.from_env(),
+    )
 
 
 class ApiReplay:

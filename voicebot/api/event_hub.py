@@ -181,10 +181,15 @@ class EventHub:
         self,
         events: EventSource,
         *,
+        fanout: EventSource | None = None,
         feed: FeedFactory | None = None,
         settings: EventStreamSettings | None = None,
     ) -> None:
+        """``events``: the stream routes' reads, always for the request's company. ``fanout`` (default
+        ``events``): the pump's reads, of every followed call and company at once, outside any request:
+        give it a pool that row-level security does not restrict to one company."""
         self.events = events
+        self._fanout = fanout or events
         self.settings = settings or EventStreamSettings()
         self._feed_factory = feed
         self._feed: Feed | None = None
@@ -206,7 +211,7 @@ class EventHub:
 
     async def start(self) -> None:
         with contextlib.suppress(Exception):  # Postgres down at start: the feed's resume catches up
-            self._high = await self.events.latest_id()
+            self._high = await self._fanout.latest_id()
         self._pump_task = asyncio.create_task(self._pump(), name="voicebot-event-hub")
         if self._feed_factory is not None:
             self._feed = self._feed_factory(self.notified, self.resumed)
@@ -299,7 +304,7 @@ class EventHub:
                     self._high = max(self._high, hi)
                 return
             limit = 10_000
-            rows = await self.events.in_range(
+            rows = await self._fanout.in_range(
                 lo, hi, calls=list(self._by_call), companies=list(self._by_company), limit=limit
             )
             for event in rows:
