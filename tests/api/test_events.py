@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import socket
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -200,7 +201,11 @@ async def test_a_client_that_stops_reading_is_cut_off_and_a_reading_one_gets_eve
         call_id = await _start_call(recorder, a.bot_id)
         host, port = served.url.removeprefix("http://").split(":")
         # A client that sends its request and never reads a byte of the answer.
-        stalled = await asyncio.open_connection(host, int(port))
+        sock = socket.socket()
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8192)  # fixed: no autotuning to megabytes
+        sock.setblocking(False)
+        await asyncio.get_running_loop().sock_connect(sock, (host, int(port)))
+        stalled = await asyncio.open_connection(sock=sock)
         request = (
             f"GET /v1/calls/{call_id}/events HTTP/1.1\r\nHost: {host}\r\n"
             f"Authorization: Bearer {a.api_key}\r\n\r\n"
