@@ -10,6 +10,10 @@ cluster with normal durability (fsync on). Results are recorded in docs/performa
   the moment every row is committed (``Recorder.flush``).
 * Caller's path: per turn, what the engine driver does on the event loop: build a Turn, a Transition, a
   SlotFilled and a Checkpoint and ``record()`` them; timed per turn with perf_counter_ns.
+
+The calls belong to a company's bot, so the live-event triggers of migration 0016 (call_events) fire on
+every row. ``--rounds N`` alternates, in the same run, a database with those triggers dropped (the
+baseline: the recorder as before live events) and one with them, N times each.
 """
 
 from __future__ import annotations
@@ -51,7 +55,41 @@ class Spills(NullRecorderMetrics):
         self.spilled_n += records
 
 
-async def throughput(url: str, journal: Path, calls: int, turns: int, batch: int) -> float:
+_EVENT_TRIGGERS = (
+    ("call_events_calls_inserted", "calls"),
+    ("call_events_calls_ended", "calls"),
+    ("call_events_calls_deleted", "calls"),
+    ("call_events_turns", "turns"),
+    ("call_events_transitions", "state_transitions"),
+    ("call_events_slots", "extracted_slots"),
+    ("call_events_actions", "call_actions"),
+)
+
+
+async def seed_bot(url: str, *, events: bool) -> uuid.UUID:
+    """A company and its bot (the calls' owner); with ``events=False`` the call_events triggers dropped."""
+    pool = await create_pool(url, min_size=1, max_size=1)
+    try:
+        company = await pool.fetchval(
+            """INSERT INTO companies (name, api_key_hash, api_key_prefix, webhook_secret)
+               VALUES ('Bench', md5(random()::text), 'vbk_bench', 'whsec_bench') RETURNING id"""
+        )
+        bot: uuid.UUID = await pool.fetchval(
+            """INSERT INTO bots (company_id, slug, name, phone_number, language)
+               VALUES ($1, 'bench', 'Bench', '+14155550100', 'en') RETURNING id""",
+            company,
+        )
+        if not events:
+            for trigger, table in _EVENT_TRIGGERS:
+                await pool.execute(f"DROP TRIGGER {trigger} ON {table}")
+        return bot
+    finally:
+        await pool.close()
+
+
+async def throughput(
+    url: str, journal: Path, calls: int, turns: int, batch: int, bot: uuid.UUID | None = None
+) -> float:
     pool = await create_pool(url, min_size=1, max_size=2)
     metrics = Spills()
     recorder = Recorder(
@@ -65,7 +103,7 @@ async def throughput(url: str, journal: Path, calls: int, turns: int, batch: int
     ids = [uuid.uuid4() for _ in range(calls)]
     started = time.perf_counter()
     for call_id in ids:
-        recorder.record(CallStarted(call_id, None, "inbound", "+14155550111", "+14155550100", None))
+        recorder.record(CallStarted(call_id, bot, "inbound", "+14155550111", "+14155550100", None))
     for seq in range(turns):
         for call_id in ids:
             recorder.record(
@@ -88,12 +126,12 @@ async def throughput(url: str, journal: Path, calls: int, turns: int, batch: int
     return rows / elapsed
 
 
-async def caller_path(url: str, journal: Path, turns: int) -> list[float]:
+async def caller_path(url: str, journal: Path, turns: int, bot: uuid.UUID | None = None) -> list[float]:
     pool = await create_pool(url, min_size=1, max_size=2)
     recorder = Recorder(sink=PostgresSink(pool), journal=Journal(journal))
     await recorder.start()
     call_id = uuid.uuid4()
-    recorder.record(CallStarted(call_id, None, "inbound", "+14155550111", "+14155550100", None))
+    recorder.record(CallStarted(call_id, bot, "inbound", "+14155550111", "+14155550100", None))
     samples: list[float] = []
     for seq in range(turns):
         t0 = time.perf_counter_ns()
@@ -113,11 +151,41 @@ async def caller_path(url: str, journal: Path, turns: int) -> list[float]:
     return samples
 
 
+async def one_round(
+    admin: str, tmp: Path, args: argparse.Namespace, *, events: bool
+) -> tuple[float, list[float]]:
+    pool = await create_pool(admin)
+    name = f"vb_bench_{uuid.uuid4().hex[:8]}"
+    await pool.execute(f'CREATE DATABASE "{name}"')
+    url = urlunsplit(urlsplit(admin)._replace(path="/" + name))
+    tag = uuid.uuid4().hex[:6]
+    try:
+        await migrate_url(url)
+        bot = await seed_bot(url, events=events)
+        rate = await throughput(url, tmp / f"j1{tag}", args.calls, args.turns, args.batch, bot)
+        samples = await caller_path(url, tmp / f"j2{tag}", 20_000, bot)
+        return rate, samples
+    finally:
+        await pool.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+        await pool.close()
+
+
+def _report(label: str, rate: float, samples: list[float], args: argparse.Namespace) -> None:
+    q = statistics.quantiles(samples, n=100)
+    print(
+        f"{label}: {args.calls * args.turns} turn rows, {rate:,.0f} turn rows/s (batch {args.batch}); "
+        f"caller's path per turn (4 records): mean {statistics.fmean(samples):.1f} us, "
+        f"p50 {q[49]:.1f} us, p99 {q[98]:.1f} us, max {max(samples):.1f} us",
+        flush=True,
+    )
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--calls", type=int, default=200)
     parser.add_argument("--turns", type=int, default=500)
     parser.add_argument("--batch", type=int, default=2000)
+    parser.add_argument("--rounds", type=int, default=2, help="baseline/with-events pairs, alternated")
     parser.add_argument("--database-url", default=None)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
@@ -126,26 +194,17 @@ async def main() -> None:
         if admin is None:
             cluster = EmbeddedPostgres(Path(tmp) / "data")
             admin = cluster.start()
-        pool = await create_pool(admin)
-        name = f"vb_bench_{uuid.uuid4().hex[:8]}"
-        await pool.execute(f'CREATE DATABASE "{name}"')
-        url = urlunsplit(urlsplit(admin)._replace(path="/" + name))
         try:
-            await migrate_url(url)
-            rate = await throughput(url, Path(tmp) / "j1", args.calls, args.turns, args.batch)
-            print(
-                f"throughput: {args.calls * args.turns} turn rows, {rate:,.0f} turn rows/s "
-                f"(batch {args.batch})"
-            )
-            samples = await caller_path(url, Path(tmp) / "j2", 20_000)
-            q = statistics.quantiles(samples, n=100)
-            print(
-                f"caller's path per turn (4 records): mean {statistics.fmean(samples):.1f} us, "
-                f"p50 {q[49]:.1f} us, p99 {q[98]:.1f} us, max {max(samples):.1f} us"
-            )
+            for _ in range(args.rounds):
+                for events in (False, True):
+                    rate, samples = await one_round(admin, Path(tmp), args, events=events)
+                    _report(
+                        "with live-event triggers" if events else "baseline (no triggers)",
+                        rate,
+                        samples,
+                        args,
+                    )
         finally:
-            await pool.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
-            await pool.close()
             if cluster is not None:
                 cluster.destroy()
 

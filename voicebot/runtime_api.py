@@ -19,6 +19,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
+from voicebot.api.event_hub import EventHub, EventStreamSettings
 from voicebot.api.services import ApiLimits, ApiServices, KnowledgeOps
 from voicebot.campaigns.config import CampaignSettings
 from voicebot.campaigns.ports import Dialer
@@ -29,9 +30,11 @@ from voicebot.runtime_campaigns import CampaignService
 from voicebot.scenario import LoadedScenario
 from voicebot.settings import Settings
 from voicebot.storage import Bots, Companies, Database, KnowledgeDocs
+from voicebot.storage.event_feed import EventFeed
 from voicebot.storage.readiness import readiness
 from voicebot.storage.repositories.analytics import Analytics
 from voicebot.storage.repositories.book import Book
+from voicebot.storage.repositories.call_events import CallEvents
 from voicebot.storage.repositories.call_history import CallHistory
 from voicebot.storage.repositories.company_bots import CompanyBots
 from voicebot.storage.repositories.company_secrets import CompanySecrets
@@ -40,7 +43,7 @@ from voicebot.storage.repositories.console import ConsoleQueries, ConsoleSession
 from voicebot.storage.repositories.post_call import PostCalls
 from voicebot.storage.retention import Retention
 
-__all__ = ["ApiKnowledge", "api_services_on", "build_api_services"]
+__all__ = ["ApiKnowledge", "api_services_on", "build_api_services", "event_hub_on"]
 
 CloseFn = Callable[[], Awaitable[None]]
 
@@ -93,8 +96,13 @@ def api_services_on(
     webhook_secret_grace: dt.timedelta = dt.timedelta(hours=24),
     webhook_policy: HostPolicy | None = None,
     dialer: Dialer | None = None,
+    events_url: str | None = None,
+    event_settings: EventStreamSettings | None = None,
 ) -> tuple[ApiServices, ApiKnowledge]:
-    """The API's services on an open asyncpg pool (tests pass their own pool and embedder)."""
+    """The API's services on an open asyncpg pool (tests pass their own pool and embedder).
+
+    The live event feed listens on a connection of its own to ``events_url``, or without one on a
+    connection held from ``pool``."""
     docs = KnowledgeDocs(pool)
     knowledge = ApiKnowledge(settings, registry=docs, embedder=embedder)
     services = ApiServices(
@@ -118,8 +126,36 @@ def api_services_on(
         console_sessions=ConsoleSessions(pool),
         console=ConsoleQueries(pool),
         outbound=CampaignService(pool, dialer=dialer),
+        # The hub's fan-out reads across the companies followed (filtered by the subscriptions, not by
+        # the request): they go to the pool as opened, like readiness, never a company-scoped wrapper.
+        events=event_hub_on(pool, fanout_pool=pool, url=events_url, settings=event_settings),
     )
     return services, knowledge
+
+
+def event_hub_on(
+    pool: Any,
+    *,
+    fanout_pool: Any = None,
+    url: str | None = None,
+    settings: EventStreamSettings | None = None,
+) -> EventHub:
+    """The live event hub: the stream routes read on ``pool``; the fan-out reads (every followed call
+    and company at once, outside requests) on ``fanout_pool`` (default ``pool``). It LISTENs on a
+    connection of its own to ``url``, or without one on a connection held from ``fanout_pool``."""
+    raw = pool if fanout_pool is None else fanout_pool
+
+    def feed(on_range: Callable[[int, int], None], on_resume: Callable[[], None]) -> EventFeed:
+        if url is not None:
+            return EventFeed.on_url(url, on_range=on_range, on_resume=on_resume)
+        return EventFeed.on_pool(raw, on_range=on_range, on_resume=on_resume)
+
+    return EventHub(
+        CallEvents(pool),
+        fanout=CallEvents(raw),
+        feed=feed,
+        settings=settings or EventStreamSettings.from_env(),
+    )
 
 
 class ApiReplay:
@@ -200,7 +236,7 @@ async def build_api_services(settings: Settings) -> tuple[ApiServices, CloseFn]:
             settings.livekit_url, settings.livekit_api_key, settings.livekit_api_secret
         )
         dialer = LiveKitDialer(lk_client, default_trunk=cfg.outbound_trunk, ring_timeout=cfg.ring_timeout)
-    services, knowledge = api_services_on(db.pool, settings, dialer=dialer)
+    services, knowledge = api_services_on(db.pool, settings, dialer=dialer, events_url=db.url)
 
     async def close() -> None:
         try:

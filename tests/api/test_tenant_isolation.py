@@ -15,6 +15,10 @@ from tests.api.conftest import Api
 from tests.api.seed import Tenant, scenario
 from voicebot.api.health import PUBLIC_PATHS
 
+# Streams that never end by themselves (httpx's ASGI transport waits for a response's end): walked over
+# HTTP in tests/api/test_events.py (another company's calls are not on it; without a key it is a 401).
+ENDLESS = {("GET", "/v1/events")}
+
 # A valid request body per route that takes one (so validation passes and the handler runs).
 BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/v1/bots"): {"json": {"scenario": scenario("other"), "phone_number": "+14155550177"}},
@@ -89,6 +93,8 @@ async def test_every_route_answers_404_for_another_companys_ids(api: Api) -> Non
     a, b = api.a, api.b
     walked = 0
     for method, path, route in _routes(api):
+        if (method, path) in ENDLESS:
+            continue
         request = _request(api, method, path, route, _ids(a))
         response = await api.client.request(headers=b.headers, **request)
         takes_foreign_id = "{" in path or "params" in request or (method, path) in BODIES_WITH_IDS
@@ -124,8 +130,8 @@ async def test_the_same_routes_find_the_ids_with_their_owners_key(api: Api) -> N
     """The 404s above come from scoping, not from bad ids: A's own key finds every one of them."""
     a = api.a
     for method, path, route in _routes(api):
-        if method == "DELETE":
-            continue  # would remove what later requests use
+        if method == "DELETE" or (method, path) in ENDLESS:
+            continue  # would remove what later requests use / would never end
         request = _request(api, method, path, route, _ids(a))
         response = await api.client.request(headers=a.headers, **request)
         assert response.status_code != 404, f"{method} {request['url']}: {response.text}"

@@ -88,6 +88,8 @@ def _referenced(expr: str) -> set[str]:
         "result",
         "verdict",
         "preset",
+        "stream",
+        "reason",
     }
 
 

@@ -3,8 +3,10 @@
     services, close = await build_api_services(settings)      # voicebot.runtime_api
     app = create_app(services)                                  # serve with uvicorn
 
-The app owns its background work (knowledge ingestion): shutting it down (the ASGI lifespan)
-cancels that work and waits for it; closing the services is the caller's.
+The app owns its background work (knowledge ingestion) and starts the live event hub's feed (one LISTEN
+connection): shutting it down (the ASGI lifespan) cancels that work, waits for it and stops the feed;
+closing the services is the caller's. A server that stops should call ``services.events.end_streams()``
+first (``voicebot api`` does): uvicorn waits for open responses, and an event stream never ends alone.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from voicebot.api import (
     calls,
     campaigns,
     do_not_call,
+    events,
     health,
     knowledge,
     outbound,
@@ -73,10 +76,16 @@ def create_app(services: ApiServices) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if services.events is not None:
+            await services.events.start()  # the process's one LISTEN connection
         try:
             yield
         finally:
-            await work.aclose()
+            try:
+                await work.aclose()
+            finally:
+                if services.events is not None:
+                    await services.events.aclose()
 
     app = FastAPI(
         title="voicebot admin API",
@@ -106,6 +115,7 @@ def create_app(services: ApiServices) -> FastAPI:
     secrets.register(app)
     privacy.register(app)
     appointments.register(app)
+    events.register(app)
     # The company console under /console (issue 17): pages served by this app, same services.
     from voicebot.console import mount as mount_console
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from voicebot.api.event_hub import EventHub
 from voicebot.dialogue.ports import Passage
 from voicebot.errors import ConfigError
 from voicebot.outcomes.urlguard import HostPolicy
@@ -142,3 +143,6 @@ class ApiServices:
     """The console's extra reads (scenario versions, phone search, live calls, outcome mix)."""
     outbound: OutboundOps | None = None
     """Campaigns, do-not-call and POST /v1/calls (None: those routes answer 503)."""
+    events: EventHub | None = None
+    """Live call events over SSE (``/v1/calls/{id}/events``, ``/v1/events``); None: those answer 503.
+    Started and stopped by the app's lifespan."""

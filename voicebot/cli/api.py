@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from voicebot.settings import Settings
+
+if TYPE_CHECKING:
+    from voicebot.api.event_hub import EventHub
 
 __all__ = ["api"]
 
@@ -19,13 +23,25 @@ __all__ = ["api"]
 def api(host: str, port: int) -> None:
     """Serve the admin API (OpenAPI document at /openapi.json, interactive docs at /docs).
 
-    SIGTERM / SIGINT stop accepting requests, finish those in flight, stop background ingestion
-    (documents left in error) and close the database pool."""
+    SIGTERM / SIGINT stop accepting requests, end open event streams, finish requests in flight, stop
+    background ingestion (documents left in error) and close the database pool."""
     import uvicorn
 
     from voicebot.api import create_app
     from voicebot.observability import configure_logging
     from voicebot.runtime_api import build_api_services
+
+    class _Server(uvicorn.Server):
+        """Ends the open event streams first when stopping: uvicorn waits for open responses."""
+
+        def __init__(self, config: uvicorn.Config, events: EventHub | None) -> None:
+            super().__init__(config)
+            self._events = events
+
+        async def shutdown(self, sockets: Any = None) -> None:
+            if self._events is not None:
+                self._events.end_streams()
+            await super().shutdown(sockets)
 
     settings = Settings.from_env()
     configure_logging(level=settings.log_level, fmt=settings.log_format)
@@ -42,7 +58,7 @@ def api(host: str, port: int) -> None:
                 server_header=False,
                 timeout_graceful_shutdown=30,
             )
-            await uvicorn.Server(config).serve()
+            await _Server(config, services.events).serve()
         finally:
             await close()
 

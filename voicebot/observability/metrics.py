@@ -49,6 +49,9 @@ __all__ = [
     "process_dead",
     "recorder_backlog",
     "serve",
+    "sse_client_dropped",
+    "sse_client_opened",
+    "sse_events_delivered",
     "transfer",
     "transition",
     "turn_latency",
@@ -398,3 +401,31 @@ def dtmf_key(direction: str) -> None:
 def turn_taking_applied(preset: str) -> None:
     """The session's endpointing was changed to ``preset`` (``custom``: explicit delays)."""
     _TURN_TAKING.labels(preset if preset in _PRESETS else "custom").inc()
+
+
+# --------------------------------------------------------------------------- live events (SSE)
+
+_SSE_CLIENTS = Gauge(
+    "voicebot_sse_clients", "Open Server-Sent Events streams, by stream (call, company).", ["stream"]
+)
+_SSE_DELIVERED = Counter(
+    "voicebot_sse_events_delivered_total", "Events written to SSE clients, by stream.", ["stream"]
+)
+_SSE_DROPPED = Counter(
+    "voicebot_sse_clients_dropped_total",
+    "SSE clients refused or cut off, by reason (slow: its queue overflowed; full: over the client cap).",
+    ["reason"],
+)
+
+
+def sse_client_opened(stream: str, delta: int = 1) -> None:
+    """A stream opened (``delta=-1``: closed); ``stream`` is ``call`` or ``company``."""
+    _SSE_CLIENTS.labels("company" if stream == "company" else "call").inc(delta)
+
+
+def sse_events_delivered(stream: str, count: int = 1) -> None:
+    _SSE_DELIVERED.labels("company" if stream == "company" else "call").inc(count)
+
+
+def sse_client_dropped(reason: str) -> None:
+    _SSE_DROPPED.labels("full" if reason == "full" else "slow").inc()
