@@ -39,6 +39,7 @@ from voicebot.storage.repositories.company_webhooks import CompanyWebhooks
 from voicebot.storage.repositories.console import ConsoleQueries, ConsoleSessions
 from voicebot.storage.repositories.post_call import PostCalls
 from voicebot.storage.retention import Retention
+from voicebot.storage.tenancy import TenantPool
 
 __all__ = ["ApiKnowledge", "api_services_on", "build_api_services"]
 
@@ -93,8 +94,17 @@ def api_services_on(
     webhook_secret_grace: dt.timedelta = dt.timedelta(hours=24),
     webhook_policy: HostPolicy | None = None,
     dialer: Dialer | None = None,
+    rls: bool = True,
 ) -> tuple[ApiServices, ApiKnowledge]:
-    """The API's services on an open asyncpg pool (tests pass their own pool and embedder)."""
+    """The API's services on an open asyncpg pool (tests pass their own pool and embedder).
+
+    Every repository gets the pool wrapped in a :class:`TenantPool`: each statement runs as
+    ``voicebot_tenant`` for the request's company, so Postgres refuses other companies' rows even
+    where a query forgot its filter (row-level security, sql/0015). ``rls=False`` leaves the pool
+    unwrapped (bench/bench_rls.py measures the difference)."""
+    raw = pool
+    if rls:
+        pool = TenantPool(pool)
     docs = KnowledgeDocs(pool)
     knowledge = ApiKnowledge(settings, registry=docs, embedder=embedder)
     services = ApiServices(
@@ -106,7 +116,7 @@ def api_services_on(
         webhooks=CompanyWebhooks(pool),
         knowledge_docs=docs,
         knowledge=knowledge,
-        readiness=lambda: readiness(pool),
+        readiness=lambda: readiness(raw),  # reads only schema_migrations
         limits=limits or ApiLimits(),
         webhook_secret_grace=webhook_secret_grace,
         webhook_policy=HostPolicy.from_env() if webhook_policy is None else webhook_policy,
