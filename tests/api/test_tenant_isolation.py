@@ -147,7 +147,9 @@ class StatementLog:
     """What the pool's connections sent to Postgres, each statement with the company whose tenant
     transaction it ran in (None: outside any, i.e. as the tables' owner, unrestricted by RLS)."""
 
-    _TENANT = re.compile(r"set_config\('role', 'voicebot_tenant', true\), set_config\('voicebot.company_id', '([^']*)'")
+    _TENANT = re.compile(
+        r"set_config\('role', 'voicebot_tenant', true\), set_config\('voicebot.company_id', '([^']*)'"
+    )
 
     def __init__(self) -> None:
         self.statements: list[tuple[str, str | None]] = []

@@ -49,7 +49,8 @@ async def seed(conn: Any, n: int) -> uuid.UUID:
         phone,
     )
     version = await conn.fetchval(
-        "INSERT INTO scenario_versions (bot_id, version, sha256, source) VALUES ($1, 1, $2, 'x') RETURNING id",
+        """INSERT INTO scenario_versions (bot_id, version, sha256, source)
+           VALUES ($1, 1, $2, 'x') RETURNING id""",
         bot,
         _hex(),
     )
@@ -117,7 +118,9 @@ async def seed(conn: Any, n: int) -> uuid.UUID:
         "INSERT INTO company_secrets (company_id, name, value) VALUES ($1, 'token', 's3cret')", company
     )
     await conn.execute("INSERT INTO book_resources (bot_id, name) VALUES ($1, 'Dr. Who')", bot)
-    await conn.execute("INSERT INTO do_not_call (company_id, phone_number) VALUES ($1, '+12125550100')", company)
+    await conn.execute(
+        "INSERT INTO do_not_call (company_id, phone_number) VALUES ($1, '+12125550100')", company
+    )
     campaign = await conn.fetchval(
         """INSERT INTO campaigns (company_id, bot_id, name, window_start, window_end, window_days,
                                   max_concurrent, max_attempts, retry_on, retry_delays_s)
@@ -141,7 +144,9 @@ async def seed(conn: Any, n: int) -> uuid.UUID:
     await conn.execute("INSERT INTO analysis_configs (company_id, config) VALUES ($1, '{}')", company)
     await conn.execute("INSERT INTO turn_texts (call_id, seq, cleaned_text) VALUES ($1, 0, 'hello')", call)
     await conn.execute(
-        "INSERT INTO discarded_turns (call_id, seq, reason, chars, at) VALUES ($1, 0, 'noise', 0, $2)", call, now
+        "INSERT INTO discarded_turns (call_id, seq, reason, chars, at) VALUES ($1, 0, 'noise', 0, $2)",
+        call,
+        now,
     )
     await conn.execute(
         """INSERT INTO call_analyses (call_id, company_id, summary, sentiment, sentiment_score, effort,
@@ -203,7 +208,8 @@ async def test_every_table_but_the_journal_has_a_tenant_policy(db_pool: Any) -> 
             r["relname"]: r
             for r in await conn.fetch(
                 """SELECT c.relname, c.relrowsecurity, p.polname, p.polroles::regrole[]::text[] AS roles,
-                          p.polqual IS NOT NULL AS reads, p.polwithcheck IS NOT NULL AS writes, p.polcmd::text AS polcmd
+                          p.polqual IS NOT NULL AS reads, p.polwithcheck IS NOT NULL AS writes,
+                          p.polcmd::text AS polcmd
                    FROM pg_class c LEFT JOIN pg_policy p ON p.polrelid = c.oid
                    WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind IN ('r', 'p')"""
             )
@@ -238,7 +244,9 @@ async def test_every_table_but_the_journal_has_a_tenant_policy(db_pool: Any) -> 
     assert [r["relname"] for r in unsafe_views] == [], "views must be security_invoker"
 
 
-async def test_unfiltered_selects_see_only_the_current_company(seeded: tuple[Any, uuid.UUID, uuid.UUID]) -> None:
+async def test_unfiltered_selects_see_only_the_current_company(
+    seeded: tuple[Any, uuid.UUID, uuid.UUID],
+) -> None:
     pool, a, b = seeded
     async with pool.acquire() as conn:
         for table in await _tables(conn):
@@ -316,7 +324,8 @@ async def test_rows_cannot_be_inserted_into_or_moved_to_another_company(
                 async with conn.transaction():
                     await _as_tenant(conn, a)
                     await conn.execute(
-                        f'INSERT INTO "{table}" ({listed}) SELECT {listed} FROM jsonb_populate_record(NULL::"{table}", $1)',
+                        f'INSERT INTO "{table}" ({listed})'
+                        f' SELECT {listed} FROM jsonb_populate_record(NULL::"{table}", $1)',
                         row_b,
                     )
         # moving A's bot (and so its calls) to B is refused too
@@ -331,7 +340,9 @@ async def test_the_tenant_pool_runs_statements_for_the_scope_company(
 ) -> None:
     raw, a, b = seeded
     pool = TenantPool(raw)
-    unfiltered = "SELECT b.company_id FROM turns t JOIN calls c ON c.id = t.call_id JOIN bots b ON b.id = c.bot_id"
+    unfiltered = (
+        "SELECT b.company_id FROM turns t JOIN calls c ON c.id = t.call_id JOIN bots b ON b.id = c.bot_id"
+    )
     assert await pool.fetch(unfiltered) == []  # no scope: nothing
     with company_scope(a):
         assert [r[0] for r in await pool.fetch(unfiltered)] == [a]
@@ -349,12 +360,15 @@ async def test_the_tenant_pool_runs_statements_for_the_scope_company(
                 with pytest.raises(asyncpg.UniqueViolationError):
                     async with conn.transaction():
                         await conn.execute(
-                            "INSERT INTO do_not_call (company_id, phone_number) VALUES ($1, '+12125550100')", a
+                            "INSERT INTO do_not_call (company_id, phone_number) VALUES ($1, '+12125550100')",
+                            a,
                         )
                 assert await conn.fetchval("SELECT count(*) FROM do_not_call") == 1
             # a failed autocommit statement leaves the connection usable, still for A
             with pytest.raises(asyncpg.InsufficientPrivilegeError):
-                await conn.execute("INSERT INTO do_not_call (company_id, phone_number) VALUES ($1, '+12125550999')", b)
+                await conn.execute(
+                    "INSERT INTO do_not_call (company_id, phone_number) VALUES ($1, '+12125550999')", b
+                )
             assert await conn.fetchval("SELECT voicebot_tenant_id()") == a
         # the settings were transaction-local: the connection went back to the pool as the owner
         async with raw.acquire() as conn:

@@ -111,7 +111,10 @@ def _settings_sql() -> str | None:
         return None
     company = str(scope.company_id) if scope is not None and scope.company_id is not None else ""
     # a UUID's text form needs no quoting; the literal keeps it to one simple-protocol round trip
-    return f"SELECT set_config('role', '{TENANT_ROLE}', true), set_config('voicebot.company_id', '{company}', true)"
+    return (
+        f"SELECT set_config('role', '{TENANT_ROLE}', true), "
+        f"set_config('voicebot.company_id', '{company}', true)"
+    )
 
 
 _STATEMENTS = ("execute", "executemany", "fetch", "fetchrow", "fetchval", "fetchmany")
