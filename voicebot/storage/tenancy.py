@@ -117,7 +117,9 @@ def _settings_sql() -> str | None:
     )
 
 
-_STATEMENTS = ("execute", "executemany", "fetch", "fetchrow", "fetchval", "fetchmany")
+# run through the tenant wrapper too when reached by attribute (COPY into a table with RLS is refused
+# by Postgres for the tenant: repositories COPY into a temporary table and INSERT ... SELECT from it)
+_ALSO_WRAPPED = frozenset({"copy_records_to_table", "copy_to_table", "copy_from_table", "copy_from_query"})
 
 
 class TenantConnection:
@@ -170,6 +172,12 @@ class TenantConnection:
         return _TenantTransaction(self._conn, kwargs)
 
     def __getattr__(self, name: str) -> Any:
+        if name in _ALSO_WRAPPED:
+
+            async def wrapped(*args: Any, **kwargs: Any) -> Any:
+                return await self._run(name, args, kwargs)
+
+            return wrapped
         return getattr(self._conn, name)
 
 
