@@ -22,6 +22,7 @@ import pytest
 
 from voicebot.errors import StorageError
 from voicebot.storage import create_pool, migrate_url
+from voicebot.storage.repositories.console import ConsoleSessions
 from voicebot.storage.tenancy import TenantPool, company_scope, set_company, system_scope
 
 # Tables that are not a company's: the migration journal only.
@@ -424,3 +425,15 @@ async def test_migrating_as_a_login_that_cannot_become_the_tenant_says_which_gra
         await admin.execute(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
         await admin.execute(f"DROP ROLE IF EXISTS {login}")
         await admin.close()
+
+
+async def test_a_sign_in_still_sweeps_every_companys_expired_console_sessions(
+    seeded: tuple[Any, uuid.UUID, uuid.UUID],
+) -> None:
+    """The sweep is maintenance, not company data: it runs outside the signed-in company's scope."""
+    raw, a, _ = seeded
+    await raw.execute("UPDATE console_sessions SET expires_at = now() - interval '1 minute'")
+    with company_scope(a):
+        await ConsoleSessions(TenantPool(raw)).create(a, lifetime=dt.timedelta(hours=1))
+    left = await raw.fetch("SELECT company_id FROM console_sessions")
+    assert [r[0] for r in left] == [a]  # the new session; B's expired one went too
