@@ -4,8 +4,6 @@ new route cannot be forgotten: it must be public, take a body listed here, or be
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import re
 import uuid
 from collections.abc import Callable
@@ -15,6 +13,7 @@ from fastapi.routing import APIRoute
 
 from tests.api.conftest import Api
 from tests.api.seed import Tenant, scenario
+from tests.api.statements import StatementLog
 from voicebot.api.health import PUBLIC_PATHS
 
 # A valid request body per route that takes one (so validation passes and the handler runs).
@@ -143,43 +142,11 @@ async def test_without_a_valid_key_every_route_is_401(api: Api) -> None:
             assert response.headers["www-authenticate"] == "Bearer"
 
 
-class StatementLog:
-    """What the pool's connections sent to Postgres, each statement with the company whose tenant
-    transaction it ran in (None: outside any, i.e. as the tables' owner, unrestricted by RLS)."""
-
-    _TENANT = re.compile(
-        r"set_config\('role', 'voicebot_tenant', true\), set_config\('voicebot.company_id', '([^']*)'"
-    )
-
-    def __init__(self) -> None:
-        self.statements: list[tuple[str, str | None]] = []
-
-    def attach(self, conn: Any) -> None:
-        tenant: list[str | None] = [None]
-
-        def logged(record: Any) -> None:
-            query = " ".join(record.query.split())
-            found = self._TENANT.search(query)
-            if found:  # "BEGIN; SELECT set_config(...)" or the set_config after a transaction's BEGIN
-                tenant[0] = found.group(1)
-            elif "SAVEPOINT" in query or query.startswith("BEGIN"):
-                pass
-            elif query.startswith(("COMMIT", "ROLLBACK")):
-                tenant[0] = None
-            elif not query.startswith(("SELECT pg_advisory_unlock_all", "RESET ALL")):  # the pool's reset
-                self.statements.append((query, tenant[0]))
-
-        conn.add_query_logger(logged)
-
-
 async def test_every_route_runs_its_statements_under_row_level_security_for_the_caller(api: Api) -> None:
     """Beyond the 404s: each statement a route sends runs as voicebot_tenant for the caller's company,
     so Postgres refuses other companies' rows even where a query has no company filter
     (tests/storage/test_rls.py shows what that role can see). Only the API key lookup runs before it."""
-    log = StatementLog()
-    async with contextlib.AsyncExitStack() as stack:  # every connection of the pool gets the log
-        for _ in range(api.pool.get_max_size()):
-            log.attach(await stack.enter_async_context(api.pool.acquire()))
+    log = await StatementLog.on(api.pool)
     b = api.b
     checked = 0
     for method, path, route in _routes(api):
@@ -187,8 +154,7 @@ async def test_every_route_runs_its_statements_under_row_level_security_for_the_
             log.statements.clear()
             request = _request(api, method, path, route, ids)
             await api.client.request(headers=b.headers, **request)
-            await asyncio.sleep(0)  # the logger's callbacks run on the next loop iteration
-            await asyncio.sleep(0)
+            await log.settle()
             for query, company in log.statements:
                 if "api_key_hash = $1" in query:
                     assert company is None  # the key lookup: the company is not known yet
