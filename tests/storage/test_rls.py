@@ -437,3 +437,21 @@ async def test_a_sign_in_still_sweeps_every_companys_expired_console_sessions(
         await ConsoleSessions(TenantPool(raw)).create(a, lifetime=dt.timedelta(hours=1))
     left = await raw.fetch("SELECT company_id FROM console_sessions")
     assert [r[0] for r in left] == [a]  # the new session; B's expired one went too
+
+
+async def test_a_statement_cancelled_mid_flight_leaves_no_tenant_on_the_connection(
+    seeded: tuple[Any, uuid.UUID, uuid.UUID],
+) -> None:
+    """A request cut off mid-query (client gone, timeout): the pool's reset rolls the tenant
+    transaction back, and the connection serves the next company (or the owner) correctly."""
+    raw, a, b = seeded
+    pool = TenantPool(raw)
+    for _ in range(raw.get_max_size() + 1):
+        with company_scope(a), pytest.raises(TimeoutError):
+            await asyncio.wait_for(pool.fetch("SELECT pg_sleep(5)"), 0.05)
+    with company_scope(b):
+        assert await pool.fetchval("SELECT voicebot_tenant_id()") == b
+        assert [r[0] for r in await pool.fetch("SELECT company_id FROM bots")] == [b]
+    for _ in range(raw.get_max_size()):
+        assert await raw.fetchval("SELECT current_user") != "voicebot_tenant"
+        assert await raw.fetchval("SELECT count(*) FROM bots") == 2
