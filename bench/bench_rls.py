@@ -1,11 +1,11 @@
 """What row-level security costs the admin API: the same routes with and without the tenant wrapper.
 
-Two companies with 50,000 calls each (outcomes on 80 %), one call of 200 turns, webhook events. Two
-apps share one pool: ``api_services_on(pool, rls=True)`` (the shipped path: every statement in a
-transaction as ``voicebot_tenant`` for the request's company, under the policies of sql/0015) and
-``rls=False`` (the repositories on the bare pool, as before). Requests alternate between the two
-apps, so both see the same cache and machine load; medians and p95 of RUNS requests each. The last
-rows are the bare statement: ``SELECT 1`` through TenantPool against the pool itself.
+Two companies with 50,000 calls each (outcomes on 80 %, 3 transitions each), one call of 200 turns,
+webhook events. Two apps share one pool: ``api_services_on(pool, rls=True)`` (the shipped path: every
+statement in a transaction as ``voicebot_tenant`` for the request's company, under the policies of
+sql/0015) and ``rls=False`` (the repositories on the bare pool, as before). Requests alternate between
+the two apps, so both see the same cache and machine load; medians and p95 of RUNS requests each. The
+last rows are the bare statement: ``SELECT 1`` through TenantPool against the pool itself.
 
     python3 bench/bench_rls.py            # DATABASE_URL, else a throwaway embedded cluster
 """
@@ -91,6 +91,13 @@ async def _company(pool: Any, n: int) -> tuple[str, uuid.UUID, uuid.UUID, uuid.U
         bot,
     )
     await pool.execute(
+        """INSERT INTO state_transitions (call_id, seq, from_state, to_state, trigger_type, at)
+           SELECT c.id, g, CASE WHEN g = 0 THEN NULL ELSE 'ask' END,
+                  CASE WHEN g = 2 THEN 'done' ELSE 'ask' END, 'intent', c.started_at
+           FROM calls c, generate_series(0, 2) g WHERE c.bot_id = $1""",
+        bot,
+    )
+    await pool.execute(
         """INSERT INTO webhook_outbox (company_id, event_type, payload, status, attempts)
            SELECT $1, 'call.completed', '{}', 'delivered', 1 FROM generate_series(1, 2000)""",
         company,
@@ -167,6 +174,7 @@ async def _run(url: str) -> list[tuple[str, list[float], list[float]]]:
                 ("GET /v1/calls?status=abandoned", "/v1/calls", {"status": "abandoned"}),
                 (f"GET /v1/calls/{{id}} ({TURNS} turns)", f"/v1/calls/{long_call}", {}),
                 ("GET /v1/analytics/outcomes (50,000 calls)", "/v1/analytics/outcomes", {}),
+                ("GET funnel (50,000 calls, 150,000 transitions)", f"/v1/analytics/bots/{bot}/funnel", {}),
                 ("GET /v1/webhook/events", "/v1/webhook/events", {}),
             ]
             try:

@@ -59,7 +59,7 @@ CREATE FUNCTION voicebot_tenant_id() RETURNS uuid
 -- The company itself.
 ALTER TABLE companies ENABLE ROW LEVEL SECURITY;
 CREATE POLICY tenant ON companies TO voicebot_tenant
-    USING (id = voicebot_tenant_id()) WITH CHECK (id = voicebot_tenant_id());
+    USING (id = (SELECT voicebot_tenant_id())) WITH CHECK (id = (SELECT voicebot_tenant_id()));
 
 -- Tables that carry company_id.
 DO $$
@@ -71,7 +71,8 @@ BEGIN
     LOOP
         EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', t);
         EXECUTE format('CREATE POLICY tenant ON %I TO voicebot_tenant '
-                       'USING (company_id = voicebot_tenant_id()) WITH CHECK (company_id = voicebot_tenant_id())', t);
+                       'USING (company_id = (SELECT voicebot_tenant_id())) '
+                       'WITH CHECK (company_id = (SELECT voicebot_tenant_id()))', t);
     END LOOP;
 END
 $$;
@@ -94,11 +95,8 @@ BEGIN
             ('book_resources', 'bots', 'bot_id'),
             ('scenario_version_replays', 'bots', 'bot_id'),
             -- via the call
-            ('turns', 'calls', 'call_id'),
-            ('state_transitions', 'calls', 'call_id'),
             ('extracted_slots', 'calls', 'call_id'),
             ('call_checkpoints', 'calls', 'call_id'),
-            ('outcomes', 'calls', 'call_id'),
             ('caller_feedback', 'calls', 'call_id'),
             ('call_actions', 'calls', 'call_id'),
             ('turn_texts', 'calls', 'call_id'),
@@ -116,6 +114,40 @@ BEGIN
             'WITH CHECK (EXISTS (SELECT 1 FROM %2$I p WHERE p.%4$I = %1$I.%3$I))',
             child.tbl, child.parent, child.fk,
             CASE child.parent WHEN 'webhook_outbox' THEN 'event_id' ELSE 'id' END);
+    END LOOP;
+END
+$$;
+
+-- The big children of a call that aggregates read row by row (the outcomes per day, the state funnel)
+-- carry the call's company_id, so their policy is a column comparison instead of one probe of calls per
+-- row read (docs/performance.md, "Row-level security"). A trigger fills it from the call's bot whoever
+-- inserts (the recorder and finalize need no change), whatever the INSERT says: a tenant cannot label a
+-- row of another company's call as its own. Existing rows are labelled here, in this transaction (on a
+-- large database, run this migration in a quiet hour: writes to these tables wait for it).
+CREATE FUNCTION voicebot_company_of_call() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    NEW.company_id := (SELECT b.company_id FROM calls c JOIN bots b ON b.id = c.bot_id WHERE c.id = NEW.call_id);
+    RETURN NEW;
+END
+$$;
+
+DO $$
+DECLARE
+    t text;
+BEGIN
+    FOREACH t IN ARRAY ARRAY['turns', 'state_transitions', 'outcomes']
+    LOOP
+        EXECUTE format('ALTER TABLE %I ADD COLUMN company_id uuid', t);
+        EXECUTE format('UPDATE %I x SET company_id = b.company_id FROM calls c JOIN bots b ON b.id = c.bot_id '
+                       'WHERE c.id = x.call_id', t);
+        EXECUTE format('CREATE TRIGGER company_of_call BEFORE INSERT OR UPDATE OF call_id, company_id ON %I '
+                       'FOR EACH ROW EXECUTE FUNCTION voicebot_company_of_call()', t);
+        EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', t);
+        EXECUTE format('CREATE POLICY tenant ON %I TO voicebot_tenant '
+                       'USING (company_id = (SELECT voicebot_tenant_id())) '
+                       'WITH CHECK (company_id = (SELECT voicebot_tenant_id()))', t);
     END LOOP;
 END
 $$;

@@ -14,6 +14,7 @@ import hashlib
 import secrets
 import uuid
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -21,7 +22,7 @@ import asyncpg
 import pytest
 
 from voicebot.errors import StorageError
-from voicebot.storage import create_pool, migrate_url
+from voicebot.storage import create_pool, discover, migrate, migrate_url
 from voicebot.storage.repositories.console import ConsoleSessions
 from voicebot.storage.tenancy import TenantPool, company_scope, set_company, system_scope
 
@@ -455,3 +456,60 @@ async def test_a_statement_cancelled_mid_flight_leaves_no_tenant_on_the_connecti
     for _ in range(raw.get_max_size()):
         assert await raw.fetchval("SELECT current_user") != "voicebot_tenant"
         assert await raw.fetchval("SELECT count(*) FROM bots") == 2
+
+
+CALL_LABELLED = ("turns", "state_transitions", "outcomes")  # company_id filled from the call (sql/0015)
+
+
+async def test_rows_labelled_with_the_calls_company_cannot_be_mislabelled(
+    seeded: tuple[Any, uuid.UUID, uuid.UUID],
+) -> None:
+    """The company on a turn, transition or outcome comes from its call, whatever the INSERT says."""
+    pool, a, b = seeded
+    call_b = await pool.fetchval(
+        "SELECT c.id FROM calls c JOIN bots b ON b.id = c.bot_id WHERE b.company_id = $1", b
+    )
+    async with pool.acquire() as conn:
+        with pytest.raises(asyncpg.InsufficientPrivilegeError, match="row-level security"):
+            async with conn.transaction():
+                await _as_tenant(conn, a)
+                await conn.execute(
+                    """INSERT INTO turns (call_id, seq, role, text, at, company_id)
+                       VALUES ($1, 7, 'caller', 'mine now', now(), $2)""",
+                    call_b,
+                    a,
+                )
+        # the owner (the recorder) gets the call's company whatever the INSERT says (or without naming it)
+        await conn.execute(
+            """INSERT INTO turns (call_id, seq, role, text, at, company_id)
+               VALUES ($1, 8, 'bot', 'x', now(), $2)""",
+            call_b,
+            a,
+        )
+        assert await conn.fetchval("SELECT company_id FROM turns WHERE call_id = $1 AND seq = 8", call_b) == b
+
+
+async def test_rows_recorded_before_the_migration_get_their_calls_company(
+    empty_database_url: str, tmp_path: Path
+) -> None:
+    """An existing database: its turns, transitions and outcomes are labelled by migration 0015."""
+    before = tmp_path / "sql"
+    before.mkdir()
+    for m in discover():
+        if m.version < 15:
+            (before / f"{m.name}.sql").write_text(m.sql)
+    pool = await create_pool(empty_database_url, min_size=1, max_size=1)
+    try:
+        async with pool.acquire() as conn:
+            await migrate(conn, before)
+            a = await seed(conn, 1)
+            b = await seed(conn, 2)
+            await migrate(conn)
+            for table in CALL_LABELLED:
+                labels = await conn.fetch(f"SELECT company_id, count(*) FROM {table} GROUP BY 1 ORDER BY 2")
+                assert {r[0] for r in labels} == {a, b}, table
+                async with conn.transaction():
+                    await _as_tenant(conn, a)
+                    assert await conn.fetchval(f"SELECT count(*) FROM {table}") == labels[0][1]
+    finally:
+        await pool.close()
