@@ -35,7 +35,16 @@ from voicebot.api import create_app  # noqa: E402
 from voicebot.runtime_api import api_services_on  # noqa: E402
 from voicebot.scenario import load_text  # noqa: E402
 from voicebot.settings import Settings  # noqa: E402
-from voicebot.storage import Bots, Companies, EmbeddedPostgres, create_pool, migrate_url  # noqa: E402
+from voicebot.storage import (  # noqa: E402
+    Bots,
+    Companies,
+    EmbeddedPostgres,
+    PostgresSink,
+    Transition,
+    Turn,
+    create_pool,
+    migrate_url,
+)
 from voicebot.storage.tenancy import TenantPool, company_scope  # noqa: E402
 
 CALLS_PER_COMPANY = 50_000
@@ -215,9 +224,58 @@ async def _run(url: str) -> list[tuple[str, list[float], list[float]]]:
                     *await _interleaved(lambda: in_transaction(tenant), lambda: in_transaction(pool)),
                 )
             )
+        rows.append(await _recorder_batches(pool, bot))
         return rows
     finally:
         await pool.close()
+
+
+async def _recorder_batches(pool: Any, bot: uuid.UUID) -> tuple[str, list[float], list[float]]:
+    """The recorder's write of one batch (1,000 turns + 1,000 transitions of 50 calls, the sink's
+    unnest INSERTs as the owner) with the company_id label trigger of sql/0015 on, and disabled."""
+    sink = PostgresSink(pool)
+
+    def batch() -> list[Any]:
+        records: list[Any] = []
+        for _ in range(50):
+            call = uuid.uuid4()
+            records.append(call)
+            for seq in range(20):
+                records.append(Turn(call, seq, "caller", "tomorrow at three", state="ask", e2e_ms=640.0))
+                records.append(Transition(call, seq, "ask", "confirm", "intent", {"intent": "x"}, 0.1, seq))
+        return records
+
+    async def write(labelled: bool) -> None:
+        records = batch()
+        calls = [r for r in records if isinstance(r, uuid.UUID)]
+        await pool.execute(
+            """INSERT INTO calls (id, bot_id, direction, started_at)
+               SELECT unnest($1::uuid[]), $2, 'inbound', now()""",
+            calls,
+            bot,
+        )
+        if not labelled:
+            for table in ("turns", "state_transitions"):
+                await pool.execute(f"ALTER TABLE {table} DISABLE TRIGGER company_of_call")
+        try:
+            started = time.perf_counter()
+            refused = await sink.write([r for r in records if not isinstance(r, uuid.UUID)])
+            samples[labelled].append((time.perf_counter() - started) * 1000)
+            assert not refused
+        finally:
+            if not labelled:
+                for table in ("turns", "state_transitions"):
+                    await pool.execute(f"ALTER TABLE {table} ENABLE TRIGGER company_of_call")
+
+    samples: dict[bool, list[float]] = {True: [], False: []}
+    for i in range(2 * RUNS // 3):
+        await write(i % 2 == 0)
+        await write(i % 2 == 1)
+    return (
+        "recorder batch, 1,000 turns + 1,000 transitions (label trigger vs none)",
+        samples[True],
+        samples[False],
+    )
 
 
 def main() -> None:

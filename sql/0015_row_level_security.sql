@@ -120,9 +120,10 @@ $$;
 
 -- The big children of a call that aggregates read row by row (the outcomes per day, the state funnel)
 -- carry the call's company_id, so their policy is a column comparison instead of one probe of calls per
--- row read (docs/performance.md, "Row-level security"). A trigger fills it from the call's bot whoever
--- inserts (the recorder and finalize need no change), whatever the INSERT says: a tenant cannot label a
--- row of another company's call as its own. Existing rows are labelled here, in this transaction (on a
+-- row read (docs/performance.md, "Row-level security"). The recorder labels its batches in one join
+-- (voicebot.storage.sink); for any other writer that leaves it out, a trigger fills it from the call's
+-- bot. A tenant's write must name its own company and a call it can see (WITH CHECK), so it cannot label
+-- a row of another company's call as its own. Existing rows are labelled here, in this transaction (on a
 -- large database, run this migration in a quiet hour: writes to these tables wait for it).
 CREATE FUNCTION voicebot_company_of_call() RETURNS trigger
     LANGUAGE plpgsql
@@ -142,12 +143,13 @@ BEGIN
         EXECUTE format('ALTER TABLE %I ADD COLUMN company_id uuid', t);
         EXECUTE format('UPDATE %I x SET company_id = b.company_id FROM calls c JOIN bots b ON b.id = c.bot_id '
                        'WHERE c.id = x.call_id', t);
-        EXECUTE format('CREATE TRIGGER company_of_call BEFORE INSERT OR UPDATE OF call_id, company_id ON %I '
-                       'FOR EACH ROW EXECUTE FUNCTION voicebot_company_of_call()', t);
+        EXECUTE format('CREATE TRIGGER company_of_call BEFORE INSERT ON %I FOR EACH ROW '
+                       'WHEN (NEW.company_id IS NULL) EXECUTE FUNCTION voicebot_company_of_call()', t);
         EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', t);
-        EXECUTE format('CREATE POLICY tenant ON %I TO voicebot_tenant '
+        EXECUTE format('CREATE POLICY tenant ON %1$I TO voicebot_tenant '
                        'USING (company_id = (SELECT voicebot_tenant_id())) '
-                       'WITH CHECK (company_id = (SELECT voicebot_tenant_id()))', t);
+                       'WITH CHECK (company_id = (SELECT voicebot_tenant_id()) '
+                       '            AND EXISTS (SELECT 1 FROM calls p WHERE p.id = %1$I.call_id))', t);
     END LOOP;
 END
 $$;

@@ -22,7 +22,16 @@ import asyncpg
 import pytest
 
 from voicebot.errors import StorageError
-from voicebot.storage import create_pool, discover, migrate, migrate_url
+from voicebot.storage import (
+    CallStarted,
+    PostgresSink,
+    Transition,
+    Turn,
+    create_pool,
+    discover,
+    migrate,
+    migrate_url,
+)
 from voicebot.storage.repositories.console import ConsoleSessions
 from voicebot.storage.tenancy import TenantPool, company_scope, set_company, system_scope
 
@@ -464,7 +473,8 @@ CALL_LABELLED = ("turns", "state_transitions", "outcomes")  # company_id filled 
 async def test_rows_labelled_with_the_calls_company_cannot_be_mislabelled(
     seeded: tuple[Any, uuid.UUID, uuid.UUID],
 ) -> None:
-    """The company on a turn, transition or outcome comes from its call, whatever the INSERT says."""
+    """A tenant cannot put a row on another company's call under its own company; a writer that leaves
+    the company out gets the call's."""
     pool, a, b = seeded
     call_b = await pool.fetchval(
         "SELECT c.id FROM calls c JOIN bots b ON b.id = c.bot_id WHERE b.company_id = $1", b
@@ -479,12 +489,9 @@ async def test_rows_labelled_with_the_calls_company_cannot_be_mislabelled(
                     call_b,
                     a,
                 )
-        # the owner (the recorder) gets the call's company whatever the INSERT says (or without naming it)
+        # a writer that does not name the company (finalize, any other owner code) gets the call's
         await conn.execute(
-            """INSERT INTO turns (call_id, seq, role, text, at, company_id)
-               VALUES ($1, 8, 'bot', 'x', now(), $2)""",
-            call_b,
-            a,
+            "INSERT INTO turns (call_id, seq, role, text, at) VALUES ($1, 8, 'bot', 'x', now())", call_b
         )
         assert await conn.fetchval("SELECT company_id FROM turns WHERE call_id = $1 AND seq = 8", call_b) == b
 
@@ -513,3 +520,22 @@ async def test_rows_recorded_before_the_migration_get_their_calls_company(
                     assert await conn.fetchval(f"SELECT count(*) FROM {table}") == labels[0][1]
     finally:
         await pool.close()
+
+
+async def test_the_recorders_batches_are_labelled_with_the_calls_company(
+    seeded: tuple[Any, uuid.UUID, uuid.UUID],
+) -> None:
+    """A call started in the same batch as its turns (the usual first batch of a call) included."""
+    pool, a, _ = seeded
+    bot = await pool.fetchval("SELECT id FROM bots WHERE company_id = $1", a)
+    call = uuid.uuid4()
+    refused = await PostgresSink(pool).write(
+        [
+            CallStarted(call, bot, "inbound", "+12125550123", "+14155550101", None),
+            Turn(call, 0, "caller", "hello", state="ask"),
+            Transition(call, 0, None, "ask", "start"),
+        ]
+    )
+    assert refused == []
+    for table in ("turns", "state_transitions"):
+        assert await pool.fetchval(f"SELECT company_id FROM {table} WHERE call_id = $1", call) == a
