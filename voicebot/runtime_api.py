@@ -42,6 +42,7 @@ from voicebot.storage.repositories.company_webhooks import CompanyWebhooks
 from voicebot.storage.repositories.console import ConsoleQueries, ConsoleSessions
 from voicebot.storage.repositories.post_call import PostCalls
 from voicebot.storage.retention import Retention
+from voicebot.storage.tenancy import TenantPool
 
 __all__ = ["ApiKnowledge", "api_services_on", "build_api_services", "event_hub_on"]
 
@@ -98,11 +99,18 @@ def api_services_on(
     dialer: Dialer | None = None,
     events_url: str | None = None,
     event_settings: EventStreamSettings | None = None,
+    rls: bool = True,
 ) -> tuple[ApiServices, ApiKnowledge]:
     """The API's services on an open asyncpg pool (tests pass their own pool and embedder).
 
-    The live event feed listens on a connection of its own to ``events_url``, or without one on a
-    connection held from ``pool``."""
+    Every repository gets the pool wrapped in a :class:`TenantPool`: each statement runs as
+    ``voicebot_tenant`` for the request's company, so Postgres refuses other companies' rows even
+    where a query forgot its filter (row-level security, sql/0015). ``rls=False`` leaves the pool
+    unwrapped (bench/bench_rls.py measures the difference). The live event feed listens on a
+    connection of its own to ``events_url``, or without one on a connection held from ``pool``."""
+    raw = pool
+    if rls:
+        pool = TenantPool(pool)
     docs = KnowledgeDocs(pool)
     knowledge = ApiKnowledge(settings, registry=docs, embedder=embedder)
     services = ApiServices(
@@ -114,7 +122,7 @@ def api_services_on(
         webhooks=CompanyWebhooks(pool),
         knowledge_docs=docs,
         knowledge=knowledge,
-        readiness=lambda: readiness(pool),
+        readiness=lambda: readiness(raw),  # reads only schema_migrations
         limits=limits or ApiLimits(),
         webhook_secret_grace=webhook_secret_grace,
         webhook_policy=HostPolicy.from_env() if webhook_policy is None else webhook_policy,
@@ -128,7 +136,7 @@ def api_services_on(
         outbound=CampaignService(pool, dialer=dialer),
         # The hub's fan-out reads across the companies followed (filtered by the subscriptions, not by
         # the request): they go to the pool as opened, like readiness, never a company-scoped wrapper.
-        events=event_hub_on(pool, fanout_pool=pool, url=events_url, settings=event_settings),
+        events=event_hub_on(pool, fanout_pool=raw, url=events_url, settings=event_settings),
     )
     return services, knowledge
 

@@ -13,6 +13,7 @@ from fastapi.routing import APIRoute
 
 from tests.api.conftest import Api
 from tests.api.seed import Tenant, scenario
+from tests.api.statements import StatementLog
 from voicebot.api.health import PUBLIC_PATHS
 
 # Streams that never end by themselves (httpx's ASGI transport waits for a response's end): walked over
@@ -145,3 +146,25 @@ async def test_without_a_valid_key_every_route_is_401(api: Api) -> None:
             response = await api.client.request(headers=headers, **request)
             assert response.status_code == 401, f"{method} {path} {headers}: {response.status_code}"
             assert response.headers["www-authenticate"] == "Bearer"
+
+
+async def test_every_route_runs_its_statements_under_row_level_security_for_the_caller(api: Api) -> None:
+    """Beyond the 404s: each statement a route sends runs as voicebot_tenant for the caller's company,
+    so Postgres refuses other companies' rows even where a query has no company filter
+    (tests/storage/test_rls.py shows what that role can see). Only the API key lookup runs before it."""
+    log = await StatementLog.on(api.pool)
+    b = api.b
+    checked = 0
+    for method, path, route in _routes(api):
+        for ids in (_ids(api.a), _ids(b)):
+            log.statements.clear()
+            request = _request(api, method, path, route, ids)
+            await api.client.request(headers=b.headers, **request)
+            await log.settle()
+            for query, company in log.statements:
+                if "api_key_hash = $1" in query:
+                    assert company is None  # the key lookup: the company is not known yet
+                    continue
+                assert company == str(b.company_id), f"{method} {path}: ran as {company!r}: {query[:120]}"
+                checked += 1
+    assert checked >= 50

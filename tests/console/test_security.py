@@ -11,6 +11,7 @@ from fastapi.routing import APIRoute
 
 from tests.api.conftest import Api
 from tests.api.seed import Tenant
+from tests.api.statements import StatementLog
 from tests.console.conftest import login_form, sign_in
 
 # Routes that take no company id (the signed-in company's own pages) or are the sign-in itself.
@@ -199,3 +200,32 @@ async def test_console_pages_carry_a_csp_without_inline_scripts(api: Api) -> Non
     assert "script-src 'self'" in csp and "unsafe-inline" not in csp.split("script-src")[1].split(";")[0]
     assert page.headers["x-frame-options"] == "DENY" and page.headers["cache-control"] == "no-store"
     assert "<script>" not in page.text  # only external scripts
+
+
+async def test_every_console_route_runs_its_statements_under_row_level_security(api: Api) -> None:
+    """Below the 404s: every statement a console page sends runs as voicebot_tenant for the signed-in
+    company (so Postgres refuses other companies' rows), except the session lookup that finds out
+    which company that is and the global sweep of expired sessions."""
+    log = await StatementLog.on(api.pool)
+    company = str(api.a.company_id)
+    checked = 0
+    async for a in sign_in(api, api.a):
+        for method, path in _console_routes(api):
+            if path in ("/console/login", "/console/logout"):
+                continue
+            for ids in (_ids(api.a), _ids(api.b)):
+                names = re.findall(r"{(\w+)}", path)
+                url = path.format(**{n: ids[n] for n in names})
+                log.statements.clear()
+                if method == "GET":
+                    await a.client.get(url, params={"a": "1", "b": "1"} if path.endswith("/diff") else None)
+                else:
+                    await a.post(url, {"scenario": "x", "text": "hi"})
+                await log.settle()
+                for query, tenant in log.statements:
+                    if "s.token_hash = $1 AND s.expires_at > now()" in query:
+                        assert tenant is None  # the session lookup
+                        continue
+                    assert tenant == company, f"{method} {url}: ran as {tenant!r}: {query[:120]}"
+                    checked += 1
+    assert checked >= 40

@@ -37,6 +37,7 @@ from voicebot.api import (
 )
 from voicebot.api.errors import install_error_handlers
 from voicebot.api.limits import BodyLimit
+from voicebot.api.scope import TenantScope
 from voicebot.api.services import ApiServices
 from voicebot.api.tasks import BackgroundWork
 from voicebot.api.textguard import UrlTextGuard
@@ -100,6 +101,7 @@ def create_app(services: ApiServices) -> FastAPI:
     app.add_middleware(BodyLimit, limits=services.limits)
     app.add_middleware(UrlTextGuard)
     app.add_middleware(_RequestMetrics)
+    app.add_middleware(TenantScope)  # outermost: each request starts with no company
     # Routes are registered on the app itself (no included routers): app.routes lists every route
     # with its full path template, which the tenant isolation test walks and the metrics label.
     health.register(app)

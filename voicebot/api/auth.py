@@ -3,6 +3,10 @@
 The key is looked up by its sha256 (the only form stored) and compared in constant time
 (:meth:`voicebot.storage.Companies.authenticate`). Missing, malformed, unknown and inactive keys all
 get the same 401, so a response never tells which.
+
+The lookup runs in the system scope (the company is not known yet); a valid key then sets the
+request's company, and from there on every statement of the request runs under row-level security
+for that company (voicebot.storage.tenancy, sql/0015).
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from voicebot.api.services import ApiServices
 from voicebot.storage.repositories.companies import Company
+from voicebot.storage.tenancy import set_company, system_scope
 
 __all__ = ["CurrentCompany", "bearer", "current_company", "services_of"]
 
@@ -37,13 +42,15 @@ async def current_company(
     key = credentials.credentials if credentials and credentials.scheme.lower() == "bearer" else ""
     company = None
     if 0 < len(key) <= _MAX_KEY_CHARS and key.isascii():
-        company = await services.companies.authenticate(key)
+        with system_scope():
+            company = await services.companies.authenticate(key)
     if company is None:
         raise HTTPException(
             status_code=401,
             detail="missing or invalid API key (send Authorization: Bearer <key>)",
             headers={"WWW-Authenticate": "Bearer"},
         )
+    set_company(company.id)
     return company
 
 

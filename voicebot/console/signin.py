@@ -18,6 +18,7 @@ from fastapi import FastAPI, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from voicebot.console.web import COOKIE, PREFIX, ConsoleDep, CsrfChecked, render
+from voicebot.storage.tenancy import set_company, system_scope
 
 __all__ = ["SESSION_LIFETIME", "register"]
 
@@ -75,11 +76,13 @@ def register(app: FastAPI) -> None:
         key = api_key.strip()
         company = None
         if 0 < len(key) <= _MAX_KEY_CHARS and key.isascii():
-            company = await console.services.companies.authenticate(key)
+            with system_scope():  # the key says which company (row-level security, sql/0015)
+                company = await console.services.companies.authenticate(key)
         if company is None:
             console.limiter.failed(client)
             _log.info("console_sign_in_failed", client=client)
             return _login_page(request, 401, "That API key is not valid.")
+        set_company(company.id)
         new = await console.sessions.create(company.id, lifetime=SESSION_LIFETIME)
         _log.info("console_signed_in", company_id=str(company.id))
         response = RedirectResponse(PREFIX + "/calls", status_code=303)

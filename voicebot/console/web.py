@@ -8,7 +8,9 @@
 - Every POST carries the session's CSRF token, in the ``csrf`` form field or the ``X-CSRF-Token``
   header (htmx sends the header, see static/console.js). A missing or wrong token is a 403.
 - A page of another company's bot, call, document or event is a 404 worded like one that does not
-  exist: every lookup goes through the company-scoped repositories of the admin API.
+  exist: every lookup goes through the company-scoped repositories of the admin API, and Postgres
+  enforces the same with row-level security: after the session lookup (system scope) every statement
+  of the request runs for the signed-in company only (voicebot.storage.tenancy).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from fastapi.responses import HTMLResponse
 
 from voicebot.api.services import ApiServices
 from voicebot.storage.repositories.console import ConsoleQueries, ConsoleSession, ConsoleSessions
+from voicebot.storage.tenancy import set_company, system_scope
 
 __all__ = [
     "COOKIE",
@@ -118,9 +121,11 @@ async def signed_in(request: Request, console: ConsoleDep) -> ConsoleSession:
     token = request.cookies.get(COOKIE, "")
     session = None
     if 0 < len(token) <= 100 and token.isascii():
-        session = await console.sessions.get(token)
+        with system_scope():  # the session says which company; until then the request has none
+            session = await console.sessions.get(token)
     if session is None:
         raise NeedsSignIn()
+    set_company(session.company_id)
     request.state.console_session = session
     return session
 

@@ -48,18 +48,27 @@ SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[],
                      $7::timestamptz[])
 ON CONFLICT (id) DO NOTHING"""
 
+# Turns and transitions carry their call's company_id (row-level security, sql/0015): labelled here in one
+# join for the batch; the table's trigger would otherwise look it up row by row.
 _INSERT_TURNS = """
 INSERT INTO turns (call_id, seq, role, text, state, interrupted, stt_ms, engine_ms, llm_ms, tts_ms, e2e_ms,
-                   metadata, at)
-SELECT * FROM unnest($1::uuid[], $2::int[], $3::text[], $4::text[], $5::text[], $6::bool[], $7::real[],
-                     $8::real[], $9::real[], $10::real[], $11::real[], $12::jsonb[], $13::timestamptz[])
+                   metadata, at, company_id)
+SELECT u.*, b.company_id
+FROM unnest($1::uuid[], $2::int[], $3::text[], $4::text[], $5::text[], $6::bool[], $7::real[],
+            $8::real[], $9::real[], $10::real[], $11::real[], $12::jsonb[], $13::timestamptz[])
+     AS u(call_id, seq, role, text, state, interrupted, stt_ms, engine_ms, llm_ms, tts_ms, e2e_ms, metadata,
+          at)
+LEFT JOIN calls c ON c.id = u.call_id LEFT JOIN bots b ON b.id = c.bot_id
 ON CONFLICT (call_id, seq) DO NOTHING"""
 
 _INSERT_TRANSITIONS = """
 INSERT INTO state_transitions (call_id, seq, from_state, to_state, trigger_type, trigger_data, latency_ms,
-                               turn_seq, at)
-SELECT * FROM unnest($1::uuid[], $2::int[], $3::text[], $4::text[], $5::text[], $6::jsonb[], $7::real[],
-                     $8::int[], $9::timestamptz[])
+                               turn_seq, at, company_id)
+SELECT u.*, b.company_id
+FROM unnest($1::uuid[], $2::int[], $3::text[], $4::text[], $5::text[], $6::jsonb[], $7::real[],
+            $8::int[], $9::timestamptz[])
+     AS u(call_id, seq, from_state, to_state, trigger_type, trigger_data, latency_ms, turn_seq, at)
+LEFT JOIN calls c ON c.id = u.call_id LEFT JOIN bots b ON b.id = c.bot_id
 ON CONFLICT (call_id, seq) DO NOTHING"""
 
 _INSERT_SLOTS = """

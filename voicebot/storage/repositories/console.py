@@ -20,6 +20,7 @@ from typing import Any
 from voicebot.errors import NotFoundError
 from voicebot.storage.errors import translated
 from voicebot.storage.repositories.call_history import CALL_SELECT, CallFilters, CallHistory, CallRow
+from voicebot.storage.tenancy import system_scope
 
 __all__ = [
     "ConsoleQueries",
@@ -86,7 +87,9 @@ class ConsoleSessions:
                 lifetime,
             )
             # Expired sessions are swept on sign-in: the table stays the size of the live sessions.
-            await self._pool.execute("DELETE FROM console_sessions WHERE expires_at < now()")
+            # Every company's: maintenance, not the signed-in company's data (row-level security).
+            with system_scope():
+                await self._pool.execute("DELETE FROM console_sessions WHERE expires_at < now()")
         return NewSession(token, ConsoleSession(**dict(row)))
 
     async def get(self, token: str) -> ConsoleSession | None:
