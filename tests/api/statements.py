@@ -42,11 +42,17 @@ class StatementLog:
 
     @classmethod
     async def on(cls, pool: Any) -> StatementLog:
-        """A log attached to every connection of ``pool`` (all acquired at once, so all exist)."""
+        """A log attached to every connection of ``pool`` (all acquired at once, so all exist). A
+        connection held elsewhere (the live event feed's LISTEN, taken from the pool when the API has
+        no database URL of its own) sends no route's statements and is left out."""
         log = cls()
         async with contextlib.AsyncExitStack() as stack:
             for _ in range(pool.get_max_size()):
-                log.attach(await stack.enter_async_context(pool.acquire()))
+                try:
+                    conn = await stack.enter_async_context(pool.acquire(timeout=1.0))
+                except TimeoutError:
+                    break
+                log.attach(conn)
         return log
 
     async def settle(self) -> None:

@@ -156,6 +156,8 @@ async def test_every_route_runs_its_statements_under_row_level_security_for_the_
     b = api.b
     checked = 0
     for method, path, route in _routes(api):
+        if (method, path) in ENDLESS:
+            continue
         for ids in (_ids(api.a), _ids(b)):
             log.statements.clear()
             request = _request(api, method, path, route, ids)
