@@ -16,7 +16,9 @@ Both sides are text-mode ``AgentSession`` turns (``session.run(user_input=...)``
 ``--calls`` fresh call pairs; in each, ``--warmup`` turns are dropped and ``--turns`` timed; the two
 turns of a round are interleaved and which goes first alternates every round. Printed: the ratio of the
 medians over all calls (goal <= 1.2) and each call's own ratio. ``--profile``: cProfile of the voicebot
-turns only (top functions by own time), no ratio.
+turns only (top functions by own time), no ratio. The process settles its collector after the first
+call's warm-up (``gc_policy.settle_after_warmup``, as a job process does after ``session.start``;
+both sides share the process), unless ``--no-gc-policy``.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ import time  # noqa: E402
 from bench.bench_telephony import LINES, LOOP, TrimmedEchoAgent, pct  # noqa: E402
 from voicebot.dialogue import Say, compile_scenario  # noqa: E402
 from voicebot.scenario import load_text  # noqa: E402
+from voicebot.telephony.gc_policy import settle_after_warmup  # noqa: E402
 from voicebot.telephony.session import text_session  # noqa: E402
 
 
@@ -45,7 +48,7 @@ def _arg(name: str, default: int) -> int:
     return default
 
 
-async def fair_ratio(calls: int, turns: int, warmup: int) -> float:
+async def fair_ratio(calls: int, turns: int, warmup: int, gc_policy: bool) -> float:
     compiled = compile_scenario(load_text(LOOP).scenario)
     base: list[float] = []
     ours: list[float] = []
@@ -69,6 +72,8 @@ async def fair_ratio(calls: int, turns: int, warmup: int) -> float:
                             results = await call.say(line)
                             assert any(isinstance(a, Say) for r in results for a in r.actions)
                         elapsed = (time.perf_counter() - t0) * 1000
+                        if gc_policy and c == 0 and i == warmup - 1 and who == "ours":
+                            settle_after_warmup()
                         if i >= warmup:
                             (b_call if who == "bare" else o_call).append(elapsed)
                 history = (len(echo.chat_ctx.items), len(call.agent.chat_ctx.items))
@@ -82,7 +87,8 @@ async def fair_ratio(calls: int, turns: int, warmup: int) -> float:
     spread = sorted(per_call)
     print(
         f"fair ratio ({calls} calls x {turns} turns after {warmup} warm-up, interleaved, alternating "
-        f"order, same history policy; history at the end: echo {history[0]}, voicebot {history[1]} "
+        f"order, {'GC policy' if gc_policy else 'default GC'}, "
+        f"same history policy; history at the end: echo {history[0]}, voicebot {history[1]} "
         f"items; records written {written}): trimmed echo median {b:.3f} ms p99 {pct(base, 0.99):.3f} ms; "
         f"voicebot median {o:.3f} ms p99 {pct(ours, 0.99):.3f} ms; ratio {o / b:.3f} (goal <= 1.2); "
         f"per call median {statistics.median(per_call):.3f}, range {spread[0]:.3f}-{spread[-1]:.3f} "
@@ -120,7 +126,8 @@ async def main() -> None:
     if "--profile" in sys.argv:
         await profile(_arg("--turns", 2000))
         return
-    await fair_ratio(_arg("--calls", 10), _arg("--turns", 150), _arg("--warmup", 30))
+    gc_policy = "--no-gc-policy" not in sys.argv
+    await fair_ratio(_arg("--calls", 10), _arg("--turns", 150), _arg("--warmup", 30), gc_policy)
 
 
 if __name__ == "__main__":

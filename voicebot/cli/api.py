@@ -31,6 +31,8 @@ def api(host: str, port: int) -> None:
     configure_logging(level=settings.log_level, fmt=settings.log_format)
 
     async def main() -> None:
+        from voicebot.telephony.gc_policy import settle_after_warmup
+
         services, close = await build_api_services(settings)
         try:
             config = uvicorn.Config(
@@ -42,6 +44,8 @@ def api(host: str, port: int) -> None:
                 server_header=False,
                 timeout_graceful_shutdown=30,
             )
+            # warmed up (services open, the app built): the console's text calls run in this process
+            settle_after_warmup()
             await uvicorn.Server(config).serve()
         finally:
             await close()
