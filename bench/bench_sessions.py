@@ -24,6 +24,8 @@ sys.path.insert(0, str(ROOT))
 
 import bench.wiring as wiring  # noqa: E402  (first: sets Prometheus multiprocess mode)
 
+# isort: split
+
 import asyncio  # noqa: E402
 import gc  # noqa: E402
 import os  # noqa: E402
@@ -99,7 +101,8 @@ async def one_round(sessions: int, turns: int, think: float, policy: bool) -> No
         else f"default GC {DEFAULT_THRESHOLDS}"
     )
     print(
-        f"{sessions} sessions x {turns} turns (think ~{think:g} s), {label}: {sessions * turns / wall:.0f} turns/s; turn p50 "
+        f"{sessions} sessions x {turns} turns (think ~{think:g} s), {label}: "
+        f"{sessions * turns / wall:.0f} turns/s; turn p50 "
         f"{pct(latencies, 0.5):.2f} ms p99 {pct(latencies, 0.99):.2f} ms worst {max(latencies):.2f} ms "
         f"(goal p99 < 50 ms); full collections {len(pauses.full)} (longest "
         f"{max(pauses.full, default=0.0):.1f} ms), young {len(pauses.young)} (longest "

@@ -31,6 +31,8 @@ sys.path.insert(0, str(ROOT))
 
 import bench.wiring as wiring  # noqa: E402  (first: sets Prometheus multiprocess mode)
 
+# isort: split
+
 import asyncio  # noqa: E402
 import statistics  # noqa: E402
 import time  # noqa: E402
@@ -102,15 +104,17 @@ async def profile(turns: int) -> None:
     import pstats
 
     compiled = compile_scenario(load_text(LOOP).scenario)
-    async with wiring.ProductionCalls(compiled) as production:
-        async with wiring.call_context(production.new()) as call:
-            for i in range(50):
-                await call.say(LINES[i % len(LINES)])
-            prof = cProfile.Profile()
-            prof.enable()
-            for i in range(turns):
-                await call.say(LINES[i % len(LINES)])
-            prof.disable()
+    async with (
+        wiring.ProductionCalls(compiled) as production,
+        wiring.call_context(production.new()) as call,
+    ):
+        for i in range(50):
+            await call.say(LINES[i % len(LINES)])
+        prof = cProfile.Profile()
+        prof.enable()
+        for i in range(turns):
+            await call.say(LINES[i % len(LINES)])
+        prof.disable()
     stats = pstats.Stats(prof)
     stats.sort_stats("tottime").print_stats(35)
     stats.sort_stats("cumulative").print_stats(60)

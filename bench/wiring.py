@@ -19,23 +19,23 @@ import tempfile
 if "PROMETHEUS_MULTIPROC_DIR" not in os.environ:  # a job process writes its series to files
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="voicebot-bench-prom-")
 
-import contextlib  # noqa: E402
-import datetime as dt  # noqa: E402
-import uuid  # noqa: E402
-from collections.abc import AsyncIterator, Sequence  # noqa: E402
-from pathlib import Path  # noqa: E402
+import contextlib
+import datetime as dt
+import uuid
+from collections.abc import AsyncIterator, Sequence
+from pathlib import Path
 
-from voicebot.actions import ActionRegistry  # noqa: E402
-from voicebot.dialogue import CallContext, Engine  # noqa: E402
-from voicebot.dialogue.compiled import CompiledScenario  # noqa: E402
-from voicebot.observability import bind_call  # noqa: E402
-from voicebot.observability.metrics import RecorderPrometheusMetrics  # noqa: E402
-from voicebot.outcomes.finalize import outcome_names  # noqa: E402
-from voicebot.storage import Journal, Recorder  # noqa: E402
-from voicebot.storage.records import Record, Turn  # noqa: E402
-from voicebot.telephony.actions import CallActions  # noqa: E402
-from voicebot.telephony.recording import CallInfo  # noqa: E402
-from voicebot.telephony.textcall import TextCall  # noqa: E402
+from voicebot.actions import ActionRegistry
+from voicebot.dialogue import CallContext, Engine
+from voicebot.dialogue.compiled import CompiledScenario
+from voicebot.observability import bind_call
+from voicebot.observability.metrics import RecorderPrometheusMetrics
+from voicebot.outcomes.finalize import outcome_names
+from voicebot.storage import Journal, Recorder
+from voicebot.storage.records import Record, Turn
+from voicebot.telephony.actions import CallActions
+from voicebot.telephony.recording import CallInfo
+from voicebot.telephony.textcall import TextCall
 
 __all__ = ["AcceptingSink", "ProductionCalls"]
 

@@ -135,6 +135,6 @@ def build_edges(states: Mapping[str, tuple[CompiledTransition, ...]], machine: M
     dest: dict[tuple[str, str], str] = {}
     for trigger, event in machine.events.items():
         for source, edges in event.transitions.items():
-            if edges:
+            if edges and edges[0].dest is not None:  # None: an internal transition (none here)
                 dest[(trigger, source)] = edges[0].dest
     return Edges({name: _state_edges(transitions) for name, transitions in states.items()}, dest)

@@ -81,8 +81,8 @@ class Fillers:
                     yield pending.popleft()
             while pending:
                 yield pending.popleft()
-        finally:
-            work.remove_done_callback(done)  # the caller barged in: the turn's reply is cut, the action goes on
+        finally:  # also when the caller barged in: the turn's reply is cut, the action goes on
+            work.remove_done_callback(done)
             self._pending = self._wake = None
 
 
@@ -174,9 +174,13 @@ def _since(started: float) -> float:
     return time.perf_counter() - started
 
 
-async def fillers_of(agent: object, work: asyncio.Future[Any]) -> AsyncIterator[str]:
-    """The bridge's hook: the fillers ``agent``'s actions say while ``work`` (the turn) runs."""
+def fillers_of(agent: object, work: asyncio.Future[Any]) -> AsyncIterator[str]:
+    """The bridge's hook: the fillers ``agent``'s actions say while ``work`` (the turn) runs (its
+    :meth:`Fillers.until` itself, not a generator around it)."""
     fillers = getattr(agent, "fillers", None)
-    if isinstance(fillers, Fillers):
-        async for text in fillers.until(work):
-            yield text
+    return fillers.until(work) if isinstance(fillers, Fillers) else _none()
+
+
+async def _none() -> AsyncIterator[str]:
+    return
+    yield  # an async generator that yields nothing

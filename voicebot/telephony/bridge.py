@@ -141,7 +141,7 @@ class CallAgent(WordTimings, Agent):
         work = asyncio.ensure_future(self._send(Utterance(text), caller_text=text, stt=stt))
         async for filler in fillers_of(self, work):  # a slow action's filler phrase, heard at once
             yield filler
-        result, seq = await asyncio.shield(work)
+        result, seq = work.result() if work.done() else await asyncio.shield(work)  # the fillers waited
         handle = self.session.current_speech
         self.turns.guard(handle)  # barge_in: false
         self._after(result, handle, seq)
