@@ -60,8 +60,8 @@ class Fillers:
     async def until(self, work: asyncio.Future[Any]) -> AsyncIterator[str]:
         """Yield fillers spoken while ``work`` runs (the bridge streams them to TTS); ends with it.
 
-        One future per wait (woken by a filler or by ``work`` ending), no task: most turns run no action
-        and wait once."""
+        One future per wait (woken by a filler or by ``work`` ending), no task per turn. Only a turn whose
+        engine step needs I/O gets here (``turn_step.py``); one without a slow action waits once."""
         pending: deque[str] = deque()
         self._pending = pending
         loop = asyncio.get_running_loop()

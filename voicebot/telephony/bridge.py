@@ -51,9 +51,10 @@ from voicebot.telephony.stt_words import WordTimings
 from voicebot.telephony.turn_step import TurnLock, record_input
 from voicebot.telephony.turns import LiveTurnTaking
 
-_Step = tuple[TurnResult, int | None] | asyncio.Future[tuple[TurnResult, int | None]]
-
 __all__ = ["CallAgent", "CallControl", "NullControl"]
+
+_Step = tuple[TurnResult, int | None] | asyncio.Future[tuple[TurnResult, int | None]]
+"""An engine step: its result and the caller turn's seq, or the task that will have them."""
 
 log = structlog.get_logger("voicebot.telephony")
 
