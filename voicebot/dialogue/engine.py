@@ -275,8 +275,8 @@ class Engine:
                 fired = True  # the candidates of an intent, event or keys are those transitions
             if fired:
                 t.say_text(tr.say)
-                data = {spec.trigger_kind: getattr(spec, spec.trigger_kind)}
-                self._go(t, spec.to, tr.trigger, spec.trigger_kind, data)
+                kind = spec.trigger_kind
+                self._go(t, spec.to, tr.trigger, kind, {kind: getattr(spec, kind)})
                 return True
         return False
 
