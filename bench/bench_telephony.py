@@ -3,7 +3,9 @@
 Run: ``python bench/bench_telephony.py [--skip-audio] [--ratio-only]`` (results: docs/performance.md).
 
 0. Fair ratio: voicebot's turn against an echo agent that trims its chat history exactly as voicebot
-   does (``TrimmedEchoAgent``), several fresh calls, turns interleaved with alternating order.
+   does (``TrimmedEchoAgent``), several fresh calls, turns interleaved with alternating order. The
+   figure the goal is judged by is ``bench/bench_turn.py``: the same baseline against voicebot wired
+   as a worker job wires it (action port, recorder), with an order that does not alias with the lines.
 1. Ratio (kept for comparison with earlier runs; its echo baseline keeps its whole history, so it
    grows slower every turn and flatters voicebot): a text-mode turn through voicebot's session code
    (bridge + engine + recording) against a bare

@@ -47,6 +47,8 @@ def api(host: str, port: int) -> None:
     configure_logging(level=settings.log_level, fmt=settings.log_format)
 
     async def main() -> None:
+        from voicebot.telephony.gc_policy import settle_after_warmup
+
         services, close = await build_api_services(settings)
         try:
             config = uvicorn.Config(
@@ -58,6 +60,8 @@ def api(host: str, port: int) -> None:
                 server_header=False,
                 timeout_graceful_shutdown=30,
             )
+            # warmed up (services open, the app built): the console's text calls run in this process
+            settle_after_warmup()
             await _Server(config, services.events).serve()
         finally:
             await close()

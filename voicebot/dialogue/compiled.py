@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from transitions import Machine
 
+from voicebot.dialogue.edges import Edges, build_edges
 from voicebot.dialogue.menu import CompiledMenu, compile_menu
 from voicebot.dialogue.nlu import IntentMatcher, SlotExtractor
 from voicebot.dialogue.templates import Template, parse_template
@@ -117,10 +118,15 @@ class CompiledScenario:
     extractor: SlotExtractor
     messages: dict[str, CompiledText | None]
     slot_names: tuple[str, ...]
+    edges: Edges
+    """Candidate transitions by (state, trigger) and each trigger's destination (``edges.py``)."""
 
     def fire(self, trigger: str, model: object) -> None:
-        """Move ``model`` along ``trigger`` through the pytransitions machine."""
-        self.machine.events[trigger].trigger(model)
+        """Move ``model`` along ``trigger``: the machine's edge from the model's state (MachineError if
+        there is none), looked up in :attr:`edges` instead of run through pytransitions' event
+        processing (the machine has no callbacks or conditions to run)."""
+        dest = self.edges.dest(trigger, model.state)  # type: ignore[attr-defined]
+        self.machine.set_state(dest, model=model)
 
     def jump(self, dest: str, model: object) -> None:
         """Set the state directly (returning to where the conversation was has no static edge)."""
@@ -219,6 +225,7 @@ def compile_scenario(scenario: Scenario) -> CompiledScenario:
             "goodbye_no_input": _text(settings.goodbye_message, lang),
         },
         slot_names=tuple(scenario.slots),
+        edges=build_edges({name: st.transitions for name, st in states.items()}, machine),
     )
 
 

@@ -34,6 +34,9 @@ from voicebot.errors import VoicebotError
 
 __all__ = ["Answerer", "Conversation", "TurnResult"]
 
+_REQUESTS = (LookupKnowledge, GenerateReply, Understand, RunAction)
+"""Actions the driver answers through a port (I/O) and feeds back to the engine as events."""
+
 log = structlog.get_logger("voicebot.dialogue")
 
 Answerer = Callable[[str, Sequence[Passage], int, str], str]
@@ -102,20 +105,34 @@ class Conversation:
         started = time.perf_counter()
         self._call, actions = self.engine.start(self.context)
         result = TurnResult([], engine_ms=(time.perf_counter() - started) * 1000)
-        await self._resolve(actions, result)
+        await self._resolve(deque(actions), result)
         return result
 
     async def send(self, event: Event) -> TurnResult:
-        if self.on_hold and not isinstance(event, TransferResult | Hangup):
-            return TurnResult([])  # the caller is on hold during a warm transfer: nothing they do counts
-        started = time.perf_counter()
-        actions = self.engine.handle(self.call, event)
-        result = TurnResult([], engine_ms=(time.perf_counter() - started) * 1000)
-        await self._resolve(actions, result)
+        result, rest = self.begin(event)
+        if rest:
+            await self.complete(result, rest)
         return result
 
-    async def _resolve(self, actions: list[Action], result: TurnResult) -> None:
-        queue: deque[Action] = deque(actions)
+    def begin(self, event: Event) -> tuple[TurnResult, deque[Action]]:
+        """:meth:`send` without awaiting, up to the engine's first request: the result so far and the
+        actions still to resolve (a request first). When those are empty the result is final, the same
+        as ``send``'s; otherwise :meth:`complete` finishes it."""
+        if self.on_hold and not isinstance(event, TransferResult | Hangup):
+            return TurnResult([]), deque()  # the caller is on hold during a warm transfer: nothing counts
+        started = time.perf_counter()
+        queue: deque[Action] = deque(self.engine.handle(self.call, event))
+        result = TurnResult([], engine_ms=(time.perf_counter() - started) * 1000)
+        while queue and not isinstance(queue[0], _REQUESTS):
+            result.actions.append(queue.popleft())
+        return result, queue
+
+    async def complete(self, result: TurnResult, rest: deque[Action]) -> TurnResult:
+        """Resolve the ``rest`` :meth:`begin` left (knowledge, LLM, actions) into ``result``."""
+        await self._resolve(rest, result)
+        return result
+
+    async def _resolve(self, queue: deque[Action], result: TurnResult) -> None:
         while queue:
             action = queue.popleft()
             if isinstance(action, LookupKnowledge):

@@ -248,12 +248,8 @@ class Engine:
         if t.call.pending_confirm is not None:
             relevant = relevant | {"yes", "no"}
         threshold = self.compiled.scenario.settings.intent_threshold
-        for match in self.compiled.intents.match(text):
-            if match.score < threshold:
-                break
-            if match.name in relevant:
-                return match.name
-        return None
+        matches = self.compiled.intents.match(text, only=relevant)  # only what can be used here
+        return matches[0].name if matches and matches[0].score >= threshold else None
 
     def _needs_understanding(self, t: Turn) -> bool:
         return bool(t.state.intents) or t.call.asked is not None
@@ -261,14 +257,13 @@ class Engine:
     def _try_transitions(
         self, t: Turn, *, intent: str | None = None, event: str | None = None, dtmf: str | None = None
     ) -> bool:
-        """Fire the first transition of the current state that matches, in the order written."""
+        """Fire the first transition of the current state that matches, in the order written (only the
+        candidates for this trigger are looked at: ``edges.py``)."""
         call = t.call
         env: dict[str, object] | None = None
-        for tr in t.state.transitions:
+        for tr in self.compiled.edges[call.state].candidates(intent, event, dtmf):
             spec = tr.spec
-            if spec.intent is not None:
-                fired = intent == spec.intent
-            elif tr.condition is not None:
+            if tr.condition is not None and spec.intent is None:
                 if call.pending_confirm is not None:
                     continue
                 if env is None:
@@ -276,16 +271,12 @@ class Engine:
                 fired = tr.condition.evaluate(
                     env, filled=call.slots.__contains__, visited=call.visited.__contains__
                 )
-            elif spec.event is not None:
-                fired = event == spec.event
-            elif spec.dtmf is not None:
-                fired = dtmf == spec.dtmf
             else:
-                continue
+                fired = True  # the candidates of an intent, event or keys are those transitions
             if fired:
                 t.say_text(tr.say)
-                data = {spec.trigger_kind: getattr(spec, spec.trigger_kind)}
-                self._go(t, spec.to, tr.trigger, spec.trigger_kind, data)
+                kind = spec.trigger_kind
+                self._go(t, spec.to, tr.trigger, kind, {kind: getattr(spec, kind)})
                 return True
         return False
 

@@ -82,7 +82,7 @@ def extract(t: Turn, text: str, intent: str | None, *, edit: bool = False) -> Ch
     found = compiled.extractor.extract(text, candidates=compiled.slot_names, asked=asked, now=t.now)
     change = Change()
     cue: bool | None = None
-    if compiled.scenario.settings.corrections:
+    if compiled.scenario.settings.corrections and call.slots:  # nothing filled: nothing to correct
         cue = edit or intent == "no" or is_correction(text, compiled.lang)
         if cue:
             found = {**_time_only_corrections(t, text, found), **found}

@@ -175,13 +175,23 @@ def call_rejected() -> None:
     _CALLS_ENDED.labels("rejected").inc()
 
 
+_BOUND: dict[tuple[str, str], Histogram | Counter] = {}
+"""Label children of the per-turn series, resolved once per process (a turn observes several)."""
+
+
 def turn_latency(stage: str, seconds: float) -> None:
-    if stage in STAGES and seconds >= 0:
-        _TURN_LATENCY.labels(stage).observe(seconds)
+    if seconds >= 0 and stage in STAGES:
+        child = _BOUND.get(("stage", stage)) or _BOUND.setdefault(
+            ("stage", stage), _TURN_LATENCY.labels(stage)
+        )
+        child.observe(seconds)  # type: ignore[union-attr]
 
 
 def transition(trigger: str) -> None:
-    _TRANSITIONS.labels(trigger).inc()
+    child = _BOUND.get(("trigger", trigger)) or _BOUND.setdefault(
+        ("trigger", trigger), _TRANSITIONS.labels(trigger)
+    )
+    child.inc()  # type: ignore[union-attr]
 
 
 def error(kind: str) -> None:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
+from collections import deque
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
@@ -43,34 +44,46 @@ class Fillers:
 
     def __init__(self, say: Callable[[str], Any] | None = None) -> None:
         self.say = say
-        self._queue: asyncio.Queue[str] | None = None
+        self._pending: deque[str] | None = None
+        self._wake: asyncio.Future[None] | None = None
         self.said: list[str] = []
 
     def speak(self, text: str) -> None:
         self.said.append(text)
-        if self._queue is not None:
-            self._queue.put_nowait(text)
+        if self._pending is not None:
+            self._pending.append(text)
+            if self._wake is not None and not self._wake.done():
+                self._wake.set_result(None)
         elif self.say is not None:
             self.say(text)
 
     async def until(self, work: asyncio.Future[Any]) -> AsyncIterator[str]:
-        """Yield fillers spoken while ``work`` runs (the bridge streams them to TTS); ends with it."""
-        queue: asyncio.Queue[str] = asyncio.Queue()
-        self._queue = queue
-        getter: asyncio.Future[str] | None = None
+        """Yield fillers spoken while ``work`` runs (the bridge streams them to TTS); ends with it.
+
+        One future per wait (woken by a filler or by ``work`` ending), no task per turn. Only a turn whose
+        engine step needs I/O gets here (``turn_step.py``); one without a slow action waits once."""
+        pending: deque[str] = deque()
+        self._pending = pending
+        loop = asyncio.get_running_loop()
+        wake: asyncio.Future[None] | None = None
+
+        def done(_: object) -> None:
+            if wake is not None and not wake.done():
+                wake.set_result(None)
+
+        work.add_done_callback(done)
         try:
             while not work.done():
-                getter = asyncio.ensure_future(queue.get())
-                await asyncio.wait({work, getter}, return_when=asyncio.FIRST_COMPLETED)
-                if getter.done():
-                    yield getter.result()
-                getter.cancel()
-            while not queue.empty():
-                yield queue.get_nowait()
-        finally:
-            if getter is not None:
-                getter.cancel()  # the caller barged in: the turn's reply is cut, the action goes on
-            self._queue = None
+                if not pending:  # a filler spoken while the last one was being yielded is not waited for
+                    wake = self._wake = loop.create_future()
+                    await wake
+                while pending:
+                    yield pending.popleft()
+            while pending:
+                yield pending.popleft()
+        finally:  # also when the caller barged in: the turn's reply is cut, the action goes on
+            work.remove_done_callback(done)
+            self._pending = self._wake = None
 
 
 class CallActions:
@@ -161,9 +174,13 @@ def _since(started: float) -> float:
     return time.perf_counter() - started
 
 
-async def fillers_of(agent: object, work: asyncio.Future[Any]) -> AsyncIterator[str]:
-    """The bridge's hook: the fillers ``agent``'s actions say while ``work`` (the turn) runs."""
+def fillers_of(agent: object, work: asyncio.Future[Any]) -> AsyncIterator[str]:
+    """The bridge's hook: the fillers ``agent``'s actions say while ``work`` (the turn) runs (its
+    :meth:`Fillers.until` itself, not a generator around it)."""
     fillers = getattr(agent, "fillers", None)
-    if isinstance(fillers, Fillers):
-        async for text in fillers.until(work):
-            yield text
+    return fillers.until(work) if isinstance(fillers, Fillers) else _none()
+
+
+async def _none() -> AsyncIterator[str]:
+    return
+    yield  # an async generator that yields nothing

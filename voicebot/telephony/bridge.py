@@ -43,13 +43,18 @@ from voicebot.dialogue import (
 )
 from voicebot.observability import metrics
 from voicebot.telephony.actions import fillers_of
+from voicebot.telephony.apology import apologize_and_end
 from voicebot.telephony.dtmf import KeypadLink
 from voicebot.telephony.line import CallControl, NullControl
 from voicebot.telephony.recording import CallInfo, CallLog, RecordFn, end_status, record_bot_turn
 from voicebot.telephony.stt_words import WordTimings
+from voicebot.telephony.turn_step import TurnLock, record_input
 from voicebot.telephony.turns import LiveTurnTaking
 
 __all__ = ["CallAgent", "CallControl", "NullControl"]
+
+_Step = tuple[TurnResult, int | None] | asyncio.Future[tuple[TurnResult, int | None]]
+"""An engine step: its result and the caller turn's seq, or the task that will have them."""
 
 log = structlog.get_logger("voicebot.telephony")
 
@@ -63,15 +68,6 @@ _CLOSE_REASONS = {
 
 HISTORY_ITEMS = 8
 """Chat items the agent keeps (see CallAgent._trim_history)."""
-
-APOLOGY = {
-    "en": "Sorry, I'm having technical trouble. Please call again later. Goodbye.",
-    "ru": "Извините, у нас технические неполадки. Пожалуйста, перезвоните позже. До свидания.",
-}
-
-
-def _ms(value: float | None) -> float | None:
-    return None if value is None else round(value * 1000, 3)
 
 
 class CallAgent(WordTimings, Agent):
@@ -94,7 +90,7 @@ class CallAgent(WordTimings, Agent):
         self.control: CallControl = control or NullControl()
         self._timer_enabled = no_input_timer
         self._on_result = on_result
-        self._lock = asyncio.Lock()
+        self._lock = TurnLock()
         self._no_input: asyncio.TimerHandle | None = None
         self._listen_seconds: float | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
@@ -138,10 +134,13 @@ class CallAgent(WordTimings, Agent):
         stt = message.metrics.get("transcription_delay")  # type: ignore[union-attr]
         self.calllog.stt_confidence = getattr(message, "transcript_confidence", None)  # for the pipeline
         self._cancel_no_input()
-        work = asyncio.ensure_future(self._send(Utterance(text), caller_text=text, stt=stt))
-        async for filler in fillers_of(self, work):  # a slow action's filler phrase, heard at once
-            yield filler
-        result, seq = await asyncio.shield(work)
+        work = self._start(Utterance(text), caller_text=text, stt=stt)  # turn_step.py
+        if isinstance(work, tuple):
+            result, seq = work  # answered at once
+        else:
+            async for filler in fillers_of(self, work):  # a slow action's filler phrase, heard at once
+                yield filler
+            result, seq = work.result() if work.done() else await asyncio.shield(work)
         handle = self.session.current_speech
         self.turns.guard(handle)  # barge_in: false
         self._after(result, handle, seq)
@@ -205,20 +204,39 @@ class CallAgent(WordTimings, Agent):
     async def _send(
         self, event: Event, *, caller_text: str | None = None, stt: float | None = None
     ) -> tuple[TurnResult, int | None]:
-        async with self._lock:
-            seq = None
-            if caller_text is not None:
-                self._turns += 1
-                seq = self.calllog.turn(
-                    "caller", caller_text, state=self.conversation.call.state, latencies={"stt": _ms(stt)}
-                )
-                if stt is not None:
-                    metrics.turn_latency("stt", stt)
-            else:  # DTMF and no-input are caller turns too: a replay feeds them again
-                seq = self.calllog.caller_event(event, state=self.conversation.call.state)
-            result = await self.conversation.send(event)
+        await self._lock.acquire()
+        step = self._step(event, caller_text, stt)
+        return step if isinstance(step, tuple) else await step
+
+    def _start(self, event: Event, *, caller_text: str, stt: float | None) -> _Step:
+        """The turn, answered at once if the lock is free and no I/O is needed, else its task."""
+        if not self._lock.try_hold():
+            return asyncio.ensure_future(self._send(event, caller_text=caller_text, stt=stt))
+        return self._step(event, caller_text, stt)
+
+    def _step(self, event: Event, caller_text: str | None, stt: float | None) -> _Step:
+        """With the lock held (released when the step is done): record the input, run the engine."""
+        try:
+            self._turns += caller_text is not None
+            state = self.conversation.call.state
+            seq = record_input(self.calllog, event, state, caller_text=caller_text, stt=stt)
+            result, rest = self.conversation.begin(event)
+            if rest:
+                return asyncio.ensure_future(self._finish(result, rest, seq))
+            self._book(result, turn_seq=seq)
+        except BaseException:
+            self._lock.release()
+            raise
+        self._lock.release()
+        return result, seq
+
+    async def _finish(self, result: TurnResult, rest: Any, seq: int | None) -> tuple[TurnResult, int | None]:
+        try:
+            await self.conversation.complete(result, rest)
             self._book(result, turn_seq=seq)
             return result, seq
+        finally:
+            self._lock.release()
 
     def _book(self, result: TurnResult, *, turn_seq: int | None) -> None:
         metrics.turn_latency("engine", result.engine_ms / 1000)
@@ -372,32 +390,7 @@ class CallAgent(WordTimings, Agent):
         self._spawn(self._apologize_and_end())
 
     async def _apologize_and_end(self) -> None:
-        """Tell the engine (outcome by the scenario's rules, default ``error``), try the apology, hang up.
-
-        When TTS itself is what failed, livekit has closed the session and the apology cannot be spoken:
-        the call is still hung up (the caller hears the line drop) and recorded as failed."""
-        lang = self.conversation.engine.compiled.lang
-        if not self.conversation.ended:
-            async with self._lock:
-                result = await self.conversation.send(Hangup("error"))
-                self._book(result, turn_seq=None)
-        text = APOLOGY.get(lang, APOLOGY["en"])
-        try:
-            handle = self.session.say(text, allow_interruptions=False)
-            await asyncio.wait_for(handle.wait_for_playout(), timeout=10)
-            if not handle.interrupted:
-                self.calllog.turn(
-                    "bot", text, state=self.conversation.call.state, metadata={"source": ["apology"]}
-                )
-        except Exception as exc:  # the session is closed or TTS is down: nothing can be heard
-            log.warning("apology_not_spoken", error_class=type(exc).__name__)
-        try:
-            await self.control.hang_up()
-        except Exception as exc:
-            metrics.error("call_control")
-            self.calllog.error("call_control_error", str(exc), context={"action": "end_call"})
-            log.error("call_control_failed", action="end_call", error=str(exc))
-        self._end("error")
+        await apologize_and_end(self)  # apology.py
 
     def _on_close(self, ev: CloseEvent) -> None:
         if self.done.is_set():

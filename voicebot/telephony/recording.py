@@ -71,7 +71,12 @@ def end_status(end_reason: str) -> Literal["completed", "transferred", "abandone
     return call_status(end_reason)  # type: ignore[return-value]
 
 
+_PLAIN = (str, int, float, bool)
+
+
 def _json(value: Any) -> Any:
+    if value is None or type(value) in _PLAIN:  # most slot and trigger values: nothing to convert
+        return value
     try:
         return to_json(value)
     except (TypeError, ValueError):
@@ -83,8 +88,11 @@ def replay_facts(result: TurnResult) -> dict[str, Any]:
     replay needs to answer this turn's requests as they were answered then: ``answers``, the text of each
     knowledge or LLM reply in order (``voicebot replay``, docs/testing.md)."""
     facts: dict[str, Any] = {"chunks": list(result.chunks)} if result.chunks else {}
-    answers = [{"source": a.source, "text": a.text} for a in result.actions if isinstance(a, Say)]
-    answers = [a for a in answers if a["source"] in ("knowledge", "llm")]
+    answers = [
+        {"source": a.source, "text": a.text}
+        for a in result.actions
+        if isinstance(a, Say) and a.source in ("knowledge", "llm")
+    ]
     if answers:
         facts["answers"] = answers
     return facts
@@ -194,12 +202,13 @@ class CallLog:
                     )
                 )
                 self._slot += 1
-        self._action_calls(result, turn_seq)
+        if result.action_calls:
+            self._action_calls(result, turn_seq)
         if turn_seq is not None and turn_seq > self._checkpoint:
             self._checkpoint = turn_seq
-            point = call.checkpoint()
-            slots = {k: _json(v) for k, v in point["slots"].items()}
-            self._record(Checkpoint(self.info.call_id, turn_seq, call.state, slots, point["retries"]))
+            slots = {k: _json(v) for k, v in call.slots.items()}  # call.checkpoint()'s slots and retries
+            retries = {"not_understood": call.retries, "no_input": call.no_input}
+            self._record(Checkpoint(self.info.call_id, turn_seq, call.state, slots, retries))
 
     def _action_calls(self, result: TurnResult, turn_seq: int | None) -> None:
         """One ActionCalled per action run, with where the call went on its result."""

@@ -31,7 +31,7 @@ from livekit.agents.voice import SpeechHandle
 
 from voicebot.dialogue.compiled import CompiledScenario
 from voicebot.dialogue.state import CallState
-from voicebot.dialogue.turntaking import TurnPolicy, policy_of
+from voicebot.dialogue.turntaking import TurnPolicy, policy_for
 from voicebot.observability import metrics
 
 __all__ = ["VAD_SILENCE_FLOOR", "LiveTurnTaking"]
@@ -50,6 +50,8 @@ class LiveTurnTaking:
         self._applied: tuple[float, float] | None = None
         self._vad_default: float | None = None
         self.policy: TurnPolicy | None = None
+        self._policies: dict[tuple[str, str | None, bool], TurnPolicy] = {}
+        """Policies by (state, slot asked, confirming): worked out once per call for each."""
         self.changes = 0
         """How many times the session's endpointing was changed (the first application included)."""
 
@@ -66,7 +68,10 @@ class LiveTurnTaking:
             session: AgentSession[Any] = agent.session
         except RuntimeError:
             return None
-        policy = policy_of(self._compiled, call)
+        key = (call.state, call.asked, call.pending_confirm is not None)
+        policy = self._policies.get(key)
+        if policy is None:  # the same as policy_of(compiled, call); the compiled scenario never changes
+            policy = self._policies[key] = policy_for(self._compiled, key[0], key[1], confirming=key[2])
         self.policy = policy
         timing = (policy.min_delay, policy.max_delay)
         if timing != self._applied:

@@ -35,6 +35,7 @@ from voicebot.observability import metrics
 from voicebot.telephony.answer import CallServices, answer_call
 from voicebot.telephony.control import AGENT_NAME
 from voicebot.telephony.dtmf import DtmfPublisher, forward_dtmf
+from voicebot.telephony.gc_policy import settle_after_warmup
 from voicebot.telephony.session import load_vad
 
 __all__ = ["RoomLine", "ServicesFactory", "VoicebotWorker", "run_job"]
@@ -74,6 +75,9 @@ class RoomLine:
 
     async def start(self, session: AgentSession[None], agent: Agent) -> None:
         await session.start(agent, room=self._ctx.room)
+        # The job is warmed up (the forkserver froze its own heap before forking): freeze the call's
+        # long-lived objects too, so no full collection walks them mid-call (gc_policy.py). About 0.2 ms.
+        settle_after_warmup()
 
     def on_dtmf(self, handler: Callable[[str], None]) -> None:
         forward_dtmf(self._ctx.room, handler, caller_identity=self._participant.identity)

@@ -154,6 +154,8 @@ _EN_MONTHS = frozenset(
 def replace_number_words(text: str, lang: Language) -> list[tuple[int, int, str]]:
     """Spans of ``text`` (lowercased) that spell numbers, with their digit replacements, in order."""
     table = NUMBER_WORDS[lang]
+    if table.keys().isdisjoint(_TOKEN.findall(text)):
+        return []  # no number word at all (most utterances): nothing to parse
     tokens = [(m.start(), m.end(), m.group()) for m in _TOKEN.finditer(text)]
     out: list[tuple[int, int, str]] = []
     i = 0

@@ -51,8 +51,13 @@ def _lower_same_length(text: str) -> str:
     return "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
 
 
+@lru_cache(maxsize=2)
 def normalize(text: str, lang: Language) -> Normalized:
-    """Lowercase, fold ё→е and typographic punctuation, and replace number words with digits."""
+    """Lowercase, fold ё→е and typographic punctuation, and replace number words with digits.
+
+    The last two are kept: one turn normalizes the same text for the intent matcher and the slot
+    extractor (a :class:`Normalized` is never changed once made). Two, not more, so a benchmark cycling
+    through a few lines does not measure the cache."""
     base = _lower_same_length(text).translate(_SAME_LENGTH)
     replacements = replace_number_words(base, lang)
     if not replacements:

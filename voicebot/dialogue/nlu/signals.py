@@ -85,6 +85,6 @@ def is_garbage(text: str) -> bool:
         return True
     low = text.lower()
     words = WORD.findall(low)
-    if not words or any(c.isdigit() for c in low):
+    if not words or not all(_mashy(w) for w in words):  # usually decided by the first word
         return False
-    return all(_mashy(w) for w in words)
+    return not any(c.isdigit() for c in low)
