@@ -18,6 +18,7 @@ from typing import Any
 from voicebot.analysis.config import PipelineSettings
 from voicebot.analysis.pipeline import POST_CALL_QUEUE, PostCallPipeline
 from voicebot.dialogue.ports import LLM
+from voicebot.observability.metrics import QueuePrometheusMetrics
 from voicebot.storage.queue import JobQueue
 from voicebot.storage.queue_worker import QueueWorker
 from voicebot.storage.repositories.post_call import PostCalls, PostCallWrite
@@ -46,6 +47,7 @@ class AnalysisServices:
             "lease": dt.timedelta(seconds=s.lease_seconds),
             "concurrency": s.concurrency,
             "poll_interval": s.poll_interval,
+            "metrics": QueuePrometheusMetrics(),
         }
         args.update(overrides)
         return QueueWorker(self.queue, POST_CALL_QUEUE, self.pipeline, **args)

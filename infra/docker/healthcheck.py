@@ -2,6 +2,7 @@
 
 worker      ``voicebot worker start``  -> GET http://127.0.0.1:8081/ (livekit-agents' health server)
 dispatcher  ``voicebot webhooks run``  -> GET http://127.0.0.1:$VOICEBOT_METRICS_PORT/metrics
+pipeline    ``voicebot pipeline run``  -> the same
 api         ``voicebot api [--port N]`` -> GET http://127.0.0.1:N/healthz (default 8080)
 anything else (``db migrate``, a CLI command): healthy while it runs.
 Exit 0 healthy, 1 unhealthy (Docker's contract). Standard library only.
@@ -19,7 +20,7 @@ def health_url(argv: list[str], env: dict[str, str]) -> str | None:
     args = argv[argv.index("voicebot") + 1 :] if "voicebot" in argv else argv[1:]
     if args[:1] == ["worker"]:
         return "http://127.0.0.1:8081/"
-    if args[:2] == ["webhooks", "run"]:
+    if args[:2] == ["webhooks", "run"] or (args[:2] == ["pipeline", "run"] and "--once" not in args):
         port = env.get("VOICEBOT_METRICS_PORT", "") or "0"
         return f"http://127.0.0.1:{port}/metrics" if port != "0" else None
     if args[:1] == ["api"]:

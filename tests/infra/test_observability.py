@@ -90,6 +90,7 @@ def _referenced(expr: str) -> set[str]:
         "preset",
         "stream",
         "reason",
+        "queue",
     }
 
 

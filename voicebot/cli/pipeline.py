@@ -49,6 +49,10 @@ def run(once: bool, worker_id: str | None) -> None:
     """
     settings = Settings.from_env()
     config = PipelineSettings.from_env(os.environ)
+    if not once:
+        from voicebot.observability import metrics
+
+        metrics.serve(settings.metrics_port)  # voicebot_jobs_*: handled, duration, backlog
 
     async def main() -> None:
         async with contextlib.AsyncExitStack() as stack:

@@ -34,6 +34,7 @@ from prometheus_client.registry import Collector
 __all__ = [
     "STAGES",
     "TRANSFER_RESULTS",
+    "QueuePrometheusMetrics",
     "RecorderPrometheusMetrics",
     "action_finished",
     "amd_verdict",
@@ -439,3 +440,36 @@ def sse_events_delivered(stream: str, count: int = 1) -> None:
 
 def sse_client_dropped(reason: str) -> None:
     _SSE_DROPPED.labels("full" if reason == "full" else "slow").inc()
+
+
+# --------------------------------------------------------------------------- durable job queues
+
+_JOBS = Counter(
+    "voicebot_jobs_total", "Jobs handled, by queue and result (done, retry, dead).", ["queue", "result"]
+)
+_JOB_DURATION = Histogram(
+    "voicebot_job_duration_seconds",
+    "Time a job's handler ran, by queue.",
+    ["queue"],
+    buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0),
+)
+_JOBS_PENDING = Gauge(
+    "voicebot_jobs_pending", "Jobs due and not yet claimed, by queue, last sample.", ["queue"]
+)
+_JOBS_OLDEST = Gauge(
+    "voicebot_jobs_oldest_pending_seconds",
+    "How long the oldest due job has waited (0: none), by queue.",
+    ["queue"],
+)
+
+
+class QueuePrometheusMetrics:
+    """The job queue worker's metrics port (voicebot.storage.QueueMetrics) over Prometheus."""
+
+    def handled(self, queue: str, result: str, seconds: float) -> None:
+        _JOBS.labels(queue, result if result in ("done", "retry", "dead") else "other").inc()
+        _JOB_DURATION.labels(queue).observe(max(seconds, 0.0))
+
+    def backlog(self, queue: str, pending: int, oldest_seconds: float) -> None:
+        _JOBS_PENDING.labels(queue).set(pending)
+        _JOBS_OLDEST.labels(queue).set(max(oldest_seconds, 0.0))

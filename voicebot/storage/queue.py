@@ -267,6 +267,16 @@ class JobQueue:
             )
         return {r["status"]: r["n"] for r in rows}
 
+    async def backlog(self, queue: str) -> tuple[int, float]:
+        """(jobs due and pending, seconds the oldest of them has waited since it became due)."""
+        with translated():
+            row = await self._pool.fetchrow(
+                """SELECT count(*) AS n, coalesce(extract(epoch FROM now() - min(run_at)), 0) AS age
+                   FROM jobs WHERE queue = $1 AND status = 'pending' AND run_at <= now()""",
+                queue,
+            )
+        return int(row["n"]), float(row["age"])
+
     async def get(self, job_id: uuid.UUID) -> JobRow:
         with translated():
             row = await self._pool.fetchrow(f"SELECT {_COLUMNS} FROM jobs WHERE id = $1", job_id)

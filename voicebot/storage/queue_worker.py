@@ -20,18 +20,33 @@ import contextlib
 import datetime as dt
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, Protocol
 
 import structlog
 
 from voicebot.errors import StorageError
 from voicebot.storage.queue import Job, JobQueue
 
-__all__ = ["Handler", "QueueWorker"]
+__all__ = ["Handler", "NullQueueMetrics", "QueueMetrics", "QueueWorker"]
 
 log = structlog.get_logger("voicebot.storage.queue_worker")
 
 Handler = Callable[[Job], Awaitable[Mapping[str, Any] | None]]
+
+
+class QueueMetrics(Protocol):
+    """What a worker reports (observability.metrics.QueuePrometheusMetrics; the composition root wires it)."""
+
+    def handled(self, queue: str, result: str, seconds: float) -> None: ...
+    def backlog(self, queue: str, pending: int, oldest_seconds: float) -> None: ...
+
+
+class NullQueueMetrics:
+    def handled(self, queue: str, result: str, seconds: float) -> None:
+        pass
+
+    def backlog(self, queue: str, pending: int, oldest_seconds: float) -> None:
+        pass
 
 
 class QueueWorker:
@@ -47,6 +62,8 @@ class QueueWorker:
         concurrency: int = 4,
         backoff: Sequence[float] = (5, 30, 120, 600, 1800),
         poll_interval: float = 1.0,
+        metrics: QueueMetrics | None = None,
+        backlog_interval: float = 15.0,
     ) -> None:
         if concurrency < 1 or batch < 1:
             raise ValueError(f"concurrency ({concurrency}) and batch ({batch}) must be at least 1")
@@ -65,6 +82,9 @@ class QueueWorker:
         self._stop = asyncio.Event()
         self._tasks: set[asyncio.Task[None]] = set()
         self._down_since: float | None = None
+        self._metrics = metrics or NullQueueMetrics()
+        self._backlog_interval = backlog_interval
+        self._backlog_at = float("-inf")
         self.handled = 0
 
     def delay_for(self, attempt: int) -> dt.timedelta:
@@ -74,6 +94,7 @@ class QueueWorker:
     async def run_until_idle(self) -> int:
         """Handle every job that is due now (and those that become due while it runs); how many."""
         before = self.handled
+        await self._sample_backlog()
         while True:
             jobs = await self._queue.claim(
                 self._name, limit=self._batch, lease=self._lease, worker=self._worker
@@ -92,6 +113,7 @@ class QueueWorker:
                 await asyncio.wait(set(self._tasks), return_when=asyncio.FIRST_COMPLETED)
                 continue
             jobs: list[Job] = []
+            await self._sample_backlog()
             if True:
                 try:
                     jobs = await self._queue.claim(
@@ -124,28 +146,31 @@ class QueueWorker:
     async def _handle(self, job: Job) -> None:
         async with self._slots:
             keeper = asyncio.create_task(self._keep_leased(job))
+            started = time.perf_counter()
             try:
                 result = await self._handler(job)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # a handler's failure is the job's, not the worker's
-                await self._settle_failure(job, exc)
+                outcome = await self._settle_failure(job, exc)
             else:
+                outcome = "done"
                 await self._settle(self._queue.complete(job, result=result), job, "done")
             finally:
                 keeper.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await keeper
+            self._metrics.handled(self._name, outcome, time.perf_counter() - started)
             self.handled += 1
 
-    async def _settle_failure(self, job: Job, exc: Exception) -> None:
+    async def _settle_failure(self, job: Job, exc: Exception) -> str:
         error = f"{type(exc).__name__}: {exc}"
         if getattr(exc, "retryable", True) is False:
             log.warning(
                 "queue_job_failed", queue=self._name, job_id=str(job.id), attempt=job.attempt, error=error
             )
             await self._settle(self._queue.fail(job, error=error), job, "dead")
-            return
+            return "dead"
         last = job.attempt >= job.max_attempts
         log.warning(
             "queue_job_dead" if last else "queue_job_retry",
@@ -157,6 +182,7 @@ class QueueWorker:
         await self._settle(
             self._queue.retry(job, error=error, delay=self.delay_for(job.attempt)), job, "retry"
         )
+        return "dead" if last else "retry"
 
     async def _settle(self, settling: Awaitable[bool], job: Job, outcome: str) -> None:
         try:
@@ -177,6 +203,15 @@ class QueueWorker:
             with contextlib.suppress(StorageError):
                 if not await self._queue.extend(job, lease=self._lease):
                     return
+
+    async def _sample_backlog(self) -> None:
+        """The queue's due backlog for the metrics, at most every ``backlog_interval`` seconds."""
+        now = time.monotonic()
+        if now - self._backlog_at < self._backlog_interval:
+            return
+        self._backlog_at = now
+        with contextlib.suppress(StorageError):  # an outage is the claim's to report
+            self._metrics.backlog(self._name, *await self._queue.backlog(self._name))
 
     def _failed(self, exc: StorageError, delay: float) -> float:
         if self._down_since is None:
