@@ -125,12 +125,13 @@ class CompiledScenario:
         """Move ``model`` along ``trigger``: the machine's edge from the model's state (MachineError if
         there is none), looked up in :attr:`edges` instead of run through pytransitions' event
         processing (the machine has no callbacks or conditions to run)."""
-        dest = self.edges.dest(trigger, model.state)  # type: ignore[attr-defined]
-        self.machine.set_state(dest, model=model)
+        self.jump(self.edges.dest(trigger, model.state), model)  # type: ignore[attr-defined]
 
     def jump(self, dest: str, model: object) -> None:
-        """Set the state directly (returning to where the conversation was has no static edge)."""
-        self.machine.set_state(dest, model=model)
+        """Set the state directly (returning to where the conversation was has no static edge): what
+        ``machine.set_state(dest, model=model)`` does for one model (ValueError for an unknown state)."""
+        machine = self.machine
+        setattr(model, machine.model_attribute, machine.get_state(dest).value)
 
 
 def _is_waiting(state: State) -> bool:

@@ -346,16 +346,18 @@ class IntentMatcher:
         best: dict[str, IntentMatch],
         vocabularies: dict[str, set[str]],
     ) -> None:
-        content = [s for s in said if s not in _STOP and s not in _NEGATION]
-        # A word no example uses is as specific as a word can be: it weighs like the rarest known one,
-        # so "how much is the basic plan" is not *account* by "how" and "much" alone.
-        total = sum(self._weight.get(s, self._rarest) for s in content)
-        if total <= 0:
-            return
+        total: float | None = None  # worked out for the first intent with two words in its vocabulary
         for name, vocab in vocabularies.items():
             hits = [v for v in credit if v in vocab]
             if len(hits) < 2:
                 continue
+            if total is None:
+                # A word no example uses is as specific as a word can be: it weighs like the rarest known
+                # one, so "how much is the basic plan" is not *account* by "how" and "much" alone.
+                weight, rarest = self._weight, self._rarest
+                total = sum(weight.get(s, rarest) for s in said if s not in _STOP and s not in _NEGATION)
+            if total <= 0:
+                return
             score = _VOCAB_SCALE * min(1.0, sum(self._weight[v] * credit[v] for v in hits) / total)
             current = best.get(name)
             if current is None or score > current.score:

@@ -84,7 +84,9 @@ def is_garbage(text: str) -> bool:
     if not any(c.isalnum() for c in text):
         return True
     low = text.lower()
-    words = WORD.findall(low)
-    if not words or not all(_mashy(w) for w in words):  # usually decided by the first word
-        return False
-    return not any(c.isdigit() for c in low)
+    mashed = False
+    for m in WORD.finditer(low):  # usually decided by the first word
+        if not _mashy(m.group()):
+            return False
+        mashed = True
+    return mashed and not any(c.isdigit() for c in low)
