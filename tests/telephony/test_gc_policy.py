@@ -27,7 +27,9 @@ class _Node:
 def test_settling_freezes_the_warm_heap_and_raises_the_young_threshold(restore_gc: None) -> None:
     gc.unfreeze()
     settled = settle_after_warmup()
-    assert gc.get_freeze_count() == settled.frozen > 1000  # modules, classes, the test session
+    # modules, classes, the test session; a frozen object freed since (another thread's, a finalizer's)
+    # leaves the permanent generation, so the count can only have gone down
+    assert settled.frozen > 1000 and settled.frozen - 100 <= gc.get_freeze_count() <= settled.frozen
     assert gc.get_threshold() == settled.thresholds == THRESHOLDS
     assert THRESHOLDS[0] > 700  # fewer young collections than CPython's default
     assert gc.isenabled()
