@@ -28,14 +28,14 @@ import time
 import uuid
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.database import bench_server, fresh_database
 from voicebot.actions.book import ActionCall, AppointmentBook, BookRunner, Hours
 from voicebot.outcomes import new_confirmation_code
 from voicebot.scenario.loader import load_text
-from voicebot.storage import Bots, Companies, EmbeddedPostgres, create_pool, migrate_url
+from voicebot.storage import Bots, Companies, create_pool
 from voicebot.storage.repositories.book import Book
 
 SCENARIO = """\
@@ -179,23 +179,8 @@ async def main() -> None:
     parser.add_argument("--database-url", default=None)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        cluster = None
-        admin = args.database_url
-        if admin is None:
-            cluster = EmbeddedPostgres(Path(tmp) / "data")
-            admin = cluster.start()
-        pool = await create_pool(admin)
-        name = f"vb_bench_{uuid.uuid4().hex[:8]}"
-        await pool.execute(f'CREATE DATABASE "{name}"')
-        url = urlunsplit(urlsplit(admin)._replace(path="/" + name))
-        try:
-            await migrate_url(url)
+        async with bench_server(args.database_url, Path(tmp)) as admin, fresh_database(admin) as url:
             await run(url, args.rounds, args.per_round, args.concurrency, args.race)
-        finally:
-            await pool.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
-            await pool.close()
-            if cluster is not None:
-                cluster.destroy()
 
 
 if __name__ == "__main__":

@@ -27,15 +27,14 @@ import tempfile
 import time
 import uuid
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.database import bench_server, fresh_database
 from voicebot.storage import (
     CallEnded,
     CallStarted,
     Checkpoint,
-    EmbeddedPostgres,
     Journal,
     NullRecorderMetrics,
     PostgresSink,
@@ -44,7 +43,6 @@ from voicebot.storage import (
     Transition,
     Turn,
     create_pool,
-    migrate_url,
 )
 
 
@@ -154,20 +152,12 @@ async def caller_path(url: str, journal: Path, turns: int, bot: uuid.UUID | None
 async def one_round(
     admin: str, tmp: Path, args: argparse.Namespace, *, events: bool
 ) -> tuple[float, list[float]]:
-    pool = await create_pool(admin)
-    name = f"vb_bench_{uuid.uuid4().hex[:8]}"
-    await pool.execute(f'CREATE DATABASE "{name}"')
-    url = urlunsplit(urlsplit(admin)._replace(path="/" + name))
     tag = uuid.uuid4().hex[:6]
-    try:
-        await migrate_url(url)
+    async with fresh_database(admin) as url:
         bot = await seed_bot(url, events=events)
         rate = await throughput(url, tmp / f"j1{tag}", args.calls, args.turns, args.batch, bot)
         samples = await caller_path(url, tmp / f"j2{tag}", 20_000, bot)
         return rate, samples
-    finally:
-        await pool.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
-        await pool.close()
 
 
 def _report(label: str, rate: float, samples: list[float], args: argparse.Namespace) -> None:
@@ -189,12 +179,7 @@ async def main() -> None:
     parser.add_argument("--database-url", default=None)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        cluster = None
-        admin = args.database_url
-        if admin is None:
-            cluster = EmbeddedPostgres(Path(tmp) / "data")
-            admin = cluster.start()
-        try:
+        async with bench_server(args.database_url, Path(tmp)) as admin:
             for _ in range(args.rounds):
                 for events in (False, True):
                     rate, samples = await one_round(admin, Path(tmp), args, events=events)
@@ -204,9 +189,6 @@ async def main() -> None:
                         samples,
                         args,
                     )
-        finally:
-            if cluster is not None:
-                cluster.destroy()
 
 
 if __name__ == "__main__":

@@ -29,10 +29,10 @@ import time
 import uuid
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.database import bench_server, fresh_database
 from voicebot.dialogue import CallContext, CallFinished, Conversation, Engine, Say, TurnResult, Utterance
 from voicebot.replay import Replayer, recorded_call, replay_calls
 from voicebot.runtime import compiled_for
@@ -40,12 +40,10 @@ from voicebot.scenario import load_file
 from voicebot.storage import (
     Bots,
     Companies,
-    EmbeddedPostgres,
     Journal,
     PostgresSink,
     Recorder,
     create_pool,
-    migrate_url,
 )
 from voicebot.storage.repositories.recordings import Recordings
 from voicebot.telephony.recording import CallInfo, CallLog, replay_facts
@@ -224,23 +222,11 @@ async def main() -> None:
     parser.add_argument("--database-url", default=None)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        cluster = None
-        admin = args.database_url
-        if admin is None:
-            cluster = EmbeddedPostgres(Path(tmp) / "data", fast=True)
-            admin = cluster.start()
-        pool = await create_pool(admin, min_size=1, max_size=1)
-        name = f"vb_bench_{uuid.uuid4().hex[:8]}"
-        await pool.execute(f'CREATE DATABASE "{name}"')
-        url = urlunsplit(urlsplit(admin)._replace(path="/" + name))
-        try:
-            await migrate_url(url)
+        async with (
+            bench_server(args.database_url, Path(tmp), fast=True) as admin,
+            fresh_database(admin) as url,
+        ):
             await run(url, Path(tmp) / "journal", args.calls, args.unique)
-        finally:
-            await pool.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
-            await pool.close()
-            if cluster is not None:
-                cluster.destroy()
 
 
 if __name__ == "__main__":

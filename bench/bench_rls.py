@@ -31,9 +31,9 @@ sys.path.insert(0, str(ROOT))
 
 import httpx  # noqa: E402
 
+from tests.storage.helpers import loaded  # noqa: E402
 from voicebot.api import create_app  # noqa: E402
 from voicebot.runtime_api import api_services_on  # noqa: E402
-from voicebot.scenario import load_text  # noqa: E402
 from voicebot.settings import Settings  # noqa: E402
 from voicebot.storage import (  # noqa: E402
     Bots,
@@ -50,34 +50,13 @@ from voicebot.storage.tenancy import TenantPool, company_scope  # noqa: E402
 CALLS_PER_COMPANY = 50_000
 TURNS = 200
 RUNS = 60
-SCENARIO = """\
-version: 1
-bot:
-  id: {slug}
-  name: Bench {slug}
-  language: en
-  greeting: "Hello."
-start: ask
-states:
-  ask:
-    say: "Do you want a callback?"
-    transitions:
-      - intent: "yes"
-        to: done
-      - fallback: true
-        to: done
-  done:
-    say: "Goodbye."
-    outcome: finished
-    end: true
-"""
 
 
 async def _company(pool: Any, n: int) -> tuple[str, uuid.UUID, uuid.UUID, uuid.UUID]:
     """(API key, company, bot, the long call) of company ``n``."""
     created = await Companies(pool).create(f"Bench {n}", webhook_url="https://bench.example.com/hooks")
     company = created.company.id
-    deployed = await Bots(pool).deploy(company, f"+1415555{n:04d}", load_text(SCENARIO.format(slug="bench")))
+    deployed = await Bots(pool).deploy(company, f"+1415555{n:04d}", loaded(bot_id="bench"))
     bot = deployed.bot_id
     await pool.execute(
         """INSERT INTO calls (id, bot_id, direction, caller_number, dialed_number, scenario_version_id,

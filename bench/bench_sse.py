@@ -31,14 +31,14 @@ import uuid
 from contextlib import AsyncExitStack
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from voicebot.storage import EmbeddedPostgres, create_pool, migrate_url  # noqa: E402
+from bench.database import bench_server, fresh_database  # noqa: E402
+from voicebot.storage import create_pool  # noqa: E402
 
 
 def _proc(pid: int) -> tuple[float, int]:
@@ -181,23 +181,8 @@ async def main() -> None:
     parser.add_argument("--database-url", default=None)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        cluster = None
-        admin = args.database_url
-        if admin is None:
-            cluster = EmbeddedPostgres(Path(tmp) / "pg")
-            admin = cluster.start()
-        pool = await create_pool(admin)
-        name = f"vb_bench_{uuid.uuid4().hex[:8]}"
-        await pool.execute(f'CREATE DATABASE "{name}"')
-        url = urlunsplit(urlsplit(admin)._replace(path="/" + name))
-        try:
-            await migrate_url(url)
+        async with bench_server(args.database_url, Path(tmp)) as admin, fresh_database(admin) as url:
             await run(url, args.clients, args.rounds, Path(tmp))
-        finally:
-            await pool.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
-            await pool.close()
-            if cluster is not None:
-                cluster.destroy()
 
 
 if __name__ == "__main__":
