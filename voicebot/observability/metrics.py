@@ -1,4 +1,7 @@
-"""Prometheus metrics: the one module that defines them, with verb functions for the rest of voicebot.
+"""Prometheus metrics, with verb functions for the rest of voicebot: the call, turn, recorder, API, webhook
+and worker series are defined here; the contact-centre ones in :mod:`.call_centre_metrics` and the
+background services' (live events, job queues) in :mod:`.service_metrics`, both re-exported here, so
+callers use this module alone.
 
 Names carry their unit; labels are small closed sets (stage, outcome, kind, provider), never call ids
 or phone numbers. :func:`serve` starts the HTTP exporter on ``settings.metrics_port`` (0: off).
@@ -30,6 +33,21 @@ from prometheus_client import (
 )
 from prometheus_client.metrics_core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
+
+from voicebot.observability.call_centre_metrics import (
+    TRANSFER_RESULTS,
+    amd_verdict,
+    dtmf_key,
+    transfer,
+    turn_taking_applied,
+    voicemail,
+)
+from voicebot.observability.service_metrics import (
+    QueuePrometheusMetrics,
+    sse_client_dropped,
+    sse_client_opened,
+    sse_events_delivered,
+)
 
 __all__ = [
     "STAGES",
@@ -351,125 +369,3 @@ def action_finished(action: str, status: str, seconds: float, error_kind: str | 
     if status != "ok":
         kind = error_kind if error_kind in _ACTION_KINDS else "other"
         _ACTION_ERRORS.labels(name, kind).inc()
-
-
-# ------------------------------------------------------------------- transfers and voicemail (issue 14)
-
-TRANSFER_RESULTS: Final = ("requested", "connected", "no_answer", "busy", "declined", "failed", "abandoned")
-"""How a transfer ended: cold ones are ``requested``; ``abandoned``: the caller hung up while on hold."""
-
-_TRANSFERS = Counter(
-    "voicebot_transfers_total", "Transfers to a person, by mode and result.", ["mode", "result"]
-)
-_TRANSFER_WAIT = Histogram(
-    "voicebot_transfer_wait_seconds",
-    "Warm transfers: time the caller spent on hold, by result.",
-    ["result"],
-    buckets=(2, 5, 10, 20, 30, 45, 60, 90, 120, 300),
-)
-_VOICEMAIL = Counter(
-    "voicebot_voicemail_total", "Outbound calls answered by a machine, by what the bot did.", ["result"]
-)
-_AMD = Counter(
-    "voicebot_amd_verdicts_total", "Answering-machine detection verdicts on outbound calls.", ["verdict"]
-)
-
-
-def transfer(mode: str, result: str, hold_seconds: float | None = None) -> None:
-    """A transfer ended (``mode`` cold or warm; ``result`` one of TRANSFER_RESULTS)."""
-    result = result if result in TRANSFER_RESULTS else "failed"
-    _TRANSFERS.labels("warm" if mode == "warm" else "cold", result).inc()
-    if hold_seconds is not None:
-        _TRANSFER_WAIT.labels(result).observe(hold_seconds)
-
-
-def amd_verdict(verdict: str) -> None:
-    """``human``, ``machine`` or ``uncertain``."""
-    _AMD.labels(verdict if verdict in ("human", "machine", "uncertain") else "uncertain").inc()
-
-
-def voicemail(result: str) -> None:
-    """``left`` (the message was spoken) or ``no_message`` (none declared, or the line dropped first)."""
-    _VOICEMAIL.labels("left" if result == "left" else "no_message").inc()
-
-
-# --------------------------------------------------------------------------- keypad and turn-taking
-
-_DTMF_KEYS = Counter("voicebot_dtmf_keys_total", "DTMF keys, by direction (received, sent).", ["direction"])
-_TURN_TAKING = Counter(
-    "voicebot_turn_taking_changes_total",
-    "Live changes of a session's end-of-turn timing, by preset (short, normal, long, digits, custom).",
-    ["preset"],
-)
-_PRESETS = frozenset(("short", "normal", "long", "digits", "custom"))
-
-
-def dtmf_key(direction: str) -> None:
-    """A DTMF key received from the caller or sent to the other side."""
-    _DTMF_KEYS.labels("sent" if direction == "sent" else "received").inc()
-
-
-def turn_taking_applied(preset: str) -> None:
-    """The session's endpointing was changed to ``preset`` (``custom``: explicit delays)."""
-    _TURN_TAKING.labels(preset if preset in _PRESETS else "custom").inc()
-
-
-# --------------------------------------------------------------------------- live events (SSE)
-
-_SSE_CLIENTS = Gauge(
-    "voicebot_sse_clients", "Open Server-Sent Events streams, by stream (call, company).", ["stream"]
-)
-_SSE_DELIVERED = Counter(
-    "voicebot_sse_events_delivered_total", "Events written to SSE clients, by stream.", ["stream"]
-)
-_SSE_DROPPED = Counter(
-    "voicebot_sse_clients_dropped_total",
-    "SSE clients refused or cut off, by reason (slow: its queue overflowed; full: over the client cap).",
-    ["reason"],
-)
-
-
-def sse_client_opened(stream: str, delta: int = 1) -> None:
-    """A stream opened (``delta=-1``: closed); ``stream`` is ``call`` or ``company``."""
-    _SSE_CLIENTS.labels("company" if stream == "company" else "call").inc(delta)
-
-
-def sse_events_delivered(stream: str, count: int = 1) -> None:
-    _SSE_DELIVERED.labels("company" if stream == "company" else "call").inc(count)
-
-
-def sse_client_dropped(reason: str) -> None:
-    _SSE_DROPPED.labels("full" if reason == "full" else "slow").inc()
-
-
-# --------------------------------------------------------------------------- durable job queues
-
-_JOBS = Counter(
-    "voicebot_jobs_total", "Jobs handled, by queue and result (done, retry, dead).", ["queue", "result"]
-)
-_JOB_DURATION = Histogram(
-    "voicebot_job_duration_seconds",
-    "Time a job's handler ran, by queue.",
-    ["queue"],
-    buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0),
-)
-_JOBS_PENDING = Gauge(
-    "voicebot_jobs_pending", "Jobs due and not yet claimed, by queue, last sample.", ["queue"]
-)
-_JOBS_OLDEST = Gauge(
-    "voicebot_jobs_oldest_pending_seconds",
-    "How long the oldest due job has waited (0: none), by queue.",
-    ["queue"],
-)
-
-
-class QueuePrometheusMetrics:
-    """The job queue worker's metrics port (voicebot.storage.QueueMetrics) over Prometheus."""
-
-    def handled(self, queue: str, result: str, seconds: float) -> None:
-        _JOBS.labels(queue, result if result in ("done", "retry", "dead") else "other").inc()
-        _JOB_DURATION.labels(queue).observe(max(seconds, 0.0))
-
-    def backlog(self, queue: str, pending: int, oldest_seconds: float) -> None:
-        _JOBS_PENDING.labels(queue).set(pending)
-        _JOBS_OLDEST.labels(queue).set(max(oldest_seconds, 0.0))
