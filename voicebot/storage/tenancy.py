@@ -122,7 +122,29 @@ def _settings_sql() -> str | None:
 _ALSO_WRAPPED = frozenset({"copy_records_to_table", "copy_to_table", "copy_from_table", "copy_from_query"})
 
 
-class TenantConnection:
+class _Statements:
+    """asyncpg's statement methods, each sent through ``_run`` (the tenant transaction around it)."""
+
+    async def _run(self, method: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        raise NotImplementedError
+
+    async def execute(self, *args: Any, **kwargs: Any) -> Any:
+        return await self._run("execute", args, kwargs)
+
+    async def executemany(self, *args: Any, **kwargs: Any) -> Any:
+        return await self._run("executemany", args, kwargs)
+
+    async def fetch(self, *args: Any, **kwargs: Any) -> Any:
+        return await self._run("fetch", args, kwargs)
+
+    async def fetchrow(self, *args: Any, **kwargs: Any) -> Any:
+        return await self._run("fetchrow", args, kwargs)
+
+    async def fetchval(self, *args: Any, **kwargs: Any) -> Any:
+        return await self._run("fetchval", args, kwargs)
+
+
+class TenantConnection(_Statements):
     """An acquired connection whose statements run as the scope's tenant (see the module docstring)."""
 
     def __init__(self, conn: Any) -> None:
@@ -149,21 +171,6 @@ class TenantConnection:
             raise
         await conn.execute("COMMIT")
         return result
-
-    async def execute(self, *args: Any, **kwargs: Any) -> Any:
-        return await self._run("execute", args, kwargs)
-
-    async def executemany(self, *args: Any, **kwargs: Any) -> Any:
-        return await self._run("executemany", args, kwargs)
-
-    async def fetch(self, *args: Any, **kwargs: Any) -> Any:
-        return await self._run("fetch", args, kwargs)
-
-    async def fetchrow(self, *args: Any, **kwargs: Any) -> Any:
-        return await self._run("fetchrow", args, kwargs)
-
-    async def fetchval(self, *args: Any, **kwargs: Any) -> Any:
-        return await self._run("fetchval", args, kwargs)
 
     async def fetchmany(self, *args: Any, **kwargs: Any) -> Any:
         return await self._run("fetchmany", args, kwargs)
@@ -213,7 +220,7 @@ class _TenantTransaction:
         await self._tx.__aexit__(*exc)
 
 
-class TenantPool:
+class TenantPool(_Statements):
     """An asyncpg pool whose statements run under row-level security for the scope's company.
 
     It offers what the repositories use of a pool (``execute``, ``fetch``, ``fetchrow``, ``fetchval``,
@@ -235,21 +242,6 @@ class TenantPool:
     async def _run(self, method: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         async with self._pool.acquire() as conn:
             return await TenantConnection(conn)._run(method, args, kwargs)
-
-    async def execute(self, *args: Any, **kwargs: Any) -> Any:
-        return await self._run("execute", args, kwargs)
-
-    async def executemany(self, *args: Any, **kwargs: Any) -> Any:
-        return await self._run("executemany", args, kwargs)
-
-    async def fetch(self, *args: Any, **kwargs: Any) -> Any:
-        return await self._run("fetch", args, kwargs)
-
-    async def fetchrow(self, *args: Any, **kwargs: Any) -> Any:
-        return await self._run("fetchrow", args, kwargs)
-
-    async def fetchval(self, *args: Any, **kwargs: Any) -> Any:
-        return await self._run("fetchval", args, kwargs)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._pool, name)
