@@ -99,14 +99,14 @@ DECLARE lo bigint; hi bigint;
 BEGIN
     WITH added AS (
         INSERT INTO call_events (company_id, call_id, kind, seq, payload, created_at)
-        SELECT n.company_id, n.call_id, 'turn', n.seq,
+        SELECT b.company_id, n.call_id, 'turn', n.seq,
                jsonb_build_object('seq', n.seq, 'role', n.role, 'state', n.state,
                                   'interrupted', n.interrupted, 'at', n.at,
                                   'latency_ms', jsonb_strip_nulls(jsonb_build_object(
                                       'stt', n.stt_ms, 'engine', n.engine_ms, 'llm', n.llm_ms,
                                       'tts', n.tts_ms, 'e2e', n.e2e_ms))),
                n.at
-        FROM new_rows n WHERE n.company_id IS NOT NULL  -- labelled with its call's company (0015)
+        FROM new_rows n JOIN calls c ON c.id = n.call_id JOIN bots b ON b.id = c.bot_id
         ORDER BY n.call_id, n.seq
         RETURNING id
     )
@@ -123,12 +123,12 @@ DECLARE lo bigint; hi bigint;
 BEGIN
     WITH added AS (
         INSERT INTO call_events (company_id, call_id, kind, seq, payload, created_at)
-        SELECT n.company_id, n.call_id, 'transition', n.seq,
+        SELECT b.company_id, n.call_id, 'transition', n.seq,
                jsonb_build_object('seq', n.seq, 'from_state', n.from_state, 'to_state', n.to_state,
                                   'trigger_type', n.trigger_type, 'trigger_data', n.trigger_data,
                                   'turn_seq', n.turn_seq, 'at', n.at),
                n.at
-        FROM new_rows n WHERE n.company_id IS NOT NULL  -- labelled with its call's company (0015)
+        FROM new_rows n JOIN calls c ON c.id = n.call_id JOIN bots b ON b.id = c.bot_id
         ORDER BY n.call_id, n.seq
         RETURNING id
     )
