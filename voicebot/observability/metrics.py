@@ -34,6 +34,7 @@ from prometheus_client import (
 from prometheus_client.metrics_core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
+from voicebot.observability import batch
 from voicebot.observability.call_centre_metrics import (
     TRANSFER_RESULTS,
     amd_verdict,
@@ -64,6 +65,7 @@ __all__ = [
     "dtmf_key",
     "error",
     "exposition",
+    "flush",
     "job_process_ended",
     "process_dead",
     "recorder_backlog",
@@ -84,6 +86,8 @@ __all__ = [
 
 STAGES: Final = ("stt", "engine", "llm", "tts", "e2e")
 """The stages of a turn whose latency is observed."""
+
+REGISTRY.register(batch.FlushOnCollect())  # before the per-turn series: a scrape writes their queue first
 
 _CALLS_STARTED = Counter("voicebot_calls_started_total", "Calls started.", ["direction"])
 _CALLS_ACTIVE = Gauge(
@@ -185,6 +189,7 @@ def call_started(direction: str) -> None:
 
 
 def call_ended(status: str) -> None:
+    batch.flush()  # the call's turns are counted by the time its end is
     _CALLS_ENDED.labels(status if status in _KNOWN_STATUSES else "other").inc()
     _CALLS_ACTIVE.dec()
 
@@ -194,23 +199,25 @@ def call_rejected() -> None:
     _CALLS_ENDED.labels("rejected").inc()
 
 
-_BOUND: dict[tuple[str, str], Histogram | Counter] = {}
-"""Label children of the per-turn series, resolved once per process (a turn observes several)."""
+_BOUND: dict[tuple[str, str], Callable[[float], None]] = {}
+"""The write methods of the per-turn series' label children, resolved once per process."""
 
 
 def turn_latency(stage: str, seconds: float) -> None:
+    """One stage of a turn took ``seconds`` (written in the next batch, see :mod:`.batch`)."""
     if seconds >= 0 and stage in STAGES:
-        child = _BOUND.get(("stage", stage)) or _BOUND.setdefault(
-            ("stage", stage), _TURN_LATENCY.labels(stage)
+        write = _BOUND.get(("stage", stage)) or _BOUND.setdefault(
+            ("stage", stage), _TURN_LATENCY.labels(stage).observe
         )
-        child.observe(seconds)  # type: ignore[union-attr]
+        batch.later(write, seconds)
 
 
 def transition(trigger: str) -> None:
-    child = _BOUND.get(("trigger", trigger)) or _BOUND.setdefault(
-        ("trigger", trigger), _TRANSITIONS.labels(trigger)
+    """The call moved by a ``trigger`` kind (written in the next batch, see :mod:`.batch`)."""
+    write = _BOUND.get(("trigger", trigger)) or _BOUND.setdefault(
+        ("trigger", trigger), _TRANSITIONS.labels(trigger).inc
     )
-    child.inc()  # type: ignore[union-attr]
+    batch.later(write, 1.0)
 
 
 def error(kind: str) -> None:
@@ -288,6 +295,9 @@ def worker_gauges(active_jobs: Callable[[], int], draining: Callable[[], bool]) 
     _WORKER_DRAINING.set_function(drain)
 
 
+flush = batch.flush
+
+
 def exposition() -> tuple[bytes, str]:
     """The process's metrics in the Prometheus text format, and its content type (for ``/metrics``)."""
     return generate_latest(REGISTRY), CONTENT_TYPE_LATEST
@@ -314,7 +324,8 @@ def use_multiprocess_dir(path: Path | None) -> Path:
 
 def job_process_ended() -> None:
     """A job process's call is over: drop its live gauges (calls active, recorder backlog) from the sum.
-    Its counters and histograms stay counted. A no-op outside multiprocess mode."""
+    Its counters and histograms stay counted (what was queued is written first)."""
+    batch.flush()
     process_dead(os.getpid())
 
 
