@@ -47,9 +47,17 @@ def is_correction(text: str, lang: Language) -> bool:
 
 
 _VOWELS = frozenset("aeiouyаеёиоуыэюя")
-_CONSONANT_RUN = re.compile(r"[bcdfghjklmnpqrstvwxzбвгджзйклмнпрстфхцчшщ]{5,}")
-_REPEAT = re.compile(r"(.)\1{3,}")
 _ROWS = ("qwertyuiop", "asdfghjkl", "zxcvbnm", "йцукенгшщзхъ", "фывапролджэ", "ячсмитьбю")
+_ROW_WORDS: Final = frozenset(
+    row[i:j] for row in _ROWS if row.isascii() for i in range(len(row)) for j in range(i + 3, len(row) + 1)
+)
+"""A Latin word that is itself a run of a keyboard row ("asd", "qwerty")."""
+_MASHED = re.compile(
+    r"[bcdfghjklmnpqrstvwxzбвгджзйклмнпрстфхцчшщ]{5}"  # five consonants in a row
+    r"|(.)\1{3}"  # a character four times
+    + "".join(f"|{re.escape(row[i : i + 4])}" for row in _ROWS for i in range(len(row) - 3))  # "asdf", "фыва"
+)
+"""One search for the signs of a mashed word, compiled once (a turn runs it on the caller's first word)."""
 _KNOWN: Final = frozenset(
     [w for lang in ("en", "ru") for phrase in YES_NO[lang] for w in phrase.split()]
     + [w for table in NUMBER_WORDS.values() for w in table]
@@ -60,16 +68,7 @@ _KNOWN: Final = frozenset(
 def _mashy(word: str) -> bool:
     if len(word) <= 1 or word in _KNOWN:
         return False
-    if not any(c in _VOWELS for c in word):
-        return True
-    if _CONSONANT_RUN.search(word) or _REPEAT.search(word):
-        return True
-    for row in _ROWS:
-        if (len(word) >= 3 and word in row and word.isascii()) or any(
-            word[i : i + 4] in row for i in range(len(word) - 3)
-        ):
-            return True
-    return False
+    return _VOWELS.isdisjoint(word) or word in _ROW_WORDS or _MASHED.search(word) is not None
 
 
 def is_garbage(text: str) -> bool:
