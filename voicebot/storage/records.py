@@ -14,8 +14,10 @@ import datetime as dt
 import decimal
 import json
 import uuid
-from dataclasses import dataclass, field
-from typing import Any, Literal, TypeVar, dataclass_transform
+from dataclasses import field
+from typing import Any, Literal
+
+from voicebot.values import value_class
 
 __all__ = [
     "ActionCalled",
@@ -45,19 +47,7 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-_R = TypeVar("_R")
-
-
-@dataclass_transform(frozen_default=True, field_specifiers=(field,))
-def _record(cls: type[_R]) -> type[_R]:
-    """A record class: frozen for the type checker (mypy rejects assigning a field), a plain slotted
-    dataclass at run time. Four records are built on each caller turn's path, and a frozen dataclass's
-    ``__init__`` sets every field through ``object.__setattr__``: 1.8 us for a turn row against 0.6 us
-    (bench/bench_turn.py). Nothing changes a record once it is handed to the recorder."""
-    return dataclass(slots=True)(cls)
-
-
-@_record
+@value_class
 class CallStarted:
     call_id: uuid.UUID
     bot_id: uuid.UUID | None
@@ -72,7 +62,7 @@ class CallStarted:
             raise ValueError(f"direction={self.direction!r} must be 'inbound' or 'outbound'")
 
 
-@_record
+@value_class
 class Turn:
     call_id: uuid.UUID
     seq: int
@@ -93,7 +83,7 @@ class Turn:
             raise ValueError(f"role={self.role!r} must be one of caller, bot, system")
 
 
-@_record
+@value_class
 class Transition:
     call_id: uuid.UUID
     seq: int
@@ -106,7 +96,7 @@ class Transition:
     at: dt.datetime = field(default_factory=_now)
 
 
-@_record
+@value_class
 class SlotFilled:
     call_id: uuid.UUID
     seq: int
@@ -119,7 +109,7 @@ class SlotFilled:
     at: dt.datetime = field(default_factory=_now)
 
 
-@_record
+@value_class
 class Checkpoint:
     call_id: uuid.UUID
     turn_seq: int
@@ -129,7 +119,7 @@ class Checkpoint:
     at: dt.datetime = field(default_factory=_now)
 
 
-@_record
+@value_class
 class CallEnded:
     call_id: uuid.UUID
     ended_at: dt.datetime
@@ -145,7 +135,7 @@ class CallEnded:
             raise ValueError(f"status={self.status!r} must be one of {', '.join(sorted(_END_STATUSES))}")
 
 
-@_record
+@value_class
 class ErrorLogged:
     """A provider or runtime failure during a call (an ``error_logs`` row; not idempotent: no natural key)."""
 
@@ -158,7 +148,7 @@ class ErrorLogged:
     at: dt.datetime = field(default_factory=_now)
 
 
-@_record
+@value_class
 class ActionCalled:
     """One run of a declared action (a ``call_actions`` row). ``request`` has every secret masked.
     ``action_kind`` is the column ``kind`` (the journal line's ``kind`` names the record type)."""
