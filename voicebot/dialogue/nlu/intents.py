@@ -205,8 +205,19 @@ class IntentMatch:
     example: str | None = None  # the best example, or None when a pattern matched
 
 
-_View = tuple[list[tuple[str, "re.Pattern[str]"]], dict[str, list[int]], dict[str, set[str]]]
-"""(patterns, postings, vocabularies) of a set of intents (:meth:`IntentMatcher._view`)."""
+@dataclass(frozen=True, slots=True)
+class _View:
+    """What scoring a set of intents reads (:meth:`IntentMatcher._view`)."""
+
+    patterns: list[tuple[str, re.Pattern[str]]]
+    postings: dict[str, list[int]]
+    """stem -> the indexes of the examples (of these intents) that use it"""
+    vocabularies: dict[str, set[str]]
+    stems: frozenset[str]
+    """Every stem these intents' examples use: a word of the caller's that is none of them (nor near
+    one) cannot add to any score here."""
+    by_prefix: dict[str, list[str]]
+    """Those stems of four letters or more, by their first four (the near matches)."""
 
 
 def _stems(text: str, lang: Language) -> list[str]:
@@ -268,7 +279,7 @@ class IntentMatcher:
         for s in self._weight:
             if len(s) >= 4:
                 self._by_prefix.setdefault(s[:4], []).append(s)
-        self._views: dict[frozenset[str], _View] = {}
+        self._views: dict[frozenset[str] | None, _View] = {}
 
     def _said_weight(self, s: str) -> float:
         weight = self._weight.get(s)
@@ -279,51 +290,66 @@ class IntentMatcher:
         return _STOP_WEIGHT if s in _STOP else _UNKNOWN_WEIGHT
 
     def _view(self, only: frozenset[str] | None) -> _View:
-        """The patterns, postings and vocabularies of the intents in ``only`` (all when None), built once
-        per set: the weights stay those of every intent, so each score is the unrestricted one."""
-        if only is None:
-            return self._patterns, self._postings, self._vocab
+        """The patterns, postings, vocabularies and stems of the intents in ``only`` (all when None), built
+        once per set: the weights stay those of every intent, so each score is the unrestricted one."""
         view = self._views.get(only)
-        if view is None:
+        if view is not None:
+            return view
+        if only is None:
+            view = _View(
+                self._patterns, self._postings, self._vocab, frozenset(self._weight), self._by_prefix
+            )
+        else:
             examples = self._examples
             postings = {
                 s: kept
                 for s, indexes in self._postings.items()
                 if (kept := [i for i in indexes if examples[i][0] in only])
             }
-            view = (
-                [(name, p) for name, p in self._patterns if name in only],
-                postings,
-                {name: vocab for name, vocab in self._vocab.items() if name in only},
+            vocabularies = {name: vocab for name, vocab in self._vocab.items() if name in only}
+            stems = frozenset(postings).union(*vocabularies.values())
+            by_prefix: dict[str, list[str]] = {}
+            for s in sorted(stems):
+                if len(s) >= 4:
+                    by_prefix.setdefault(s[:4], []).append(s)
+            view = _View(
+                [(n, p) for n, p in self._patterns if n in only], postings, vocabularies, stems, by_prefix
             )
-            self._views[only] = view
+        self._views[only] = view
         return view
 
     def match(self, text: str, *, only: frozenset[str] | None = None) -> list[IntentMatch]:
         """Intents ``text`` may express, best first; intents scoring 0 are left out. With ``only``, just
         those intents are scored: the same matches as ``[m for m in match(text) if m.name in only]``
         (same scores, same order), for less work."""
-        patterns, postings, vocab = self._view(only)
+        view = self._view(only)
         best: dict[str, IntentMatch] = {}
-        for name, pattern in patterns:
+        for name, pattern in view.patterns:
             if name not in best and pattern.search(text):
                 best[name] = IntentMatch(name, 1.0)
         said = set(_stems(text, self.lang))
-        if said:
-            credit: dict[str, float] = {}
-            for s in said:
-                if s in self._weight:
+        # credit: the stems of these intents the caller said (1.0) or came near (_FUZZY); a known stem
+        # of another intent is no near match of these ones
+        credit: dict[str, float] = {}
+        weight, stems = self._weight, view.stems
+        for s in said:
+            if s in weight:
+                if s in stems:
                     credit[s] = 1.0
-                elif len(s) >= 4:
-                    for v in self._by_prefix.get(s[:4], ()):
-                        if (v.startswith(s) or s.startswith(v)) and abs(len(v) - len(s)) <= 2:
-                            credit[v] = max(credit.get(v, 0.0), _FUZZY)
+            elif len(s) >= 4:
+                for v in view.by_prefix.get(s[:4], ()):
+                    if (v.startswith(s) or s.startswith(v)) and abs(len(v) - len(s)) <= 2:
+                        credit[v] = max(credit.get(v, 0.0), _FUZZY)
+        if not credit:  # nothing said that any example here uses: only a pattern can have matched
+            return sorted(best.values(), key=lambda m: -m.score)
+        acc: dict[int, float] = {}
+        postings = view.postings
+        for v, c in credit.items():
+            w = weight[v] * c
+            for index in postings.get(v, ()):
+                acc[index] = acc.get(index, 0.0) + w
+        if acc:
             said_total = sum(self._said_weight(s) for s in said)
-            acc: dict[int, float] = {}
-            for v, c in credit.items():
-                w = self._weight[v] * c
-                for index in postings.get(v, ()):
-                    acc[index] = acc.get(index, 0.0) + w
             negated = bool(said & _NEGATION)
             for index, matched in acc.items():
                 name, example = self._examples[index]
@@ -336,7 +362,7 @@ class IntentMatcher:
                 current = best.get(name)
                 if current is None or score > current.score:
                     best[name] = IntentMatch(name, round(score, 4), example)
-            self._by_vocabulary(said, credit, best, vocab)
+        self._by_vocabulary(said, credit, best, view.vocabularies)
         return sorted(best.values(), key=lambda m: -m.score)
 
     def _by_vocabulary(
