@@ -10,12 +10,16 @@ should be well under 0.5 ms p99 and match() under 0.2 ms.
 from __future__ import annotations
 
 import os
+import sys
 import time
 from collections.abc import Callable
 from datetime import datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from pydantic import TypeAdapter
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # ``python bench/bench_nlu.py`` from anywhere
 
 from voicebot.dialogue.nlu import IntentMatcher, SlotExtractor, is_correction, is_garbage
 from voicebot.scenario.model import Language, Slot
