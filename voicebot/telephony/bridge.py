@@ -261,9 +261,16 @@ class CallAgent(WordTimings, Agent):
 
     def _after(self, result: TurnResult, handle: SpeechHandle | None, seq: int | None) -> None:
         """When ``handle`` is done: record the bot's turn, then hang up / transfer / listen."""
-        says = [a for a in result.actions if isinstance(a, Say)]
-        control = next((a for a in result.actions if isinstance(a, EndCall | Transfer)), None)
-        listen = next((a for a in result.actions if isinstance(a, Listen)), None)
+        says: list[Say] = []
+        control: EndCall | Transfer | None = None
+        listen: Listen | None = None
+        for a in result.actions:  # one pass: this runs on every turn's path
+            if isinstance(a, Say):
+                says.append(a)
+            elif isinstance(a, (EndCall, Transfer)):
+                control = control or a
+            elif isinstance(a, Listen):
+                listen = listen or a
         state = self.conversation.call.state
         lat = {
             "engine": round(result.engine_ms, 3),

@@ -61,12 +61,9 @@ class LiveTurnTaking:
 
     def apply(self, agent: Agent, call: CallState) -> TurnPolicy | None:
         """Make the session's endpointing that of ``call``'s state; returns the policy in force
-        (None once the call has ended or the agent has left its session)."""
+        (None once the call has ended, or when the timing must change and the agent has left its
+        session). The session is only reached when the timing changes: most turns keep it."""
         if call.ended:
-            return None
-        try:
-            session: AgentSession[Any] = agent.session
-        except RuntimeError:
             return None
         key = (call.state, call.asked, call.pending_confirm is not None)
         policy = self._policies.get(key)
@@ -75,6 +72,10 @@ class LiveTurnTaking:
         self.policy = policy
         timing = (policy.min_delay, policy.max_delay)
         if timing != self._applied:
+            try:
+                session: AgentSession[Any] = agent.session
+            except RuntimeError:
+                return None
             session.update_options(endpointing_opts={"min_delay": timing[0], "max_delay": timing[1]})
             self._applied = timing
             self._vad_silence(session, timing[0])
