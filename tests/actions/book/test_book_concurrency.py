@@ -51,3 +51,33 @@ async def test_fifty_callers_race_for_one_slot(database_url: str, capacity: int)
         assert len({r["confirmation_code"] for r in rows}) == capacity
     finally:
         await pool.close()
+
+
+async def test_races_again_and_again_never_tell_a_caller_the_system_failed(database_url: str) -> None:
+    """Concurrent inserts that collide on the exclusion constraint used to deadlock (each waiting for the
+    other; Postgres fails one after deadlock_timeout): a caller heard "the booking system failed" and the
+    others waited seconds. One round did not always show it; a dozen did."""
+    pool = await create_pool(database_url, min_size=50, max_size=50)
+    try:
+        c = await clinic(pool)
+        for round_ in range(12):
+            doctor = f"Dr {round_}"
+            await c.store.add_resource(c.company_id, c.bot_id, name=doctor, capacity=3, slot_minutes=30)
+            calls = [
+                ActionCall(
+                    name="reserve",
+                    kind="book.reserve",
+                    args={"datetime": "2027-01-04T10:00", "name": f"caller {i}", "resource": doctor},
+                    call_id=None,
+                    company_id=c.company_id,
+                    bot_id=c.bot_id,
+                    idempotency_key=str(uuid.uuid4()),
+                    timeout_s=30.0,
+                )
+                for i in range(50)
+            ]
+            results = await asyncio.gather(*(c.runner.run(call) for call in calls))
+            answers = sorted(r.error or r.status for r in results)
+            assert answers == ["ok"] * 3 + ["taken"] * 47, f"round {round_}"
+    finally:
+        await pool.close()

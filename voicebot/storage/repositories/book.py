@@ -82,12 +82,25 @@ _BOOKING = """a.id, a.bot_id, coalesce(a.call_id, a.booked_by_call) AS call_id, 
 _BOOKING_FROM = """FROM appointments a JOIN bots b ON b.id = a.bot_id
 LEFT JOIN book_resources r ON r.id = a.resource_id"""
 
+# Inserts of one slot take turns. Concurrent inserts that collide on the exclusion constraint wait for
+# each other, and Postgres breaks such a cycle only after deadlock_timeout (1 s), by failing one of them:
+# 50 callers racing for a slot were told "the booking system failed" and waited seconds. So the insert
+# first takes a lock on its (resource, start) pair, held until it commits: a rival insert of the slot
+# waits for the lock, not inside the constraint, and then finds the winner's row committed (an exclusion
+# violation at once: the next seat). A resource's bookings are on its slot grid (``fits``), so two that
+# overlap start together; other slots are not held up (a hash collision only makes two slots take turns).
+_LOCK_SLOT = (
+    "pg_advisory_xact_lock(hashtextextended($1::uuid::text, extract(epoch FROM $2::timestamptz)::bigint))"
+)
+
 _INSERT = f"""
-WITH a AS (
+WITH slot AS (
+    SELECT {_LOCK_SLOT.replace("$1", "$3").replace("$2", "$4")}),
+a AS (
     INSERT INTO appointments (booked_by_call, bot_id, resource_id, starts_at, ends_at, seat, party_size,
                               appointment_date, appointment_time, appointment_type, contact_name,
                               contact_phone, contact_email, confirmation_code, idempotency_key, metadata)
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+    SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16 FROM slot
     RETURNING *)
 SELECT {_BOOKING} FROM a JOIN bots b ON b.id = a.bot_id LEFT JOIN book_resources r ON r.id = a.resource_id"""
 
@@ -311,6 +324,8 @@ class Book:
                             return _booking(row)
                         except asyncpg.exceptions.ExclusionViolationError:
                             break  # someone took this seat meanwhile: try the next one
+                        except asyncpg.exceptions.DeadlockDetectedError:
+                            continue  # an overlap off the slot grid (its length changed): try again
                         except asyncpg.exceptions.UniqueViolationError as exc:
                             if _is(exc, "appointments_idempotency") and idempotency_key is not None:
                                 again = await self._by_key(conn, bot_id, idempotency_key)
@@ -336,6 +351,7 @@ class Book:
         """Reschedule a confirmed booking (same code, same resource); None when the new time is taken."""
         with translated():
             async with self._pool.acquire() as conn, conn.transaction():
+                await conn.execute(f"SELECT {_LOCK_SLOT}", resource_id, starts_at)  # in turn with inserts
                 in_use = {
                     r["seat"]
                     for r in await conn.fetch(_SEATS_IN_USE, resource_id, starts_at, ends_at, booking_id)
