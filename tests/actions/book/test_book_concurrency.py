@@ -8,11 +8,30 @@ import uuid
 
 import pytest
 
-from tests.actions.book.bookhelp import clinic
-from voicebot.actions.book import ActionCall
+from tests.actions.book.bookhelp import Clinic, clinic
+from voicebot.actions.book import ActionCall, ActionResult
 from voicebot.storage import create_pool
 
 pytestmark = pytest.mark.integration
+
+
+async def _race(c: Clinic, *, resource: str | None = None, callers: int = 50) -> list[ActionResult]:
+    """``callers`` callers booking 2027-01-04 10:00 (of ``resource``, or any) at the same moment."""
+    extra = {"resource": resource} if resource is not None else {}
+    calls = [
+        ActionCall(
+            name="reserve",
+            kind="book.reserve",
+            args={"datetime": "2027-01-04T10:00", "name": f"caller {i}", **extra},
+            call_id=None,
+            company_id=c.company_id,
+            bot_id=c.bot_id,
+            idempotency_key=str(uuid.uuid4()),
+            timeout_s=30.0,
+        )
+        for i in range(callers)
+    ]
+    return list(await asyncio.gather(*(c.runner.run(call) for call in calls)))
 
 
 @pytest.mark.parametrize("capacity", [1, 3])
@@ -21,20 +40,7 @@ async def test_fifty_callers_race_for_one_slot(database_url: str, capacity: int)
     try:
         c = await clinic(pool)
         await c.store.add_resource(c.company_id, c.bot_id, name="Dr Lee", capacity=capacity, slot_minutes=30)
-        calls = [
-            ActionCall(
-                name="reserve",
-                kind="book.reserve",
-                args={"datetime": "2027-01-04T10:00", "name": f"caller {i}"},
-                call_id=None,
-                company_id=c.company_id,
-                bot_id=c.bot_id,
-                idempotency_key=str(uuid.uuid4()),
-                timeout_s=30.0,
-            )
-            for i in range(50)
-        ]
-        results = await asyncio.gather(*(c.runner.run(call) for call in calls))
+        results = await _race(c)
         booked = [r for r in results if r.status == "ok"]
         refused = [r for r in results if r.status != "ok"]
         assert len(booked) == capacity
@@ -63,20 +69,7 @@ async def test_races_again_and_again_never_tell_a_caller_the_system_failed(datab
         for round_ in range(12):
             doctor = f"Dr {round_}"
             await c.store.add_resource(c.company_id, c.bot_id, name=doctor, capacity=3, slot_minutes=30)
-            calls = [
-                ActionCall(
-                    name="reserve",
-                    kind="book.reserve",
-                    args={"datetime": "2027-01-04T10:00", "name": f"caller {i}", "resource": doctor},
-                    call_id=None,
-                    company_id=c.company_id,
-                    bot_id=c.bot_id,
-                    idempotency_key=str(uuid.uuid4()),
-                    timeout_s=30.0,
-                )
-                for i in range(50)
-            ]
-            results = await asyncio.gather(*(c.runner.run(call) for call in calls))
+            results = await _race(c, resource=doctor)
             answers = sorted(r.error or r.status for r in results)
             assert answers == ["ok"] * 3 + ["taken"] * 47, f"round {round_}"
     finally:
