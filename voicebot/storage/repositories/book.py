@@ -89,13 +89,17 @@ LEFT JOIN book_resources r ON r.id = a.resource_id"""
 # waits for the lock, not inside the constraint, and then finds the winner's row committed (an exclusion
 # violation at once: the next seat). A resource's bookings are on its slot grid (``fits``), so two that
 # overlap start together; other slots are not held up (a hash collision only makes two slots take turns).
-_LOCK_SLOT = (
-    "pg_advisory_xact_lock(hashtextextended($1::uuid::text, extract(epoch FROM $2::timestamptz)::bigint))"
-)
+
+
+def _lock_slot(resource: str, start: str) -> str:
+    """The SQL call that takes the slot's lock, given the parameters holding its resource and start."""
+    key = f"hashtextextended({resource}::uuid::text, extract(epoch FROM {start}::timestamptz)::bigint)"
+    return f"pg_advisory_xact_lock({key})"
+
 
 _INSERT = f"""
 WITH slot AS (
-    SELECT {_LOCK_SLOT.replace("$1", "$3").replace("$2", "$4")}),
+    SELECT {_lock_slot("$3", "$4")}),
 a AS (
     INSERT INTO appointments (booked_by_call, bot_id, resource_id, starts_at, ends_at, seat, party_size,
                               appointment_date, appointment_time, appointment_type, contact_name,
@@ -103,6 +107,8 @@ a AS (
     SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16 FROM slot
     RETURNING *)
 SELECT {_BOOKING} FROM a JOIN bots b ON b.id = a.bot_id LEFT JOIN book_resources r ON r.id = a.resource_id"""
+
+_LOCK_SLOT = f"SELECT {_lock_slot('$1', '$2')}"
 
 # One round trip before the insert: a booking already made with this idempotency key, and the seats taken.
 _BEFORE = """
@@ -351,7 +357,7 @@ class Book:
         """Reschedule a confirmed booking (same code, same resource); None when the new time is taken."""
         with translated():
             async with self._pool.acquire() as conn, conn.transaction():
-                await conn.execute(f"SELECT {_LOCK_SLOT}", resource_id, starts_at)  # in turn with inserts
+                await conn.execute(_LOCK_SLOT, resource_id, starts_at)  # in turn with inserts
                 in_use = {
                     r["seat"]
                     for r in await conn.fetch(_SEATS_IN_USE, resource_id, starts_at, ends_at, booking_id)
